@@ -1,0 +1,159 @@
+"""The `finalpos-codegen` command line: fetch, normalize, generate, check.
+
+Exit codes: 0 success; 1 drift (check); 2 invalid input; 3 network or I/O failure.
+Errors print one line to stderr naming the place, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator import check as check_stage
+from generator import fetch as fetch_stage
+from generator import render as render_stage
+from generator.errors import CodegenError, FetchError, SpecError
+from generator.fsutil import write_atomic
+from generator.normalize import normalize
+
+DEFAULTS = {
+    "spec-url": "https://docs.finalpos.com/_spec/openapi.yaml?download",
+    "spec-path": "spec/finalpos-openapi.yaml",
+    "lock-path": "spec/finalpos-openapi.lock.json",
+    "output": "generated",
+    "package-name": "finalpos",
+}
+
+
+def project_config(start: Path) -> tuple[Path, dict[str, Any]]:
+    """The nearest pyproject.toml with [tool.finalpos-codegen], and its settings."""
+    for folder in (start, *start.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                tool = tomllib.loads(pyproject.read_text()).get("tool", {})
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "finalpos-codegen" in tool:
+                return folder, {**DEFAULTS, **tool["finalpos-codegen"]}
+    return start, dict(DEFAULTS)
+
+
+def _load_normalized(spec: Path) -> dict[str, Any]:
+    try:
+        return normalize(fetch_stage.load_spec(spec))
+    except RecursionError as exc:
+        raise SpecError("document nests too deeply", source=str(spec)) from exc
+
+
+def _package_name(name: str) -> str:
+    if not name.isidentifier() or not name.isascii() or name.startswith("_"):
+        raise SpecError(f"--package-name must be a plain Python identifier, got {name!r}")
+    return name
+
+
+def cmd_fetch(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    snapshot = fetch_stage.Snapshot(root / config["spec-path"], root / config["lock-path"])
+    url = args.url or (None if args.file else config["spec-url"])
+    changed = fetch_stage.fetch(url=url, file=args.file, snapshot=snapshot, timeout=args.timeout)
+    state = "updated" if changed else "unchanged"
+    print(f"{snapshot.spec_path}: {state}")
+    return 0
+
+
+def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    spec = args.spec or root / config["spec-path"]
+    text = yaml.safe_dump(_load_normalized(spec), sort_keys=False, allow_unicode=True, width=100)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            write_atomic(args.output, text.encode())
+        except OSError as exc:
+            raise FetchError(f"cannot write: {exc.strerror}", source=str(args.output)) from exc
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    started = time.perf_counter()
+    spec = args.spec or root / config["spec-path"]
+    output = args.output or root / config["output"]
+    package = _package_name(args.package_name or config["package-name"])
+    client = render_stage.render(_load_normalized(spec), output, package=package)
+    print(
+        f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
+        f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    spec = args.spec or root / config["spec-path"]
+    output = args.output or root / config["output"]
+    package = _package_name(args.package_name or config["package-name"])
+    drifts = check_stage.check(_load_normalized(spec), output, package=package)
+    if not drifts:
+        print(f"{output}: up to date with {spec}")
+        return 0
+    print(f"{output}: {len(drifts)} file(s) differ from a fresh generation of {spec}:")
+    for drift in drifts:
+        print(f"  {drift.status:8} {drift.path}")
+    for drift in drifts:
+        print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
+    print("Run `make generate` (or `finalpos-codegen generate`) and commit the result.")
+    return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog="finalpos-codegen",
+        description="Generate the Final POS Python client from its OpenAPI description.",
+    )
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fetch = commands.add_parser("fetch", help="get the document and replace the vendored snapshot")
+    source = fetch.add_mutually_exclusive_group()
+    source.add_argument("--url", help="download from URL (default: [tool.finalpos-codegen] spec-url)")
+    source.add_argument("--file", type=Path, help="take a local file instead of downloading")
+    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds per attempt (default 30)")
+    fetch.set_defaults(handler=cmd_fetch)
+
+    spec_help = "OpenAPI document (default: the vendored snapshot)"
+    norm = commands.add_parser("normalize", help="write the normalized document")
+    norm.add_argument("--spec", type=Path, help=spec_help)
+    norm.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    norm.set_defaults(handler=cmd_normalize)
+
+    for name, handler, summary in (
+        ("generate", cmd_generate, "render the client package (no network)"),
+        ("check", cmd_check, "exit 1 if the package differs from a fresh generation"),
+    ):
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.add_argument("--spec", type=Path, help=spec_help)
+        sub.add_argument("--output", type=Path, help="package folder (default: generated/)")
+        sub.add_argument("--package-name", help="import package name (default: finalpos)")
+        sub.set_defaults(handler=handler)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    root, config = project_config(Path.cwd())
+    try:
+        return int(args.handler(args, root, config))
+    except CodegenError as exc:
+        print(f"finalpos-codegen {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"finalpos-codegen {args.command}: interrupted; nothing was replaced", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

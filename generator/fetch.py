@@ -1,0 +1,254 @@
+"""Stage 1: get the OpenAPI document (URL or file), check it, and vendor it into spec/.
+
+A document is accepted only when it parses, is OpenAPI 3.x and passes
+openapi-spec-validator; the snapshot and its lock file are replaced only then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from generator.errors import FetchError, SpecError, json_pointer
+from generator.fsutil import write_atomic
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# YAML aliases are shared references: a few kilobytes can stand for billions of
+# nodes once anything walks the tree. Count the expanded size before building it.
+MAX_EXPANDED_NODES = 2_000_000
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class _SpecLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML without implicit timestamps: `2025-01-01` stays the string the spec wrote."""
+
+
+_SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_document(data: bytes, source: str) -> dict[str, Any]:
+    """Parse JSON or YAML bytes into a plain dict, refusing alias bombs and non-mappings."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise SpecError(f"document is larger than {MAX_DOCUMENT_BYTES} bytes", source=source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"document is not UTF-8 text ({exc.reason})", source=source) from exc
+    if not text.strip():
+        raise SpecError("document is empty", source=source)
+    document = _parse_json(text) if text.lstrip()[:1] in "{[" else None
+    if document is None:
+        document = _parse_yaml(text, source)
+    if not isinstance(document, dict):
+        kind = type(document).__name__
+        hint = " (an HTML page?)" if text.lstrip().startswith("<") else ""
+        raise SpecError(f"expected an OpenAPI object at the top, got {kind}{hint}", source=source)
+    return document
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None  # not JSON after all: YAML may still read it
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    loader = _SpecLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError("document is empty", source=source)
+        _check_expanded_size(node, source)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"not valid YAML or JSON{where}: {exc.problem}", source=source) from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"not valid YAML or JSON: {exc}", source=source) from exc
+    finally:
+        loader.dispose()
+
+
+def _check_expanded_size(root: yaml.Node, source: str) -> None:
+    """Count nodes as if every alias were copied out, memoized so the count itself is cheap."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            raise SpecError("YAML alias refers to itself (recursive document)", source=source)
+        in_progress.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        in_progress.discard(key)
+        sizes[key] = total
+        if total > MAX_EXPANDED_NODES:
+            raise SpecError(
+                f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes (alias bomb?)", source=source
+            )
+        return total
+
+    size(root)
+
+
+def check_openapi(document: dict[str, Any], source: str) -> None:
+    """Accept OpenAPI 3.x documents that openapi-spec-validator passes."""
+    if "swagger" in document:
+        raise SpecError(
+            f"Swagger {document['swagger']} is not supported; convert it to OpenAPI 3",
+            source=source,
+            pointer="#/swagger",
+        )
+    version = document.get("openapi")
+    if not isinstance(version, str) or not version.startswith("3."):
+        raise SpecError(
+            f"expected 'openapi: 3.x', got {version!r}", source=source, pointer="#/openapi"
+        )
+    try:
+        validate_openapi(document)
+    except OpenAPIValidationError as exc:
+        raise SpecError(
+            f"invalid OpenAPI: {exc.message}", source=source, pointer=json_pointer(exc.path)
+        ) from exc
+    except RecursionError as exc:
+        raise SpecError("document nests too deeply to validate", source=source) from exc
+    except Exception as exc:  # the validator's own resolver errors, e.g. a dangling $ref
+        raise SpecError(f"invalid OpenAPI: {exc}", source=source) from exc
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    """Read, parse and validate a local document; any problem is a SpecError naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read the document: {exc.strerror}", source=str(path)) from exc
+    document = parse_document(data, str(path))
+    check_openapi(document, str(path))
+    return document
+
+
+@dataclass(frozen=True)
+class Download:
+    """What the server answered: a body, or `not_modified` for a 304."""
+
+    body: bytes
+    etag: str | None
+    not_modified: bool = False
+
+
+def download(
+    url: str,
+    *,
+    etag: str | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Download:
+    """GET `url` with a timeout, retrying 5xx/408/429 and connection errors with backoff."""
+    headers = {"Accept": "application/yaml, application/json;q=0.9, */*;q=0.1"}
+    if etag:
+        headers["If-None-Match"] = etag
+    last_problem = "no attempt made"
+    with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
+        for attempt in range(retries + 1):
+            if attempt:
+                sleep(backoff * 2 ** (attempt - 1))
+            try:
+                response = client.get(url)
+            except httpx.HTTPError as exc:
+                last_problem = f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code in RETRY_STATUSES:
+                last_problem = f"HTTP {response.status_code}"
+                continue
+            if response.status_code == 304:
+                return Download(b"", etag, not_modified=True)
+            if response.status_code != 200:
+                raise FetchError(f"HTTP {response.status_code}", source=url)
+            _refuse_html(response, url)
+            return Download(response.content, response.headers.get("etag"))
+    raise FetchError(f"giving up after {retries + 1} attempts: {last_problem}", source=url)
+
+
+def _refuse_html(response: httpx.Response, url: str) -> None:
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("text/html"):
+        raise SpecError(f"expected an OpenAPI document, got {content_type}", source=url)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where the vendored document and its lock file live."""
+
+    spec_path: Path
+    lock_path: Path
+
+    def read_lock(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.lock_path.read_text()))
+        except (OSError, ValueError):
+            return {}
+
+
+def vendor(body: bytes, *, source: str, etag: str | None, snapshot: Snapshot) -> bool:
+    """Validate `body` and make it the snapshot; return False when it is already the snapshot."""
+    document = parse_document(body, source)
+    check_openapi(document, source)
+    digest = hashlib.sha256(body).hexdigest()
+    lock = snapshot.read_lock()
+    if lock.get("sha256") == digest and snapshot.spec_path.exists():
+        return False
+    new_lock = {
+        "source": source,
+        "sha256": digest,
+        "api_title": document.get("info", {}).get("title"),
+        "api_version": document.get("info", {}).get("version"),
+        "retrieved_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "etag": etag,
+    }
+    try:
+        write_atomic(snapshot.spec_path, body)
+        write_atomic(snapshot.lock_path, (json.dumps(new_lock, indent=2) + "\n").encode())
+    except OSError as exc:
+        raise FetchError(f"cannot write the snapshot: {exc.strerror}", source=str(exc.filename)) from exc
+    return True
+
+
+def fetch(*, url: str | None, file: Path | None, snapshot: Snapshot, **download_options: Any) -> bool:
+    """Get the document from `file` or `url` and vendor it; True when the snapshot changed."""
+    if file is not None:
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"cannot read: {exc.strerror}", source=str(file)) from exc
+        return vendor(body, source=str(file), etag=None, snapshot=snapshot)
+    assert url is not None
+    lock = snapshot.read_lock()
+    known_etag = lock.get("etag") if lock.get("source") == url else None
+    result = download(url, etag=known_etag, **download_options)
+    if result.not_modified:
+        return False
+    return vendor(result.body, source=url, etag=result.etag, snapshot=snapshot)

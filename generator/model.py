@@ -1,0 +1,412 @@
+"""Stage 3: turn the normalized document into plain data the templates render.
+
+Everything that becomes a Python name or annotation is decided here, through
+`generator.naming`, so templates only place values and never invent names.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.errors import SpecError, json_pointer
+from generator.naming import class_name, identifier, pascal, unique
+from generator.normalize import Document, iter_operations, schemas_of
+
+SHARED_MODULE = "shared"
+DEFAULT_BASE_URL = "https://api.finalpos.com"
+DEFAULT_API_KEY_HEADER = "x-api-key"
+# Names the generated model modules import; a schema may not take them.
+_MODEL_MODULE_NAMES = frozenset(
+    {"Annotated", "Any", "AwareDatetime", "BaseModel", "ConfigDict", "Field", "Literal", "RootModel"}
+)
+# Keyword arguments every method has; spec names must not take them.
+RESERVED_ARGUMENTS = frozenset(
+    {"self", "body", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
+)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One component schema and the model class it becomes."""
+
+    spec_name: str
+    class_name: str
+    module: str
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A method argument: a path or query parameter, or a property of the request body."""
+
+    name: str
+    wire_name: str
+    annotation: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ErrorResponse:
+    status: int
+    description: str
+    model: str | None
+
+
+@dataclass
+class Operation:
+    """One HTTP operation and the client method that calls it."""
+
+    operation_id: str
+    resource: str
+    method_name: str
+    http_method: str
+    path: str
+    summary: str
+    description: str
+    path_params: list[Argument]
+    query_params: list[Argument]
+    body_model: str | None
+    body_fields: list[Argument]
+    response_kind: str  # "model", "list", "json" or "none"
+    response_model: str | None
+    success_status: int
+    paginated: bool
+    errors: list[ErrorResponse]
+    pointer: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.http_method.upper()} {self.path}"
+
+
+@dataclass
+class Resource:
+    """A group of operations: `client.<attribute>` in the generated client."""
+
+    attribute: str
+    class_name: str
+    operations: list[Operation] = field(default_factory=list)
+
+    imports: dict[str, list[str]] = field(default_factory=dict)
+    """Model classes the resource module imports, by models module."""
+
+
+@dataclass
+class ClientModel:
+    """Everything the templates need, as plain data."""
+
+    package: str
+    title: str
+    api_version: str
+    description: str
+    base_url: str
+    api_key_header: str
+    resources: list[Resource]
+    schemas: list[Schema]
+    model_document: dict[str, Any]
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [op for resource in self.resources for op in resource.operations]
+
+
+def _ref_name(schema: Any) -> str | None:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        return ref.removeprefix("#/components/schemas/")
+    return None
+
+
+def _refs_in(node: Any) -> set[str]:
+    """Every schema name a subtree refers to."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            name = _ref_name(current)
+            if name:
+                found.add(name)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        stack.extend(_refs_in(schemas[name]))
+    return seen
+
+
+def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict[str, str]:
+    """Put each schema in the module of the one resource that uses it, else in `shared`.
+
+    Anything a shared schema refers to is shared too, so resource modules import
+    `shared` and never each other.
+    """
+    schemas = schemas_of(document)
+    users: dict[str, set[str]] = {name: set() for name in schemas}
+    for _path, _method, operation in iter_operations(document):
+        module = resource_modules[operation["x-finalpos-resource"]]
+        for name in _closure(_refs_in(operation), schemas):
+            users[name].add(module)
+    modules = {name: (next(iter(u)) if len(u) == 1 else SHARED_MODULE) for name, u in users.items()}
+    shared = {name for name, module in modules.items() if module == SHARED_MODULE}
+    for name in _closure(shared, schemas):
+        modules[name] = SHARED_MODULE
+    return modules
+
+
+def _check_refs(document: Document) -> None:
+    """A dangling or external $ref is a clear error, named by its JSON pointer."""
+    schemas = schemas_of(document)
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(document, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if not ref.startswith("#/"):
+                    raise SpecError(f"external $ref {ref!r} is not supported", pointer=json_pointer(where))
+                name = _ref_name(node)
+                if ref.startswith("#/components/schemas/") and name not in schemas:
+                    raise SpecError(f"$ref {ref!r} points to nothing", pointer=json_pointer(where))
+            stack.extend((value, (*where, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*where, index)) for index, value in enumerate(node))
+
+
+class _Annotations:
+    """Python annotations for schemas used as method arguments."""
+
+    def __init__(self, schemas: dict[str, Any], class_names: dict[str, str]):
+        self.schemas = schemas
+        self.class_names = class_names
+        self.used_models: set[str] = set()
+
+    def of(self, schema: Any) -> str:
+        if not isinstance(schema, dict):
+            return "Any"
+        name = _ref_name(schema)
+        if name is not None:
+            target = self.schemas.get(name, {})
+            if isinstance(target, dict) and (target.get("type") == "object" or "properties" in target):
+                self.used_models.add(self.class_names[name])
+                return f"{self.class_names[name]} | Mapping[str, Any]"
+            return self.of(target)
+        kind = schema.get("type")
+        if isinstance(kind, list):  # OpenAPI 3.1 type arrays
+            parts = [self.of({**schema, "type": k}) for k in kind if k != "null"]
+            optional = " | None" if "null" in kind else ""
+            return (" | ".join(dict.fromkeys(parts)) or "Any") + optional
+        base = {
+            "string": "str",
+            "integer": "int",
+            "number": "float",
+            "boolean": "bool",
+        }.get(kind or "", "")
+        if kind == "string" and schema.get("format") == "date-time":
+            base = "datetime.datetime | str"
+        elif kind == "string" and schema.get("format") == "date":
+            base = "datetime.date | str"
+        elif kind == "array":
+            base = f"Sequence[{self.of(schema.get('items'))}]"
+        elif kind == "object" or not base:
+            base = "Mapping[str, Any]" if kind == "object" else "Any"
+        return f"{base} | None" if schema.get("nullable") and base != "Any" else base
+
+
+def _arguments(
+    items: list[tuple[str, Any, bool, str]], annotations: _Annotations, taken: set[str]
+) -> list[Argument]:
+    return [
+        Argument(
+            name=unique(identifier(wire_name), taken),
+            wire_name=wire_name,
+            annotation=annotations.of(schema),
+            required=required,
+            description=description,
+        )
+        for wire_name, schema, required, description in items
+    ]
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
+    """(status, schema, has content) of the first 2xx response."""
+    for status, response in (operation.get("responses") or {}).items():
+        code = str(status)
+        if code.startswith("2") and isinstance(response, dict):
+            content = response.get("content") or {}
+            media = content.get("application/json") or next(iter(content.values()), None)
+            number = int(code) if code.isdigit() else 200
+            return number, (media or {}).get("schema"), bool(content)
+    return 200, None, False
+
+
+def _response_shape(operation: dict[str, Any], class_names: dict[str, str]) -> tuple[str, str | None, int]:
+    status, schema, has_content = _success(operation)
+    if not has_content:
+        return "none", None, status
+    name = _ref_name(schema)
+    if name is not None:
+        return "model", class_names[name], status
+    if isinstance(schema, dict) and schema.get("type") == "array":
+        item = _ref_name(schema.get("items"))
+        if item is not None:
+            return "list", class_names[item], status
+    return "json", None, status
+
+
+def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[ErrorResponse]:
+    errors = []
+    for status, response in (operation.get("responses") or {}).items():
+        code = str(status)
+        if not (code.isdigit() and int(code) >= 400 and isinstance(response, dict)):
+            continue
+        content = response.get("content") or {}
+        media = content.get("application/json") or next(iter(content.values()), {})
+        name = _ref_name((media or {}).get("schema"))
+        model = class_names[name] if name else None
+        errors.append(ErrorResponse(int(code), _text(response.get("description")), model))
+    return errors
+
+
+def _parameters(operation: dict[str, Any], path_item: dict[str, Any], location: str) -> list[tuple[str, Any, bool, str]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for parameter in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        if isinstance(parameter, dict) and parameter.get("in") == location and "name" in parameter:
+            merged[str(parameter["name"])] = parameter
+    return [
+        (name, p.get("schema") or {}, bool(p.get("required")) or location == "path", _text(p.get("description")))
+        for name, p in merged.items()
+    ]
+
+
+def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
+    body = operation.get("requestBody")
+    if not isinstance(body, dict):
+        return None, []
+    content = body.get("content") or {}
+    media = content.get("application/json") or next(iter(content.values()), None)
+    name = _ref_name((media or {}).get("schema"))
+    if name is None:
+        return None, []
+    schema = schemas.get(name) or {}
+    required = set(schema.get("required") or [])
+    properties = schema.get("properties") or {}
+    fields = [
+        (str(prop), prop_schema, prop in required, _text((prop_schema or {}).get("description")))
+        for prop, prop_schema in properties.items()
+    ]
+    return name, fields
+
+
+def _model_document(document: Document, modules: dict[str, str], class_names: dict[str, str]) -> dict[str, Any]:
+    """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`,
+    examples dropped (they would only bloat the models), no paths."""
+    schemas = copy.deepcopy(schemas_of(document))
+    qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            name = _ref_name(node)
+            if name is not None:
+                return {**node, "$ref": f"#/components/schemas/{qualified[name]}"}
+            return {k: rewrite(v) for k, v in node.items() if k not in ("example", "examples")}
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    return {
+        "openapi": document.get("openapi", "3.0.0"),
+        "info": {"title": "models", "version": "0"},
+        "paths": {},
+        "components": {"schemas": {qualified[name]: rewrite(s) for name, s in schemas.items()}},
+    }
+
+
+def _api_key_header(document: Document) -> str:
+    for scheme in ((document.get("components") or {}).get("securitySchemes") or {}).values():
+        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+            return str(scheme.get("name") or DEFAULT_API_KEY_HEADER)
+    return DEFAULT_API_KEY_HEADER
+
+
+def build(document: Document, *, package: str) -> ClientModel:
+    """The client model of a normalized document."""
+    _check_refs(document)
+    schemas = schemas_of(document)
+    taken_classes = set(_MODEL_MODULE_NAMES)
+    class_names = {name: unique(class_name(name), taken_classes) for name in schemas}
+
+    resources: dict[str, Resource] = {}
+    taken_modules = {SHARED_MODULE, "__init__"}
+    for _path, _method, operation in iter_operations(document):
+        key = operation["x-finalpos-resource"]
+        if key not in resources:
+            resources[key] = Resource(unique(identifier(key), taken_modules), class_name(key))
+    modules = assign_modules(document, {key: r.attribute for key, r in resources.items()})
+    module_of_class = {class_names[name]: modules[name] for name in schemas}
+
+    annotations = _Annotations(schemas, class_names)
+    paths = document.get("paths") or {}
+    for path, method, operation in iter_operations(document):
+        resource = resources[operation["x-finalpos-resource"]]
+        taken = set(RESERVED_ARGUMENTS)
+        annotations.used_models = set()
+        body_name, body_props = _body(operation, schemas)
+        kind, response_model, status = _response_shape(operation, class_names)
+        resource.operations.append(
+            Operation(
+                operation_id=str(operation.get("operationId") or f"{method} {path}"),
+                resource=resource.attribute,
+                method_name=identifier(operation["x-finalpos-method"]),
+                http_method=method,
+                path=path,
+                summary=_text(operation.get("summary")),
+                description=_text(operation.get("description")),
+                path_params=_arguments(_parameters(operation, paths[path], "path"), annotations, taken),
+                query_params=_arguments(_parameters(operation, paths[path], "query"), annotations, taken),
+                body_model=class_names[body_name] if body_name else None,
+                body_fields=_arguments(body_props, annotations, taken),
+                response_kind=kind,
+                response_model=response_model,
+                success_status=status,
+                paginated="x-finalpos-pagination" in operation,
+                errors=_errors(operation, class_names),
+                pointer=json_pointer(("paths", path, method)),
+            )
+        )
+        used = annotations.used_models | {class_names[name] for name in (body_name,) if name}
+        used |= {response_model} if response_model else set()
+        for name in used:
+            resource.imports.setdefault(module_of_class[name], []).append(name)
+    for resource in resources.values():
+        resource.imports = {m: sorted(set(n)) for m, n in sorted(resource.imports.items())}
+    info = document.get("info") or {}
+    servers = document.get("servers") or [{}]
+    base_url = servers[0].get("url") if isinstance(servers[0], dict) else None
+    return ClientModel(
+        package=package,
+        title=_text(info.get("title")),
+        api_version=_text(str(info.get("version", ""))),
+        description=_text(info.get("description")),
+        base_url=str(base_url or DEFAULT_BASE_URL).rstrip("/"),
+        api_key_header=_api_key_header(document),
+        resources=list(resources.values()),
+        schemas=[Schema(name, class_names[name], modules[name]) for name in schemas],
+        model_document=_model_document(document, modules, class_names),
+    )

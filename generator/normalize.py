@@ -1,0 +1,322 @@
+"""Stage 2: normalize the document into what the client should look like.
+
+Each pass is a small named function over the plain document dict, applied in the
+order of PASSES. Passes own the dict they are given (`normalize` hands them a deep
+copy) and return it. What they add is recorded in `x-finalpos-*` extensions, so the
+normalized document stays a valid OpenAPI document that any other tool can read.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from generator.naming import pascal, pluralize, singularize, snake
+
+Document = dict[str, Any]
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+# NestJS controller method names and the client method names they become.
+NEST_METHOD_NAMES = {
+    "create": "create",
+    "findAll": "list",
+    "findOne": "retrieve",
+    "update": "update",
+    "delete": "delete",
+    "remove": "delete",
+}
+PAGINATION_PARAMETERS = ("skip", "limit")
+# Resources whose DTOs the API builds at runtime from each tenant's custom tables.
+RUNTIME_SHAPED_RESOURCES = frozenset({"customers"})
+
+
+def iter_operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(path, method, operation) for every operation, in document order."""
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                yield path, method, operation
+
+
+def schemas_of(document: Document) -> dict[str, Any]:
+    """The components/schemas mapping, created if missing."""
+    components = document.setdefault("components", {})
+    return components.setdefault("schemas", {})
+
+
+def resource_name(tag: str) -> str:
+    """`Customer`, `Customers` → `customers`; `Custom Tables: structure` → `custom_tables`."""
+    base = snake(tag.split(":")[0])
+    if not base:
+        return "default"
+    head, _, last = base.rpartition("_")
+    return f"{head}_{pluralize(last)}" if head else pluralize(last)
+
+
+def merge_resource_tags(document: Document) -> Document:
+    """Group the singular/plural NestJS controllers (and the custom-table tags) into resources."""
+    for _path, _method, operation in iter_operations(document):
+        tags = operation.get("tags") or []
+        tag = tags[0] if tags and isinstance(tags[0], str) else ""
+        operation["x-finalpos-resource"] = resource_name(tag)
+    return document
+
+
+def _method_verb(operation: dict[str, Any], http_method: str, path: str) -> str:
+    operation_id = str(operation.get("operationId") or "")
+    nest_method = operation_id.rpartition("_")[2]
+    if nest_method in NEST_METHOD_NAMES:
+        return NEST_METHOD_NAMES[nest_method]
+    return snake(nest_method) or snake(f"{http_method} {path}")
+
+
+def _path_qualifier(path: str, resource: str) -> str:
+    """What the last static path segment adds to the resource: `custom-table-rows` → `rows`."""
+    segments = [part for part in path.split("/") if part and "{" not in part]
+    last = snake(segments[-1]) if segments else ""
+    for form in (resource, singularize(resource)):
+        if last == form or last == f"{form}s":
+            return ""
+        if last.startswith(form + "_"):
+            return last[len(form) + 1 :]
+    return ""
+
+
+def name_client_methods(document: Document) -> Document:
+    """Name each operation's client method: NestJS verbs mapped, qualified where a resource
+    has several of one verb (`list_rows`), falling back to the operationId on a clash."""
+    proposals: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path, method, operation in iter_operations(document):
+        resource = operation["x-finalpos-resource"]
+        verb = _method_verb(operation, method, path)
+        qualifier = _path_qualifier(path, resource)
+        name = f"{verb}_{qualifier}" if qualifier else verb
+        proposals.setdefault((resource, name), []).append(operation)
+    taken: dict[str, set[str]] = {}
+    for (resource, name), operations in proposals.items():
+        names = taken.setdefault(resource, set())
+        for operation in operations:
+            candidate = name
+            if len(operations) > 1:
+                candidate = snake(str(operation.get("operationId") or "")) or name
+            number = 1
+            unique_name = candidate
+            while unique_name in names:
+                number += 1
+                unique_name = f"{candidate}_{number}"
+            names.add(unique_name)
+            operation["x-finalpos-method"] = unique_name
+    return document
+
+
+def _query_parameter(operation: dict[str, Any], name: str) -> dict[str, Any] | None:
+    for parameter in operation.get("parameters") or []:
+        if isinstance(parameter, dict) and parameter.get("in") == "query":
+            if parameter.get("name") == name:
+                return parameter
+    return None
+
+
+def integer_pagination_parameters(document: Document) -> Document:
+    """`skip`/`limit` are counts: type them integer (the API documents them as number)."""
+    for _path, _method, operation in iter_operations(document):
+        for name in PAGINATION_PARAMETERS:
+            parameter = _query_parameter(operation, name)
+            if parameter is None:
+                continue
+            schema = parameter.setdefault("schema", {})
+            if schema.get("type") in (None, "number", "integer"):
+                schema["type"] = "integer"
+                schema["minimum"] = 1 if name == "limit" else 0
+    return document
+
+
+def _success_schema(operation: dict[str, Any]) -> tuple[bool, Any]:
+    """(has a 2xx response, its JSON schema or None)."""
+    for status, response in (operation.get("responses") or {}).items():
+        if str(status).startswith("2") and isinstance(response, dict):
+            content = response.get("content") or {}
+            media = content.get("application/json") or next(iter(content.values()), None)
+            return True, (media or {}).get("schema")
+    return False, None
+
+
+def mark_offset_pagination(document: Document) -> Document:
+    """GET operations taking skip and limit and returning a list are offset-paginated."""
+    for _path, method, operation in iter_operations(document):
+        if method != "get":
+            continue
+        if not all(_query_parameter(operation, name) for name in PAGINATION_PARAMETERS):
+            continue
+        _, schema = _success_schema(operation)
+        if schema is None or (isinstance(schema, dict) and schema.get("type") in ("array", None)):
+            operation["x-finalpos-pagination"] = {"style": "offset", "offset": "skip", "limit": "limit"}
+    return document
+
+
+def _is_named_object(schema: Any) -> bool:
+    """An inline object with its own properties deserves a model of its own."""
+    return (
+        isinstance(schema, dict)
+        and "$ref" not in schema
+        and schema.get("type") == "object"
+        and isinstance(schema.get("properties"), dict)
+        and bool(schema["properties"])
+    )
+
+
+def _schema_stem(name: str) -> str:
+    """`CreateCustomerDto` → `Customer`: the family a request or response DTO belongs to."""
+    stem = name
+    for prefix in ("Create", "Update"):
+        if stem.startswith(prefix) and stem[len(prefix) : len(prefix) + 1].isupper():
+            stem = stem[len(prefix) :]
+    if stem.endswith("Dto") and len(stem) > 3:
+        stem = stem[:-3]
+    return stem
+
+
+def _hoist(schemas: dict[str, Any], schema: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """Move an inline object into components under the first free or identical name."""
+    for name in names:
+        existing = schemas.get(name)
+        if existing is None:
+            schemas[name] = schema
+            _hoist_properties(schemas, name, schema)
+            return {"$ref": f"#/components/schemas/{name}"}
+        if existing == schema:
+            return {"$ref": f"#/components/schemas/{name}"}
+    number = 2
+    while f"{names[-1]}{number}" in schemas:
+        number += 1
+    return _hoist(schemas, schema, [f"{names[-1]}{number}"])
+
+
+def _hoist_properties(schemas: dict[str, Any], owner: str, schema: dict[str, Any]) -> None:
+    for prop, prop_schema in (schema.get("properties") or {}).items():
+        part = pascal(prop) or "Field"
+        if _is_named_object(prop_schema):
+            names = [_schema_stem(owner) + part, owner + part]
+            schema["properties"][prop] = _hoist(schemas, prop_schema, names)
+        elif isinstance(prop_schema, dict) and _is_named_object(prop_schema.get("items")):
+            item_part = pascal(singularize(prop)) or "Item"
+            names = [_schema_stem(owner) + item_part, owner + item_part]
+            prop_schema["items"] = _hoist(schemas, prop_schema["items"], names)
+
+
+def _hoist_operation_schema(
+    schemas: dict[str, Any], holder: dict[str, Any], name: str
+) -> None:
+    for media in (holder.get("content") or {}).values():
+        if not isinstance(media, dict):
+            continue
+        schema = media.get("schema")
+        if _is_named_object(schema):
+            media["schema"] = _hoist(schemas, schema, [name])
+        elif isinstance(schema, dict) and _is_named_object(schema.get("items")):
+            schema["items"] = _hoist(schemas, schema["items"], [name + "Item"])
+
+
+def name_inline_schemas(document: Document) -> Document:
+    """Give every inline object a component name built from where it sits
+    (`Customer.billing` → `CustomerBilling`), so models never get numbered names."""
+    schemas = schemas_of(document)
+    for owner in list(schemas):
+        if isinstance(schemas[owner], dict):
+            _hoist_properties(schemas, owner, schemas[owner])
+    for _path, _method, operation in iter_operations(document):
+        base = pascal(str(operation.get("operationId") or "")) or "Operation"
+        body = operation.get("requestBody")
+        if isinstance(body, dict):
+            _hoist_operation_schema(schemas, body, base + "Body")
+        for status, response in (operation.get("responses") or {}).items():
+            if isinstance(response, dict):
+                _hoist_operation_schema(schemas, response, f"{base}Response{status}")
+    return document
+
+
+def reconcile_property_formats(document: Document) -> Document:
+    """Where DTOs of one family disagree on a string's format (`lastAction` string in the
+    create body, date-time in the response), use the one format any of them declares."""
+    families: dict[str, list[dict[str, Any]]] = {}
+    for name, schema in schemas_of(document).items():
+        if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+            families.setdefault(_schema_stem(name), []).append(schema["properties"])
+    for members in families.values():
+        by_property: dict[str, list[dict[str, Any]]] = {}
+        for properties in members:
+            for prop, prop_schema in properties.items():
+                if isinstance(prop_schema, dict) and prop_schema.get("type") == "string":
+                    by_property.setdefault(prop, []).append(prop_schema)
+        for variants in by_property.values():
+            formats = {variant["format"] for variant in variants if "format" in variant}
+            if len(formats) == 1:
+                (only_format,) = formats
+                for variant in variants:
+                    variant["format"] = only_format
+    return document
+
+
+def type_schemaless_responses(document: Document) -> Document:
+    """A GET success response without content (the custom-table lists) still returns JSON
+    we cannot type: declare it as any JSON rather than as no body."""
+    for _path, method, operation in iter_operations(document):
+        if method != "get":
+            continue
+        for status, response in (operation.get("responses") or {}).items():
+            if str(status).startswith("2") and isinstance(response, dict):
+                if not response.get("content"):
+                    response["content"] = {"application/json": {"schema": {}}}
+                    response["x-finalpos-untyped"] = True
+    return document
+
+
+def _referenced_schema(schema: Any) -> str | None:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref") or (schema.get("items") or {}).get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return ref.rpartition("/")[2]
+    return None
+
+
+def mark_runtime_shaped_schemas(document: Document) -> Document:
+    """Flag the customer DTOs, whose properties vary per tenant: the client must keep
+    properties it does not know, so they must never be closed."""
+    schemas = schemas_of(document)
+    for _path, _method, operation in iter_operations(document):
+        if operation.get("x-finalpos-resource") not in RUNTIME_SHAPED_RESOURCES:
+            continue
+        holders = [operation.get("requestBody") or {}]
+        holders += [r for s, r in (operation.get("responses") or {}).items() if str(s)[:1] == "2"]
+        for holder in holders:
+            for media in (holder.get("content") or {}).values():
+                name = _referenced_schema((media or {}).get("schema"))
+                if name in schemas and isinstance(schemas[name], dict):
+                    schemas[name]["x-finalpos-runtime-shaped"] = True
+                    schemas[name].pop("additionalProperties", None)
+    return document
+
+
+Pass = Callable[[Document], Document]
+PASSES: tuple[Pass, ...] = (
+    merge_resource_tags,
+    name_client_methods,
+    integer_pagination_parameters,
+    mark_offset_pagination,
+    name_inline_schemas,
+    reconcile_property_formats,
+    type_schemaless_responses,
+    mark_runtime_shaped_schemas,
+)
+
+
+def normalize(document: Document) -> Document:
+    """Apply every pass, in order, to a copy of `document`."""
+    result = copy.deepcopy(document)
+    for normalization_pass in PASSES:
+        result = normalization_pass(result)
+    return result
