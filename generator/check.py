@@ -44,7 +44,9 @@ def _short_diff(relative: str, old: Path | None, new: Path | None) -> str:
         return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
 
     diff = list(
-        difflib.unified_diff(lines(old), lines(new), f"committed/{relative}", f"regenerated/{relative}", n=2)
+        difflib.unified_diff(
+            lines(old), lines(new), f"committed/{relative}", f"regenerated/{relative}", n=2
+        )
     )
     if len(diff) > MAX_DIFF_LINES:
         diff = [*diff[:MAX_DIFF_LINES], f"... ({len(diff) - MAX_DIFF_LINES} more diff lines)\n"]

@@ -119,9 +119,13 @@ def parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch", help="get the document and replace the vendored snapshot")
     source = fetch.add_mutually_exclusive_group()
-    source.add_argument("--url", help="download from URL (default: [tool.finalpos-codegen] spec-url)")
+    source.add_argument(
+        "--url", help="download from URL (default: [tool.finalpos-codegen] spec-url)"
+    )
     source.add_argument("--file", type=Path, help="take a local file instead of downloading")
-    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds per attempt (default 30)")
+    fetch.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds per attempt (default 30)"
+    )
     fetch.set_defaults(handler=cmd_fetch)
 
     spec_help = "OpenAPI document (default: the vendored snapshot)"
@@ -151,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"finalpos-codegen {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"finalpos-codegen {args.command}: interrupted; nothing was replaced", file=sys.stderr)
+        print(
+            f"finalpos-codegen {args.command}: interrupted; nothing was replaced", file=sys.stderr
+        )
         return 130
 
 

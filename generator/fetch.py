@@ -233,11 +233,15 @@ def vendor(body: bytes, *, source: str, etag: str | None, snapshot: Snapshot) ->
         write_atomic(snapshot.spec_path, body)
         write_atomic(snapshot.lock_path, (json.dumps(new_lock, indent=2) + "\n").encode())
     except OSError as exc:
-        raise FetchError(f"cannot write the snapshot: {exc.strerror}", source=str(exc.filename)) from exc
+        raise FetchError(
+            f"cannot write the snapshot: {exc.strerror}", source=str(exc.filename)
+        ) from exc
     return True
 
 
-def fetch(*, url: str | None, file: Path | None, snapshot: Snapshot, **download_options: Any) -> bool:
+def fetch(
+    *, url: str | None, file: Path | None, snapshot: Snapshot, **download_options: Any
+) -> bool:
     """Get the document from `file` or `url` and vendor it; True when the snapshot changed."""
     if file is not None:
         try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import SpecError, json_pointer
-from generator.naming import class_name, identifier, pascal, unique
+from generator.naming import class_name, identifier, unique
 from generator.normalize import Document, iter_operations, schemas_of
 
 SHARED_MODULE = "shared"
@@ -19,7 +19,16 @@ DEFAULT_BASE_URL = "https://api.finalpos.com"
 DEFAULT_API_KEY_HEADER = "x-api-key"
 # Names the generated model modules import; a schema may not take them.
 _MODEL_MODULE_NAMES = frozenset(
-    {"Annotated", "Any", "AwareDatetime", "BaseModel", "ConfigDict", "Field", "Literal", "RootModel"}
+    {
+        "Annotated",
+        "Any",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Field",
+        "Literal",
+        "RootModel",
+    }
 )
 # Keyword arguments every method has; spec names must not take them.
 RESERVED_ARGUMENTS = frozenset(
@@ -176,7 +185,9 @@ def _check_refs(document: Document) -> None:
             ref = node.get("$ref")
             if isinstance(ref, str):
                 if not ref.startswith("#/"):
-                    raise SpecError(f"external $ref {ref!r} is not supported", pointer=json_pointer(where))
+                    raise SpecError(
+                        f"external $ref {ref!r} is not supported", pointer=json_pointer(where)
+                    )
                 name = _ref_name(node)
                 if ref.startswith("#/components/schemas/") and name not in schemas:
                     raise SpecError(f"$ref {ref!r} points to nothing", pointer=json_pointer(where))
@@ -199,7 +210,9 @@ class _Annotations:
         name = _ref_name(schema)
         if name is not None:
             target = self.schemas.get(name, {})
-            if isinstance(target, dict) and (target.get("type") == "object" or "properties" in target):
+            if isinstance(target, dict) and (
+                target.get("type") == "object" or "properties" in target
+            ):
                 self.used_models.add(self.class_names[name])
                 return f"{self.class_names[name]} | Mapping[str, Any]"
             return self.of(target)
@@ -256,7 +269,9 @@ def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
     return 200, None, False
 
 
-def _response_shape(operation: dict[str, Any], class_names: dict[str, str]) -> tuple[str, str | None, int]:
+def _response_shape(
+    operation: dict[str, Any], class_names: dict[str, str]
+) -> tuple[str, str | None, int]:
     status, schema, has_content = _success(operation)
     if not has_content:
         return "none", None, status
@@ -284,18 +299,27 @@ def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[Erro
     return errors
 
 
-def _parameters(operation: dict[str, Any], path_item: dict[str, Any], location: str) -> list[tuple[str, Any, bool, str]]:
+def _parameters(
+    operation: dict[str, Any], path_item: dict[str, Any], location: str
+) -> list[tuple[str, Any, bool, str]]:
     merged: dict[str, dict[str, Any]] = {}
     for parameter in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
         if isinstance(parameter, dict) and parameter.get("in") == location and "name" in parameter:
             merged[str(parameter["name"])] = parameter
     return [
-        (name, p.get("schema") or {}, bool(p.get("required")) or location == "path", _text(p.get("description")))
+        (
+            name,
+            p.get("schema") or {},
+            bool(p.get("required")) or location == "path",
+            _text(p.get("description")),
+        )
         for name, p in merged.items()
     ]
 
 
-def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
+def _body(
+    operation: dict[str, Any], schemas: dict[str, Any]
+) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
     body = operation.get("requestBody")
     if not isinstance(body, dict):
         return None, []
@@ -314,7 +338,9 @@ def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | Non
     return name, fields
 
 
-def _model_document(document: Document, modules: dict[str, str], class_names: dict[str, str]) -> dict[str, Any]:
+def _model_document(
+    document: Document, modules: dict[str, str], class_names: dict[str, str]
+) -> dict[str, Any]:
     """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`,
     examples dropped (they would only bloat the models), no paths."""
     schemas = copy.deepcopy(schemas_of(document))
@@ -340,7 +366,11 @@ def _model_document(document: Document, modules: dict[str, str], class_names: di
 
 def _api_key_header(document: Document) -> str:
     for scheme in ((document.get("components") or {}).get("securitySchemes") or {}).values():
-        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+        if (
+            isinstance(scheme, dict)
+            and scheme.get("type") == "apiKey"
+            and scheme.get("in") == "header"
+        ):
             return str(scheme.get("name") or DEFAULT_API_KEY_HEADER)
     return DEFAULT_API_KEY_HEADER
 
@@ -378,8 +408,12 @@ def build(document: Document, *, package: str) -> ClientModel:
                 path=path,
                 summary=_text(operation.get("summary")),
                 description=_text(operation.get("description")),
-                path_params=_arguments(_parameters(operation, paths[path], "path"), annotations, taken),
-                query_params=_arguments(_parameters(operation, paths[path], "query"), annotations, taken),
+                path_params=_arguments(
+                    _parameters(operation, paths[path], "path"), annotations, taken
+                ),
+                query_params=_arguments(
+                    _parameters(operation, paths[path], "query"), annotations, taken
+                ),
                 body_model=class_names[body_name] if body_name else None,
                 body_fields=_arguments(body_props, annotations, taken),
                 response_kind=kind,

@@ -115,9 +115,11 @@ def name_client_methods(document: Document) -> Document:
 
 def _query_parameter(operation: dict[str, Any], name: str) -> dict[str, Any] | None:
     for parameter in operation.get("parameters") or []:
-        if isinstance(parameter, dict) and parameter.get("in") == "query":
-            if parameter.get("name") == name:
-                return parameter
+        if isinstance(parameter, dict) and (parameter.get("in"), parameter.get("name")) == (
+            "query",
+            name,
+        ):
+            return parameter
     return None
 
 
@@ -153,8 +155,12 @@ def mark_offset_pagination(document: Document) -> Document:
         if not all(_query_parameter(operation, name) for name in PAGINATION_PARAMETERS):
             continue
         _, schema = _success_schema(operation)
-        if schema is None or (isinstance(schema, dict) and schema.get("type") in ("array", None)):
-            operation["x-finalpos-pagination"] = {"style": "offset", "offset": "skip", "limit": "limit"}
+        if not schema or (isinstance(schema, dict) and schema.get("type") == "array"):
+            operation["x-finalpos-pagination"] = {
+                "style": "offset",
+                "offset": "skip",
+                "limit": "limit",
+            }
     return document
 
 
@@ -208,9 +214,7 @@ def _hoist_properties(schemas: dict[str, Any], owner: str, schema: dict[str, Any
             prop_schema["items"] = _hoist(schemas, prop_schema["items"], names)
 
 
-def _hoist_operation_schema(
-    schemas: dict[str, Any], holder: dict[str, Any], name: str
-) -> None:
+def _hoist_operation_schema(schemas: dict[str, Any], holder: dict[str, Any], name: str) -> None:
     for media in (holder.get("content") or {}).values():
         if not isinstance(media, dict):
             continue
@@ -268,10 +272,13 @@ def type_schemaless_responses(document: Document) -> Document:
         if method != "get":
             continue
         for status, response in (operation.get("responses") or {}).items():
-            if str(status).startswith("2") and isinstance(response, dict):
-                if not response.get("content"):
-                    response["content"] = {"application/json": {"schema": {}}}
-                    response["x-finalpos-untyped"] = True
+            if (
+                str(status).startswith("2")
+                and isinstance(response, dict)
+                and not response.get("content")
+            ):
+                response["content"] = {"application/json": {"schema": {}}}
+                response["x-finalpos-untyped"] = True
     return document
 
 

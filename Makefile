@@ -1,0 +1,39 @@
+# The two commands of the README, and the pieces they are made of.
+# Each target installs what it needs: a fresh clone needs only python3 (>= 3.11), node and npm.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CODEGEN := $(BIN)/finalpos-codegen
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: generate test contract check lint venv node clean
+
+generate: venv ## Generate generated/ from the vendored spec (no network).
+	$(CODEGEN) generate
+
+test: venv node ## Every test: generator, fetch, golden, generated package, contract tests on Prism.
+	$(CODEGEN) check
+	$(BIN)/ruff check generator tests
+	$(PYTEST)
+
+contract: venv node ## Only the generated contract tests, against a local Prism.
+	$(PYTEST) tests/test_contract.py
+
+check: venv ## Exit 1 if generated/ differs from a fresh generation.
+	$(CODEGEN) check
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

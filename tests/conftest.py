@@ -1,0 +1,93 @@
+"""Shared fixtures: paths, the normalized base spec, a fresh generation, and a venv
+with the generated package installed the way a downstream project would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.cli import main
+from generator.fetch import load_spec
+from generator.normalize import normalize
+from generator.render import render
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SPEC = ROOT.parent / "shared" / "spec"
+BASE_SPEC = ROOT / "spec" / "finalpos-openapi.yaml"
+DEMO_TENANT_SPEC = SHARED_SPEC / "finalpos-openapi-1.2.4.demo-tenant.yaml"
+OLD_SPEC = SHARED_SPEC / "finalpos-openapi-1.0.0.yaml"
+REAL_WORLD = ROOT.parent / "shared" / "real-world-specs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def base_document() -> dict[str, Any]:
+    return load_spec(BASE_SPEC)
+
+
+@pytest.fixture(scope="session")
+def normalized_base(base_document: dict[str, Any]) -> dict[str, Any]:
+    return normalize(base_document)
+
+
+@pytest.fixture(scope="session")
+def fresh_generation(
+    tmp_path_factory: pytest.TempPathFactory, normalized_base: dict[str, Any]
+) -> Path:
+    """A generation of the vendored spec made by this test run (not the committed tree)."""
+    output = tmp_path_factory.mktemp("fresh") / "generated"
+    render(normalized_base, output, package="finalpos")
+    return output
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    command = [str(Path(sys.executable).parent / "finalpos-codegen"), *args]
+    return subprocess.run(command, cwd=cwd or ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process from a folder: returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str, cwd: Path = ROOT) -> tuple[int, str, str]:
+        monkeypatch.chdir(cwd)
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def client_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv with `pip install ./generated`: the committed package, as users get it."""
+    env_dir = tmp_path_factory.mktemp("client-venv")
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    wheel_dir = tmp_path_factory.mktemp("client-src")
+    source = shutil.copytree(ROOT / "generated", wheel_dir / "generated")
+    environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            str(source),
+            "pytest==9.2.0",
+            "pytest-timeout==2.4.0",
+        ],
+        check=True,
+        env=environment,
+        timeout=600,
+    )
+    return python

@@ -1,0 +1,149 @@
+"""The command-line contract: exit codes, messages that name the place, no tracebacks,
+and output folders left exactly as they were when the input is bad."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import BASE_SPEC, run_cli
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def minimal(**paths: object) -> dict[str, object]:
+    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+
+
+BAD_INPUTS = {
+    "missing.yaml": (None, "cannot read"),
+    "empty.yaml": ("", "empty"),
+    "page.html": ("<!doctype html><html><body>hi</body></html>", "HTML"),
+    "list.yaml": ("- openapi: 3.0.0\n", "got list"),
+    "swagger.json": (json.dumps({"swagger": "2.0", "info": {}, "paths": {}}), "#/swagger"),
+    "broken.yaml": ("openapi: 3.0.0\npaths: {a: [\n", "line"),
+    "invalid.yaml": (
+        yaml.safe_dump(minimal(**{"/a": {"get": {"responses": {"200": {"description": 3}}}}})),
+        "#/paths/~1a/get/responses/200",
+    ),
+    "dangling.yaml": (
+        yaml.safe_dump(
+            minimal(
+                **{
+                    "/a": {
+                        "get": {
+                            "responses": {
+                                "200": {
+                                    "description": "ok",
+                                    "content": {
+                                        "application/json": {
+                                            "schema": {"$ref": "#/components/schemas/Nope"}
+                                        }
+                                    },
+                                }
+                            }
+                        }
+                    }
+                }
+            )
+        ),
+        "Nope",
+    ),
+}
+
+
+@pytest.fixture
+def existing_output(tmp_path: Path) -> Path:
+    output = tmp_path / "out"
+    (output / "finalpos").mkdir(parents=True)
+    (output / "finalpos" / "__init__.py").write_text("# an earlier generation\n")
+    return output
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_generate_rejects_bad_input_and_leaves_output_alone(name, tmp_path, existing_output, cli):
+    text, expected = BAD_INPUTS[name]
+    spec = tmp_path / name
+    if text is not None:
+        spec.write_text(text)
+    before = tree_digest(tmp_path)
+    code, out, err = cli("generate", "--spec", str(spec), "--output", str(existing_output))
+    assert code == 2, (out, err)
+    assert str(spec) in err
+    assert expected in err
+    assert "Traceback" not in err
+    assert tree_digest(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["normalize", "check"])
+def test_other_commands_reject_bad_input_with_exit_2(command, tmp_path, cli):
+    spec = tmp_path / "list.yaml"
+    spec.write_text("- a\n")
+    code, _out, err = cli(
+        command, "--spec", str(spec), *(["--output", str(tmp_path)] if command == "check" else [])
+    )
+    assert code == 2
+    assert str(spec) in err and "Traceback" not in err
+
+
+def test_bad_package_name_is_exit_2(tmp_path, existing_output, cli):
+    before = tree_digest(existing_output)
+    code, _out, err = cli(
+        "generate", "--output", str(existing_output), "--package-name", "os; import x"
+    )
+    assert code == 2 and "--package-name" in err
+    assert tree_digest(existing_output) == before
+
+
+def test_generate_replaces_the_output_folder_whole(tmp_path, existing_output, cli):
+    (existing_output / "stale.py").write_text("x = 1\n")
+    code, out, _err = cli("generate", "--output", str(existing_output))
+    assert code == 0, out
+    assert not (existing_output / "stale.py").exists()
+    assert (existing_output / "finalpos" / "_client.py").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left
+
+
+def test_normalize_writes_yaml_to_a_file(tmp_path, cli):
+    target = tmp_path / "normalized.yaml"
+    code, _out, _err = cli("normalize", "-o", str(target))
+    assert code == 0
+    document = yaml.safe_load(target.read_text())
+    assert (
+        document["paths"]["/v1/api/customers"]["get"]["x-finalpos-pagination"]["style"] == "offset"
+    )
+
+
+def test_fetch_from_file_that_is_invalid_keeps_the_snapshot(tmp_path, cli):
+    project = tmp_path / "project"
+    (project / "spec").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[tool.finalpos-codegen]\nspec-path = "spec/a.yaml"\nlock-path = "spec/a.lock"\n'
+    )
+    (project / "spec" / "a.yaml").write_bytes(BASE_SPEC.read_bytes())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: 2.0\n")
+    code, _out, err = cli("fetch", "--file", str(bad), cwd=project)
+    assert code == 2 and "#/openapi" in err
+    assert (project / "spec" / "a.yaml").read_bytes() == BASE_SPEC.read_bytes()
+    assert not (project / "spec" / "a.lock").exists()
+    code, _out, err = cli("fetch", "--file", str(tmp_path / "absent.yaml"), cwd=project)
+    assert code == 3 and "absent.yaml" in err
+
+
+@pytest.mark.parametrize("command", ["", "fetch", "normalize", "generate", "check"])
+def test_every_command_has_help(command):
+    result = run_cli(*([command] if command else []), "--help")
+    assert result.returncode == 0
+    assert "usage: finalpos-codegen" in result.stdout

@@ -1,0 +1,221 @@
+"""The generated package: deterministic, drift-checked, complete (one method per operation),
+lint- and type-clean, and installable on its own."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+from generator import render as render_stage
+from generator.check import compare_trees
+from generator.normalize import iter_operations
+from generator.render import render
+from tests.conftest import ROOT
+
+
+def test_generation_is_byte_identical(normalized_base, fresh_generation, tmp_path):
+    again = tmp_path / "again"
+    render(normalized_base, again, package="finalpos")
+    assert compare_trees(fresh_generation, again) == []
+
+
+def test_committed_generated_tree_is_up_to_date(normalized_base, fresh_generation):
+    drifts = compare_trees(ROOT / "generated", fresh_generation)
+    assert drifts == [], "generated/ is stale: run `make generate`\n" + "".join(
+        d.diff for d in drifts
+    )
+
+
+def test_one_changed_template_character_is_drift(tmp_path, monkeypatch, cli):
+    templates = shutil.copytree(render_stage.TEMPLATES, tmp_path / "templates")
+    target = templates / "package" / "_pagination.py.jinja"
+    target.write_text(
+        target.read_text().replace("DEFAULT_PAGE_SIZE = 100", "DEFAULT_PAGE_SIZE = 101")
+    )
+    monkeypatch.setattr(render_stage, "TEMPLATES", templates)
+    code, out, _err = cli("check")
+    assert code == 1
+    assert "changed  finalpos/_pagination.py" in out
+    assert "-DEFAULT_PAGE_SIZE = 100" in out and "+DEFAULT_PAGE_SIZE = 101" in out
+
+
+def test_check_reports_added_and_removed_files(tmp_path, fresh_generation, cli):
+    copy = shutil.copytree(fresh_generation, tmp_path / "copy")
+    (copy / "finalpos" / "extra.py").write_text("x = 1\n")
+    (copy / "finalpos" / "_path.py").unlink()
+    code, out, _err = cli("check", "--output", str(copy))
+    assert code == 1
+    assert "removed  finalpos/extra.py" in out  # present in the tree, not in a fresh generation
+    assert "added    finalpos/_path.py" in out
+
+
+@pytest.fixture(scope="module")
+def generated_package(fresh_generation: Path) -> Iterator[ModuleType]:
+    """The freshly generated `finalpos`, imported from its folder for inspection."""
+    sys.path.insert(0, str(fresh_generation))
+    try:
+        yield importlib.import_module("finalpos")
+    finally:
+        sys.path.remove(str(fresh_generation))
+        for name in [m for m in sys.modules if m == "finalpos" or m.startswith("finalpos.")]:
+            del sys.modules[name]
+
+
+def public_methods(cls: type) -> set[str]:
+    return {
+        name
+        for name, member in inspect.getmembers(cls)
+        if not name.startswith("_") and name != "with_raw_response" and inspect.isfunction(member)
+    }
+
+
+def test_every_operation_maps_to_exactly_one_method_and_back(normalized_base, generated_package):
+    expected: dict[str, set[str]] = {}
+    for _path, _method, operation in iter_operations(normalized_base):
+        methods = expected.setdefault(operation["x-finalpos-resource"], set())
+        assert operation["x-finalpos-method"] not in methods
+        methods.add(operation["x-finalpos-method"])
+    assert sum(len(m) for m in expected.values()) == 70
+    for client_name in ("Client", "AsyncClient"):
+        client_class = getattr(generated_package, client_name)
+        resources = {
+            n
+            for n, m in inspect.getmembers(client_class)
+            if not n.startswith("_") and hasattr(m, "func")
+        }
+        assert resources == set(expected), client_name
+    for resource, methods in expected.items():
+        module = importlib.import_module(f"finalpos.resources.{resource}")
+        classes = [
+            c
+            for n, c in vars(module).items()
+            if inspect.isclass(c) and c.__module__ == module.__name__
+        ]
+        assert len(classes) == 4  # sync, async, and their raw-response twins
+        for cls in classes:
+            assert public_methods(cls) == methods, cls.__name__
+
+
+def test_models_use_spec_names_snake_case_and_keep_unknown_fields(generated_package):
+    models = importlib.import_module("finalpos.models")
+    customer = models.Customer.model_validate(
+        {
+            "id": "1",
+            "firstName": "Ann",
+            "createdAt": "2025-12-07T19:31:48.436+00:00",
+            "loyalty": {"tier": "gold"},
+        }
+    )
+    assert customer.first_name == "Ann"
+    assert customer.created_at.year == 2025
+    assert customer.model_extra == {"loyalty": {"tier": "gold"}}
+    assert customer.model_dump(by_alias=True, exclude_unset=True)["loyalty"] == {"tier": "gold"}
+    assert models.CreateCustomerDto.__name__ == "CreateCustomerDto"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "ruff", "check", "--no-cache", "."],
+        ["-m", "ruff", "format", "--check", "--no-cache", "."],
+        ["-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", "finalpos"],
+    ],
+    ids=["ruff-check", "ruff-format", "mypy-strict"],
+)
+def test_generated_code_is_clean(fresh_generation, command):
+    result = subprocess.run(
+        [sys.executable, *command], cwd=fresh_generation, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_openapi_python_client_accepts_the_normalized_document(normalized_base, tmp_path):
+    """An independent second consumer of our normalized output: it must not warn."""
+    spec = tmp_path / "normalized.yaml"
+    spec.write_text(yaml.safe_dump(normalized_base, sort_keys=False))
+    binary = Path(sys.executable).parent / "openapi-python-client"
+    result = subprocess.run(
+        [
+            str(binary),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(tmp_path / "opc"),
+            "--meta",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PATH": f"{binary.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Warning" not in output and "WARNING" not in output, output
+
+
+def test_installed_package_imports_lazily_without_the_generator(client_python):
+    script = (
+        "import sys, finalpos\n"
+        "client = finalpos.Client(api_key='k')\n"
+        "assert 'secret' not in repr(finalpos.Client(api_key='secret'))\n"
+        "lazy = ('finalpos.resources.', 'finalpos.models.')\n"
+        "loaded = [m for m in sys.modules if m.startswith(lazy)]\n"
+        "assert loaded == [], loaded\n"
+        "client.customers\n"
+        "assert 'finalpos.resources.customers' in sys.modules\n"
+        "assert 'finalpos.resources.products' not in sys.modules\n"
+        "from finalpos.models import Product\n"
+        "print(finalpos.__file__)\n"
+    )
+    result = subprocess.run(
+        [str(client_python), "-c", script], capture_output=True, text=True, cwd="/"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "site-packages" in result.stdout
+    importtime = subprocess.run(
+        [str(client_python), "-X", "importtime", "-c", "import finalpos"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
+    assert "finalpos._client" in importtime.stderr
+    assert "generator" not in importtime.stderr
+
+
+def test_missing_api_key_is_a_clear_error(client_python):
+    script = "\n".join(
+        [
+            "import finalpos",
+            "try:",
+            "    finalpos.Client()",
+            "except finalpos.FinalPOSError as e:",
+            "    print(e)",
+        ]
+    )
+    result = subprocess.run(
+        [str(client_python), "-c", script],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={"PATH": "/usr/bin"},
+    )
+    assert "FINALPOS_API_KEY" in result.stdout
+
+
+def test_generated_readme_documents_every_resource(fresh_generation, normalized_base):
+    readme = (fresh_generation / "README.md").read_text()
+    for _path, _method, operation in iter_operations(normalized_base):
+        assert f"client.{operation['x-finalpos-resource']}" in readme
+        assert f"`{operation['x-finalpos-method']}(" in readme
