@@ -13,14 +13,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator import check as check_stage
 from generator import fetch as fetch_stage
 from generator import render as render_stage
 from generator.errors import CodegenError, FetchError, SpecError
 from generator.fsutil import write_atomic
-from generator.normalize import normalize
+from generator.normalize import normalize, to_yaml
 
 DEFAULTS = {
     "spec-url": "https://docs.finalpos.com/_spec/openapi.yaml?download",
@@ -69,7 +67,7 @@ def cmd_fetch(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
 
 def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
     spec = args.spec or root / config["spec-path"]
-    text = yaml.safe_dump(_load_normalized(spec), sort_keys=False, allow_unicode=True, width=100)
+    text = to_yaml(_load_normalized(spec))
     if args.output is None:
         sys.stdout.write(text)
     else:

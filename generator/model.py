@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import SpecError, json_pointer
+from generator.examples import example_value, python_types, resolve
 from generator.naming import class_name, identifier, unique
 from generator.normalize import Document, iter_operations, schemas_of
 
@@ -30,6 +31,16 @@ _MODEL_MODULE_NAMES = frozenset(
         "RootModel",
     }
 )
+# The client's exception class per status; also renders its STATUS_ERRORS table.
+STATUS_EXCEPTIONS = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    409: "ConflictError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+}
 # Keyword arguments every method has; spec names must not take them.
 RESERVED_ARGUMENTS = frozenset(
     {"self", "body", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
@@ -61,6 +72,23 @@ class ErrorResponse:
     status: int
     description: str
     model: str | None
+    example: Any
+
+    @property
+    def exception(self) -> str:
+        """The client's exception class for this status."""
+        if self.status >= 500:
+            return "InternalServerError"
+        return STATUS_EXCEPTIONS.get(self.status, "APIStatusError")
+
+
+@dataclass(frozen=True)
+class CheckedField:
+    """A response property the contract tests check: its parsed type and example value."""
+
+    wire_name: str
+    python_types: list[str]
+    example: Any
 
 
 @dataclass
@@ -84,6 +112,9 @@ class Operation:
     paginated: bool
     errors: list[ErrorResponse]
     pointer: str
+    call_example: dict[str, Any] = field(default_factory=dict)
+    """Example arguments for the contract tests: `path` (positional) and `keywords`."""
+    checked_fields: list[CheckedField] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -115,6 +146,8 @@ class ClientModel:
     resources: list[Resource]
     schemas: list[Schema]
     model_document: dict[str, Any]
+    document: dict[str, Any]
+    """The normalized document, shipped with the contract tests for the mock server."""
 
     @property
     def operations(self) -> list[Operation]:
@@ -285,7 +318,9 @@ def _response_shape(
     return "json", None, status
 
 
-def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[ErrorResponse]:
+def _errors(
+    operation: dict[str, Any], class_names: dict[str, str], schemas: dict[str, Any]
+) -> list[ErrorResponse]:
     errors = []
     for status, response in (operation.get("responses") or {}).items():
         code = str(status)
@@ -295,7 +330,8 @@ def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[Erro
         media = content.get("application/json") or next(iter(content.values()), {})
         name = _ref_name((media or {}).get("schema"))
         model = class_names[name] if name else None
-        errors.append(ErrorResponse(int(code), _text(response.get("description")), model))
+        example = example_value((media or {}).get("schema"), schemas) if name else None
+        errors.append(ErrorResponse(int(code), _text(response.get("description")), model, example))
     return errors
 
 
@@ -317,15 +353,19 @@ def _parameters(
     ]
 
 
+def _body_schema(operation: dict[str, Any]) -> Any:
+    body = operation.get("requestBody")
+    if not isinstance(body, dict):
+        return None
+    content = body.get("content") or {}
+    media = content.get("application/json") or next(iter(content.values()), None)
+    return (media or {}).get("schema")
+
+
 def _body(
     operation: dict[str, Any], schemas: dict[str, Any]
 ) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
-    body = operation.get("requestBody")
-    if not isinstance(body, dict):
-        return None, []
-    content = body.get("content") or {}
-    media = content.get("application/json") or next(iter(content.values()), None)
-    name = _ref_name((media or {}).get("schema"))
+    name = _ref_name(_body_schema(operation))
     if name is None:
         return None, []
     schema = schemas.get(name) or {}
@@ -336,6 +376,36 @@ def _body(
         for prop, prop_schema in properties.items()
     ]
     return name, fields
+
+
+def _add_contract_examples(
+    op: Operation, operation: dict[str, Any], path_item: dict[str, Any], schemas: dict[str, Any]
+) -> None:
+    """Arguments and expected fields for the generated contract tests of `op`."""
+    path = [example_value(p[1], schemas) for p in _parameters(operation, path_item, "path")]
+    keywords = {
+        argument.name: example_value(schema, schemas)
+        for argument, (_name, schema, required, _doc) in zip(
+            op.query_params, _parameters(operation, path_item, "query"), strict=True
+        )
+        if required
+    }
+    if op.paginated:
+        keywords["limit"] = 2
+    if op.body_model:
+        keywords["body"] = example_value(_body_schema(operation), schemas)
+    op.call_example = {"path": path, "keywords": keywords}
+    _status, schema, _content = _success(operation)
+    if op.response_kind == "list":
+        schema = (schema or {}).get("items")
+    if op.response_kind in ("model", "list"):
+        for name, prop in (resolve(schema, schemas).get("properties") or {}).items():
+            target = resolve(prop, schemas)
+            if "example" in target and python_types(prop, schemas):
+                example = target["example"]
+                op.checked_fields.append(
+                    CheckedField(str(name), python_types(prop, schemas), example)
+                )
 
 
 def _model_document(
@@ -420,10 +490,11 @@ def build(document: Document, *, package: str) -> ClientModel:
                 response_model=response_model,
                 success_status=status,
                 paginated="x-finalpos-pagination" in operation,
-                errors=_errors(operation, class_names),
+                errors=_errors(operation, class_names, schemas),
                 pointer=json_pointer(("paths", path, method)),
             )
         )
+        _add_contract_examples(resource.operations[-1], operation, paths[path], schemas)
         used = annotations.used_models | {class_names[name] for name in (body_name,) if name}
         used |= {response_model} if response_model else set()
         for name in used:
@@ -443,4 +514,5 @@ def build(document: Document, *, package: str) -> ClientModel:
         resources=list(resources.values()),
         schemas=[Schema(name, class_names[name], modules[name]) for name in schemas],
         model_document=_model_document(document, modules, class_names),
+        document=document,
     )

@@ -12,6 +12,8 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import yaml
+
 from generator.naming import pascal, pluralize, singularize, snake
 
 Document = dict[str, Any]
@@ -319,6 +321,11 @@ PASSES: tuple[Pass, ...] = (
     type_schemaless_responses,
     mark_runtime_shaped_schemas,
 )
+
+
+def to_yaml(document: Document) -> str:
+    """The normalized document as YAML, keys in document order (deterministic)."""
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
 def normalize(document: Document) -> Document:

@@ -28,8 +28,8 @@ from datamodel_code_generator import (
 
 from generator.errors import SpecError
 from generator.fsutil import staged_directory
-from generator.model import ClientModel, build
-from generator.normalize import Document
+from generator.model import STATUS_EXCEPTIONS, ClientModel, build
+from generator.normalize import Document, to_yaml
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HEADER_TEXT = (
@@ -103,6 +103,8 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "schemas": client.schemas,
         "operations": client.operations,
         "modes": MODES,
+        "status_exceptions": STATUS_EXCEPTIONS,
+        "normalized_yaml": to_yaml(client.document),
     }
 
 

@@ -324,7 +324,7 @@ def test_golden_normalized_document(normalized_base):
     """The whole normalized 1.2.4 document, reviewed once: any pass change shows as a diff here.
     Regenerate with UPDATE_GOLDEN=1 after checking the change is intended."""
     golden = FIXTURES / "golden" / "normalized-1.2.4.yaml"
-    text = yaml.safe_dump(normalized_base, sort_keys=False, allow_unicode=True, width=100)
+    text = n.to_yaml(normalized_base)
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text)

@@ -1,0 +1,120 @@
+"""The generated contract tests (generated/tests), run by the installed client against a
+real Prism mock server: once on the base description, once on the demo tenant's."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import render as render_stage
+from generator.fetch import load_spec
+from generator.normalize import iter_operations, normalize, to_yaml
+from tests.conftest import DEMO_TENANT_SPEC, ROOT
+
+PRISM = ROOT / "node_modules" / ".bin" / "prism"
+
+
+def run_contract_suite(
+    client_python: Path, tmp_path: Path, spec: Path | None = None, package: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a generation's tests (default: the committed generated/) from outside the
+    repository, so `finalpos` comes from site-packages unless `package` overrides it."""
+    environment = {**os.environ, "PRISM": str(PRISM)}
+    environment.pop("FINALPOS_BASE_URL", None)
+    tree = package or ROOT / "generated"
+    if package is not None:
+        environment["PYTHONPATH"] = str(package)
+    if spec is not None:
+        environment["FINALPOS_MOCK_SPEC"] = str(spec)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(client_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tree / "tests")],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    elapsed = time.perf_counter() - started
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    print(f"contract suite ({spec.name if spec else 'base'}): {summary} in {elapsed:.1f}s wall")
+    return result
+
+
+def passing_summary(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "failed" not in summary and "error" not in summary
+    return summary
+
+
+def failed_tests(result: subprocess.CompletedProcess[str]) -> set[str]:
+    return set(re.findall(r"^FAILED \S+::(\w+)", result.stdout, re.MULTILINE))
+
+
+def passed_count(summary: str) -> int:
+    match = re.search(r"(\d+) passed", summary)
+    assert match, summary
+    return int(match.group(1))
+
+
+def minimum_test_count(document: dict) -> int:
+    """3 tests per operation, minus one for each operation without a documented error."""
+    operations = [op for _p, _m, op in iter_operations(document)]
+    without_error = [
+        op for op in operations if not any(str(s)[:1] in "45" for s in op["responses"])
+    ]
+    return 3 * len(operations) - len(without_error)
+
+
+@pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+def test_contract_suite_passes_against_prism(client_python, tmp_path, normalized_base):
+    summary = passing_summary(run_contract_suite(client_python, tmp_path))
+    assert passed_count(summary) >= minimum_test_count(normalized_base)
+
+
+@pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+def test_base_client_copes_with_demo_tenant_responses(client_python, tmp_path):
+    """Prism serves the demo tenant's description (extra customer fields) to the client
+    generated from the base description: every test still passes."""
+    tenant = tmp_path / "demo-tenant.normalized.yaml"
+    tenant.write_text(to_yaml(normalize(load_spec(DEMO_TENANT_SPEC))))
+    passing_summary(run_contract_suite(client_python, tmp_path, tenant))
+
+
+@pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+def test_contract_suite_catches_a_list_method_that_forgets_limit(
+    client_python, tmp_path, normalized_base, monkeypatch
+):
+    templates = shutil.copytree(render_stage.TEMPLATES, tmp_path / "templates")
+    resource = templates / "package" / "resources" / "resource.py.jinja"
+    text = resource.read_text()
+    assert text.count("*page_window(skip, limit)") == 2
+    resource.write_text(text.replace("*page_window(skip, limit)", "*page_window(skip, NOT_GIVEN)"))
+    monkeypatch.setattr(render_stage, "TEMPLATES", templates)
+    broken = tmp_path / "broken"
+    render_stage.render(normalized_base, broken, package="finalpos")
+    failed = failed_tests(run_contract_suite(client_python, tmp_path, package=broken))
+    assert {"test_list_success", "test_list_rows_success"} <= failed
+    assert all(name.startswith("test_list") for name in failed)
+
+
+@pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+def test_contract_suite_catches_a_field_typed_int_where_the_spec_says_string(
+    client_python, tmp_path, normalized_base
+):
+    wrong = copy.deepcopy(normalized_base)
+    wrong["components"]["schemas"]["Product"]["properties"]["name"]["type"] = "integer"
+    broken = tmp_path / "broken"
+    render_stage.render(wrong, broken, package="finalpos")
+    served = ROOT / "generated" / "tests" / "openapi.yaml"  # the true description
+    result = run_contract_suite(client_python, tmp_path, spec=served, package=broken)
+    assert "test_retrieve_success" in failed_tests(result)
+    assert "products.retrieve: response does not match Product: name:" in result.stdout
