@@ -3,12 +3,15 @@ with the generated package installed the way a downstream project would."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -84,3 +87,15 @@ def client_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert install.returncode == 0, install.stdout + install.stderr
     return python
+
+
+@pytest.fixture(scope="session")
+def generated_package(fresh_generation: Path) -> Iterator[ModuleType]:
+    """The freshly generated `finalpos`, imported from its folder for inspection."""
+    sys.path.insert(0, str(fresh_generation))
+    try:
+        yield importlib.import_module("finalpos")
+    finally:
+        sys.path.remove(str(fresh_generation))
+        for name in [m for m in sys.modules if m == "finalpos" or m.startswith("finalpos.")]:
+            del sys.modules[name]

@@ -9,9 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
@@ -57,18 +55,6 @@ def test_check_reports_added_and_removed_files(tmp_path, fresh_generation, cli):
     assert code == 1
     assert "removed  finalpos/extra.py" in out  # present in the tree, not in a fresh generation
     assert "added    finalpos/_path.py" in out
-
-
-@pytest.fixture(scope="module")
-def generated_package(fresh_generation: Path) -> Iterator[ModuleType]:
-    """The freshly generated `finalpos`, imported from its folder for inspection."""
-    sys.path.insert(0, str(fresh_generation))
-    try:
-        yield importlib.import_module("finalpos")
-    finally:
-        sys.path.remove(str(fresh_generation))
-        for name in [m for m in sys.modules if m == "finalpos" or m.startswith("finalpos.")]:
-            del sys.modules[name]
 
 
 def public_methods(cls: type) -> set[str]:

@@ -219,10 +219,10 @@ def should_retry(method: str, response: httpx.Response | None, error: Exception 
 
 
 def retry_delay(attempt: int, response: httpx.Response | None) -> float:
-    """Honour the server's Retry-After up to a cap, else exponential backoff with jitter."""
+    """Honour the server's Retry-After (capped), else exponential backoff with jitter."""
     asked = retry_after(response)
-    if asked is not None and asked <= MAX_RETRY_AFTER:
-        return asked
+    if asked is not None:
+        return min(asked, MAX_RETRY_AFTER)
     backoff = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
     return backoff * (1 - 0.25 * random.random())
 

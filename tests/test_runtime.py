@@ -1,0 +1,495 @@
+"""The generated client's runtime against a real HTTP server on loopback that fails on
+purpose: retries, Retry-After, resets, timeouts, pagination, typed errors, raw
+responses, per-call options, secrets. Delays are checked with an injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+SECRET = "sk-live-SECRET-123"
+CUSTOMER = {
+    "id": "c1",
+    "email": "a@b.co",
+    "firstName": "Ann",
+    "createdAt": "2025-12-07T19:31:48.436+00:00",
+}
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Script:
+    """What the server does, per (method, path): a queue of actions, then `default`."""
+
+    actions: dict[tuple[str, str], list[Callable[[BaseHTTPRequestHandler], None]]] = field(
+        default_factory=dict
+    )
+    default: Callable[[BaseHTTPRequestHandler], None] | None = None
+    seen: list[Seen] = field(default_factory=list)
+
+    def attempts(self, method: str, path: str) -> int:
+        return sum(1 for s in self.seen if (s.method, s.path) == (method, path))
+
+
+def reply(
+    status: int, body: Any = None, **headers: str
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    def act(handler: BaseHTTPRequestHandler) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            handler.send_header(name.replace("_", "-"), value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    return act
+
+
+def reset(handler: BaseHTTPRequestHandler) -> None:
+    """Close the connection with a TCP reset and no response."""
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.close_connection = True
+    handler.connection.close()
+
+
+def slow(seconds: float) -> Callable[[BaseHTTPRequestHandler], None]:
+    def act(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        reply(200, CUSTOMER)(handler)
+
+    return act
+
+
+class Handler(BaseHTTPRequestHandler):
+    script: Script
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def handle_any(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        self.script.seen.append(
+            Seen(
+                self.command,
+                url.path,
+                parse_qs(url.query),
+                dict(self.headers.items()),
+                json.loads(raw) if raw else None,
+            )
+        )
+        queue = self.script.actions.get((self.command, url.path))
+        action = queue.pop(0) if queue else self.script.default
+        (action or reply(200, CUSTOMER))(self)
+
+    do_GET = do_POST = do_PUT = do_DELETE = handle_any  # noqa: N815
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Resets and timeouts are the point of these tests."""
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    script = Script()
+    handler = type("ScriptedHandler", (Handler,), {"script": script})
+    httpd = QuietServer(("127.0.0.1", 0), handler)
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", script
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def fp(generated_package):
+    return generated_package
+
+
+@pytest.fixture
+def make_client(fp, server):
+    """A sync client on the scripted server whose sleeps are recorded, not slept."""
+    base_url, _script = server
+    made = []
+
+    def make(**options: Any):
+        client = fp.Client(api_key=SECRET, base_url=base_url, **options)
+        client.delays = []
+        client._sleep = client.delays.append
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+CUSTOMER_PATH = "/v1/api/customer/c1"
+
+
+# --- retries -----------------------------------------------------------------------------
+
+
+def test_read_is_retried_after_failures_then_succeeds(make_client, server):
+    _url, script = server
+    script.actions[("GET", CUSTOMER_PATH)] = [
+        reply(500, {"message": "x"}),
+        reply(503),
+        reply(200, CUSTOMER),
+    ]
+    client = make_client()
+    customer = client.customers.retrieve("c1")
+    assert customer.first_name == "Ann"
+    assert script.attempts("GET", CUSTOMER_PATH) == 3
+    assert len(client.delays) == 2
+    assert (
+        0.375 <= client.delays[0] <= 0.5 and 0.75 <= client.delays[1] <= 1.0
+    )  # backoff, jitter <= 25%
+
+
+def test_retries_stop_at_max_retries_and_raise_the_typed_error(fp, make_client, server):
+    _url, script = server
+    script.default = reply(
+        502, {"statusCode": 502, "message": "bad gateway", "error": "Bad Gateway"}
+    )
+    client = make_client(max_retries=3)
+    with pytest.raises(fp.InternalServerError) as error:
+        client.customers.retrieve("c1")
+    assert script.attempts("GET", CUSTOMER_PATH) == 4
+    assert error.value.status_code == 502 and error.value.error_message == "bad gateway"
+    script.seen.clear()
+    with pytest.raises(fp.InternalServerError):
+        client.customers.retrieve("c1", max_retries=0)  # per call
+    assert script.attempts("GET", CUSTOMER_PATH) == 1
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 504])
+def test_retryable_statuses(make_client, server, status):
+    _url, script = server
+    script.actions[("GET", CUSTOMER_PATH)] = [reply(status)]
+    make_client().customers.retrieve("c1")
+    assert script.attempts("GET", CUSTOMER_PATH) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_client_errors_are_not_retried(fp, make_client, server, status):
+    _url, script = server
+    script.default = reply(
+        status, {"statusCode": status, "message": ["a must be set", "b is bad"], "error": "E"}
+    )
+    with pytest.raises(fp.APIStatusError) as error:
+        make_client().customers.retrieve("c1")
+    assert script.attempts("GET", CUSTOMER_PATH) == 1
+    expected = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError"}
+    expected |= {404: "NotFoundError", 422: "UnprocessableEntityError"}
+    assert type(error.value).__name__ == expected[status]
+    assert error.value.error_message == ["a must be set", "b is bad"]  # NestJS validation list
+    assert error.value.body["error"] == "E"
+
+
+def test_retry_after_seconds_date_and_ms_are_honoured_with_a_cap(make_client, server):
+    _url, script = server
+    future = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
+    script.actions[("GET", CUSTOMER_PATH)] = [
+        reply(429, Retry_After="3"),
+        reply(429, Retry_After_Ms="250"),
+        reply(503, Retry_After=future),
+        reply(429, Retry_After="3600"),
+        reply(200, CUSTOMER),
+    ]
+    client = make_client(max_retries=4)
+    client.customers.retrieve("c1")
+    assert client.delays[0] == 3.0
+    assert client.delays[1] == 0.25
+    assert 27 <= client.delays[2] <= 30
+    assert client.delays[3] == 60.0  # capped
+
+
+def test_post_is_not_retried_after_it_may_have_reached_the_server(fp, make_client, server):
+    _url, script = server
+    script.actions[("POST", "/v1/api/customer")] = [reply(500), reply(200, CUSTOMER)]
+    with pytest.raises(fp.InternalServerError):
+        make_client().customers.create(email="a@b.co", first_name="A", last_name="L")
+    assert script.attempts("POST", "/v1/api/customer") == 1
+    script.actions[("POST", "/v1/api/customer")] = [reset]
+    with pytest.raises(fp.APIConnectionError):
+        make_client().customers.create(email="a@b.co", first_name="A", last_name="L")
+    assert script.attempts("POST", "/v1/api/customer") == 2  # one more attempt, not retried
+
+
+def test_post_is_retried_on_429_and_503_with_retry_after(make_client, server):
+    _url, script = server
+    script.actions[("POST", "/v1/api/customer")] = [
+        reply(429, Retry_After="1"),
+        reply(503, Retry_After="2"),
+    ]
+    client = make_client()
+    client.customers.create(email="a@b.co", first_name="A", last_name="L")
+    assert script.attempts("POST", "/v1/api/customer") == 3
+    assert client.delays == [1.0, 2.0]
+
+
+def test_post_is_retried_on_connect_error(fp):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    client = fp.Client(api_key=SECRET, base_url=f"http://127.0.0.1:{closed_port}", max_retries=2)
+    client.delays = []
+    client._sleep = client.delays.append
+    with pytest.raises(fp.APIConnectionError) as error:
+        client.customers.create(email="a@b.co", first_name="A", last_name="L")
+    assert not isinstance(error.value, fp.APITimeoutError)
+    assert len(client.delays) == 2  # two retries: the request never reached a server
+
+
+def test_reset_connection_on_a_read_is_retried(make_client, server):
+    _url, script = server
+    script.actions[("GET", CUSTOMER_PATH)] = [reset, reply(200, CUSTOMER)]
+    assert make_client().customers.retrieve("c1").id == "c1"
+    assert script.attempts("GET", CUSTOMER_PATH) == 2
+
+
+# --- timeouts ----------------------------------------------------------------------------
+
+
+def test_slow_answer_times_out_per_client_and_per_call(fp, make_client, server):
+    _url, script = server
+    script.default = slow(1.0)
+    client = make_client(timeout=0.2, max_retries=1)
+    with pytest.raises(fp.APITimeoutError):
+        client.customers.retrieve("c1")
+    assert script.attempts("GET", CUSTOMER_PATH) == 2
+    patient = make_client(timeout=0.2, max_retries=0)
+    assert patient.customers.retrieve("c1", timeout=5).id == "c1"
+    with pytest.raises(fp.APITimeoutError):
+        make_client(max_retries=0).customers.retrieve("c1", timeout=0.2)
+
+
+def test_default_timeout(fp):
+    client = fp.Client(api_key="k")
+    assert client.timeout.read == 60.0 and client.timeout.connect == 5.0
+
+
+# --- pagination --------------------------------------------------------------------------
+
+
+def customers_page(
+    count: int, *, ignore_skip: bool = False
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    def act(handler: BaseHTTPRequestHandler) -> None:
+        query = parse_qs(urlsplit(handler.path).query)
+        skip = 0 if ignore_skip else int(query["skip"][0])
+        limit = int(query["limit"][0])
+        items = [dict(CUSTOMER, id=f"c{i}") for i in range(count)][skip : skip + limit]
+        reply(200, items)(handler)
+
+    return act
+
+
+@pytest.mark.parametrize(("count", "requests"), [(5, 3), (4, 3), (0, 1)])
+def test_iterating_a_page_walks_every_page(make_client, server, count, requests):
+    _url, script = server
+    script.default = customers_page(count)
+    ids = [c.id for c in make_client().customers.list(limit=2)]
+    assert ids == [f"c{i}" for i in range(count)]
+    gets = [s for s in script.seen if s.path == "/v1/api/customers"]
+    assert [(s.query["skip"], s.query["limit"]) for s in gets] == [
+        ([str(2 * i)], ["2"]) for i in range(requests)
+    ]
+
+
+def test_iter_pages_and_default_page_size(make_client, server):
+    _url, script = server
+    script.default = customers_page(3)
+    client = make_client()
+    pages = list(client.customers.list(limit=2).iter_pages())
+    assert [len(p.items) for p in pages] == [2, 1]
+    assert [p.skip for p in pages] == [0, 2]
+    client.customers.list()
+    assert script.seen[-1].query["limit"] == ["100"]
+
+
+def test_server_ignoring_skip_stops_with_an_error(fp, make_client, server):
+    _url, script = server
+    script.default = customers_page(10, ignore_skip=True)
+    with pytest.raises(fp.PaginationError, match="ignore"):
+        list(make_client().customers.list(limit=2))
+    assert script.attempts("GET", "/v1/api/customers") == 2
+
+
+def test_skip_must_be_a_multiple_of_limit(make_client):
+    with pytest.raises(ValueError, match="multiple of limit"):
+        make_client().customers.list(skip=3, limit=2)
+
+
+def test_async_iteration_and_await(fp, server):
+    base_url, script = server
+    script.default = customers_page(5)
+
+    async def scenario() -> tuple[list[str], int]:
+        async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
+            ids = [c.id async for c in client.customers.list(limit=2)]
+            first = await client.customers.list(limit=2)
+            pages = [page async for page in first.iter_pages()]
+            return ids, len(pages)
+
+    ids, pages = asyncio.run(scenario())
+    assert ids == [f"c{i}" for i in range(5)]
+    assert pages == 3
+
+
+def test_async_retries_use_the_same_rules(fp, server):
+    base_url, script = server
+    script.actions[("GET", CUSTOMER_PATH)] = [reply(503), reply(200, CUSTOMER)]
+    delays: list[float] = []
+
+    async def record(delay: float) -> None:
+        delays.append(delay)
+
+    async def scenario() -> str:
+        async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
+            client._sleep = record
+            return (await client.customers.retrieve("c1")).id
+
+    assert asyncio.run(scenario()) == "c1"
+    assert len(delays) == 1 and script.attempts("GET", CUSTOMER_PATH) == 2
+
+
+# --- responses, options, validation ------------------------------------------------------
+
+
+def test_raw_response_gives_status_headers_and_parse(fp, make_client, server):
+    _url, script = server
+    script.default = reply(200, CUSTOMER, X_Request_Id="r-1")
+    raw = make_client().customers.with_raw_response.retrieve("c1")
+    assert raw.status_code == 200
+    assert raw.headers["x-request-id"] == "r-1"
+    assert raw.parse().email == "a@b.co"
+
+
+def test_per_call_options_reach_the_wire(make_client, server):
+    _url, script = server
+    make_client().customers.update(
+        "c 1/..",
+        first_name="Anne",
+        extra_headers={"X-Trace": "t1"},
+        extra_query={"dryRun": "true"},
+        extra_body={"loyalty": {"tier": "gold"}},
+    )
+    seen = script.seen[-1]
+    assert (seen.method, seen.path) == ("PUT", "/v1/api/customer/c%201%2F..")
+    assert seen.headers["X-Trace"] == "t1"
+    assert seen.query == {"dryRun": ["true"]}
+    assert seen.body == {"firstName": "Anne", "loyalty": {"tier": "gold"}}
+    assert seen.headers["x-api-key"] == SECRET
+
+
+def test_update_with_a_model_sends_unknown_fields_back(fp, make_client, server):
+    _url, script = server
+    wire = dict(CUSTOMER, loyalty={"tier": "gold", "points": 10})
+    script.default = reply(200, wire)
+    client = make_client()
+    customer = client.customers.retrieve("c1")
+    client.customers.update("c1", body=customer)
+    sent = script.seen[-1].body
+    assert sent["loyalty"] == {"tier": "gold", "points": 10}
+    # Same instant; pydantic writes it in its own ISO form ("...436000Z").
+    assert datetime.fromisoformat(sent.pop("createdAt")) == datetime.fromisoformat(
+        wire.pop("createdAt")
+    )
+    assert sent == wire
+
+
+def test_response_that_breaks_the_model_names_operation_and_field(fp, make_client, server):
+    _url, script = server
+    script.default = reply(200, dict(CUSTOMER, createdAt="not a date"))
+    with pytest.raises(fp.APIResponseValidationError) as error:
+        make_client().customers.retrieve("c1")
+    assert "customers.retrieve" in str(error.value) and "createdAt" in str(error.value)
+
+
+def test_own_http_client_is_used_and_not_closed(fp, server):
+    base_url, _script = server
+    seen: list[str] = []
+    http = httpx.Client(event_hooks={"request": [lambda request: seen.append(request.url.path)]})
+    with fp.Client(api_key=SECRET, base_url=base_url, http_client=http) as client:
+        client.customers.retrieve("c1")
+    assert seen == [CUSTOMER_PATH]
+    assert not http.is_closed
+    http.close()
+
+
+# --- secrets -----------------------------------------------------------------------------
+
+
+def test_api_key_never_in_repr_logs_or_errors(fp, make_client, server, caplog):
+    _url, script = server
+    script.default = reply(
+        401, {"statusCode": 401, "message": "Unauthorized", "error": "Unauthorized"}
+    )
+    logger = logging.getLogger("finalpos")
+    logger.setLevel(logging.DEBUG)
+    client = make_client()
+    with (
+        caplog.at_level(logging.DEBUG, logger="finalpos"),
+        pytest.raises(fp.AuthenticationError) as error,
+    ):
+        client.customers.retrieve("c1")
+    texts = [repr(client), str(error.value), repr(error.value), caplog.text, str(error.value.body)]
+    assert caplog.text  # something was logged
+    assert all(SECRET not in text for text in texts)
+
+
+def test_missing_key_and_env_key(fp, monkeypatch):
+    monkeypatch.delenv("FINALPOS_API_KEY", raising=False)
+    with pytest.raises(fp.FinalPOSError, match="FINALPOS_API_KEY"):
+        fp.Client()
+    monkeypatch.setenv("FINALPOS_API_KEY", "from-env")
+    assert fp.Client()._api_key == "from-env"
+
+
+def test_finalpos_log_env_switches_logging_on(fresh_generation, server):
+    base_url, _script = server
+    client = f"finalpos.Client(api_key='{SECRET}', base_url='{base_url}')"
+    script = f"import finalpos\n{client}.customers.retrieve('c1')\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": str(fresh_generation), "FINALPOS_LOG": "debug", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "GET" in result.stderr and CUSTOMER_PATH in result.stderr
+    assert SECRET not in result.stderr
