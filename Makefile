@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CODEGEN := $(BIN)/finalpos-codegen
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: generate test contract check lint venv node clean
+.PHONY: generate test contract check bench venv node clean
 
 generate: venv ## Generate generated/ from the vendored spec (no network).
 	$(CODEGEN) generate
@@ -22,6 +22,9 @@ contract: venv node ## Only the generated contract tests, against a local Prism.
 
 check: venv ## Exit 1 if generated/ differs from a fresh generation.
 	$(CODEGEN) check
+
+bench: venv ## Benchmarks (scripts that print figures, not tests).
+	$(BIN)/python bench/bench_requests.py
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
