@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import SpecError, json_pointer
+from generator.errors import json_pointer
 from generator.examples import example_value, python_types, resolve
 from generator.naming import class_name, identifier, unique
 from generator.normalize import Document, iter_operations, schemas_of
@@ -27,6 +27,7 @@ _MODEL_MODULE_NAMES = frozenset(
         "BaseModel",
         "ConfigDict",
         "Field",
+        "FinalPOSModel",
         "Literal",
         "RootModel",
     }
@@ -41,6 +42,7 @@ STATUS_EXCEPTIONS = {
     422: "UnprocessableEntityError",
     429: "RateLimitError",
 }
+DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern"})
 # Keyword arguments every method has; spec names must not take them.
 RESERVED_ARGUMENTS = frozenset(
     {"self", "body", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
@@ -206,27 +208,6 @@ def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict
     for name in _closure(shared, schemas):
         modules[name] = SHARED_MODULE
     return modules
-
-
-def _check_refs(document: Document) -> None:
-    """A dangling or external $ref is a clear error, named by its JSON pointer."""
-    schemas = schemas_of(document)
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(document, ())]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                if not ref.startswith("#/"):
-                    raise SpecError(
-                        f"external $ref {ref!r} is not supported", pointer=json_pointer(where)
-                    )
-                name = _ref_name(node)
-                if ref.startswith("#/components/schemas/") and name not in schemas:
-                    raise SpecError(f"$ref {ref!r} points to nothing", pointer=json_pointer(where))
-            stack.extend((value, (*where, key)) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, (*where, index)) for index, value in enumerate(node))
 
 
 class _Annotations:
@@ -411,8 +392,10 @@ def _add_contract_examples(
 def _model_document(
     document: Document, modules: dict[str, str], class_names: dict[str, str]
 ) -> dict[str, Any]:
-    """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`,
-    examples dropped (they would only bloat the models), no paths."""
+    """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`, no
+    paths, and without examples (they only bloat the models) or `pattern`s: a client must
+    not reject a response over a server-side format rule, and a hostile pattern could make
+    parsing backtrack forever."""
     schemas = copy.deepcopy(schemas_of(document))
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
 
@@ -421,7 +404,7 @@ def _model_document(
             name = _ref_name(node)
             if name is not None:
                 return {**node, "$ref": f"#/components/schemas/{qualified[name]}"}
-            return {k: rewrite(v) for k, v in node.items() if k not in ("example", "examples")}
+            return {k: rewrite(v) for k, v in node.items() if k not in DROPPED_MODEL_KEYWORDS}
         if isinstance(node, list):
             return [rewrite(item) for item in node]
         return node
@@ -447,7 +430,6 @@ def _api_key_header(document: Document) -> str:
 
 def build(document: Document, *, package: str) -> ClientModel:
     """The client model of a normalized document."""
-    _check_refs(document)
     schemas = schemas_of(document)
     taken_classes = set(_MODEL_MODULE_NAMES)
     class_names = {name: unique(class_name(name), taken_classes) for name in schemas}

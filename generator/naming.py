@@ -29,14 +29,17 @@ def words(text: str) -> list[str]:
     return [word for word in _NOT_WORD.split(spaced) if word]
 
 
+MAX_NAME_LENGTH = 64
+
+
 def snake(text: str) -> str:
     """`findAll` → `find_all`, `Custom Tables` → `custom_tables` (may be empty)."""
-    return "_".join(word.lower() for word in words(text))
+    return "_".join(word.lower() for word in words(text))[:MAX_NAME_LENGTH].rstrip("_")
 
 
 def pascal(text: str) -> str:
     """`custom tables` → `CustomTables`, keeping inner capitals (`lineItems` → `LineItems`)."""
-    return "".join(word[0].upper() + word[1:] for word in words(text))
+    return "".join(word[0].upper() + word[1:] for word in words(text))[:MAX_NAME_LENGTH]
 
 
 def pluralize(word: str) -> str:
@@ -78,10 +81,11 @@ def class_name(text: str, *, fallback: str = "Model") -> str:
 
 
 def unique(name: str, taken: set[str]) -> str:
-    """`name`, or `name_2`, `name_3`... whichever is free; the result is added to `taken`."""
+    """`name`, or the first free `name_2`, `name_3`... (`Name2` for class names);
+    the result is added to `taken`."""
     candidate, number = name, 1
     while candidate in taken:
         number += 1
-        candidate = f"{name}_{number}" if name[-1:].islower() else f"{name}{number}"
+        candidate = f"{name}{number}" if name[:1].isupper() else f"{name}_{number}"
     taken.add(candidate)
     return candidate

@@ -59,6 +59,30 @@ def resource_name(tag: str) -> str:
     return f"{head}_{pluralize(last)}" if head else pluralize(last)
 
 
+INLINED_COMPONENTS = ("parameters", "requestBodies", "responses", "headers")
+
+
+def inline_component_refs(document: Document) -> Document:
+    """Replace `$ref`s to shared parameters, request bodies, responses and headers by
+    copies of what they name, so later passes see every operation whole. Schema refs stay."""
+    components = document.get("components") or {}
+
+    def inline(node: Any, seen: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            return [inline(item, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in seen:
+            _, _, kind, name = (ref.split("/", 3) + ["", "", "", ""])[:4]
+            if kind in INLINED_COMPONENTS and name in (components.get(kind) or {}):
+                return inline(copy.deepcopy(components[kind][name]), seen | {ref})
+        return {key: inline(value, seen) for key, value in node.items()}
+
+    document["paths"] = inline(document.get("paths") or {}, frozenset())
+    return document
+
+
 def merge_resource_tags(document: Document) -> Document:
     """Group the singular/plural NestJS controllers (and the custom-table tags) into resources."""
     for _path, _method, operation in iter_operations(document):
@@ -312,6 +336,7 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
 
 Pass = Callable[[Document], Document]
 PASSES: tuple[Pass, ...] = (
+    inline_component_refs,
     merge_resource_tags,
     name_client_methods,
     integer_pagination_parameters,

@@ -26,7 +26,7 @@ from datamodel_code_generator import (
     generate as generate_models,
 )
 
-from generator.errors import SpecError
+from generator.errors import SpecError, json_pointer
 from generator.fsutil import staged_directory
 from generator.model import STATUS_EXCEPTIONS, ClientModel, build
 from generator.normalize import Document, to_yaml
@@ -160,6 +160,7 @@ def render_models(client: ClientModel) -> dict[str, str]:
             disable_timestamp=True,
             custom_file_header=f"# {HEADER_TEXT}",
             formatters=[],
+            base_class=f"{client.package}._model_base.FinalPOSModel",
         )
     except RecursionError as exc:
         raise SpecError("schemas nest too deeply to generate models") from exc
@@ -168,12 +169,28 @@ def render_models(client: ClientModel) -> dict[str, str]:
     models_dir = f"{client.package}/models"
     if isinstance(result, str):
         (module,) = {schema.module for schema in client.schemas}
-        return {f"{models_dir}/{module}.py": result}
-    return {
-        f"{models_dir}/{'/'.join(parts)}": text
-        for parts, text in (result or {}).items()
-        if parts[-1] != "__init__.py"
-    }
+        files = {f"{models_dir}/{module}.py": result}
+    else:
+        files = {
+            f"{models_dir}/{'/'.join(parts)}": text
+            for parts, text in (result or {}).items()
+            if parts[-1] != "__init__.py"
+        }
+    _check_model_names(client, files)
+    return files
+
+
+def _check_model_names(client: ClientModel, files: dict[str, str]) -> None:
+    """Resources and `models/__init__` import models by the names `model` chose; fail
+    loudly if datamodel-code-generator named a class otherwise."""
+    for schema in client.schemas:
+        text = files.get(f"{client.package}/models/{schema.module}.py", "")
+        if not re.search(rf"^class {re.escape(schema.class_name)}\b", text, re.MULTILINE):
+            raise SpecError(
+                f"model generation renamed schema {schema.spec_name!r} "
+                f"(expected class {schema.class_name} in models/{schema.module}.py)",
+                pointer=json_pointer(("components", "schemas", schema.spec_name)),
+            )
 
 
 def _ruff(*args: str, cwd: Path) -> None:

@@ -37,6 +37,33 @@ PAGE_PARAMS = [
 ]
 
 
+def test_inline_component_refs_copies_shared_parameters_and_responses():
+    document = doc(
+        {
+            "/x": {
+                "get": {
+                    "parameters": [{"$ref": "#/components/parameters/Skip"}],
+                    "responses": {"200": {"$ref": "#/components/responses/Ok"}},
+                }
+            }
+        }
+    )
+    document["components"]["parameters"] = {
+        "Skip": {"name": "skip", "in": "query", "schema": {"type": "number"}}
+    }
+    schema_ref = {"$ref": "#/components/schemas/X"}
+    document["components"]["responses"] = {
+        "Ok": {"description": "ok", "content": {"application/json": {"schema": schema_ref}}}
+    }
+    operation = n.inline_component_refs(document)["paths"]["/x"]["get"]
+    assert operation["parameters"] == [
+        {"name": "skip", "in": "query", "schema": {"type": "number"}}
+    ]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == schema_ref
+    operation["parameters"][0]["name"] = "changed"
+    assert document["components"]["parameters"]["Skip"]["name"] == "skip"  # a copy, not shared
+
+
 def test_merge_resource_tags_joins_singular_plural_and_custom_table_tags():
     document = doc(
         {

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class CreateAccountDto(BaseModel):
+class CreateAccountDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -27,7 +29,7 @@ class CreateAccountDto(BaseModel):
     """
 
 
-class Account(BaseModel):
+class Account(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -58,7 +60,7 @@ class Account(BaseModel):
     """
 
 
-class UpdateAccountDto(BaseModel):
+class UpdateAccountDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class CreateAttachmentDto(BaseModel):
+class CreateAttachmentDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -39,7 +41,7 @@ class CreateAttachmentDto(BaseModel):
     """
 
 
-class Attachment(BaseModel):
+class Attachment(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -86,7 +88,7 @@ class Attachment(BaseModel):
     """
 
 
-class UpdateAttachmentDto(BaseModel):
+class UpdateAttachmentDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

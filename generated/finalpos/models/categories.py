@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class CreateCategoryDto(BaseModel):
+class CreateCategoryDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -43,7 +45,7 @@ class CreateCategoryDto(BaseModel):
     """
 
 
-class Category(BaseModel):
+class Category(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -94,7 +96,7 @@ class Category(BaseModel):
     """
 
 
-class UpdateCategoryDto(BaseModel):
+class UpdateCategoryDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

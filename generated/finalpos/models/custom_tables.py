@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class CreateCustomTableDataDto(BaseModel):
+class CreateCustomTableDataDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -19,7 +21,7 @@ class CreateCustomTableDataDto(BaseModel):
     """
 
 
-class CustomTableData(BaseModel):
+class CustomTableData(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -50,7 +52,7 @@ class CustomTableData(BaseModel):
     """
 
 
-class CreateCustomTableValueDto(BaseModel):
+class CreateCustomTableValueDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -59,7 +61,7 @@ class CreateCustomTableValueDto(BaseModel):
     row_id: Annotated[dict[str, Any] | None, Field(alias="rowId")] = None
 
 
-class CustomTableValue(BaseModel):
+class CustomTableValue(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 from . import shared
 
 
-class CustomerBilling(BaseModel):
+class CustomerBilling(FinalPOSModel):
     """
     Billing address associated with the Customer.
     """
@@ -53,7 +55,7 @@ class CustomerBilling(BaseModel):
     """
 
 
-class CustomerShipping(BaseModel):
+class CustomerShipping(FinalPOSModel):
     """
     Shipping address associated with the Customer.
     """
@@ -96,7 +98,7 @@ class CustomerShipping(BaseModel):
     """
 
 
-class CreateCustomerDto(BaseModel):
+class CreateCustomerDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -149,7 +151,7 @@ class CreateCustomerDto(BaseModel):
     """
 
 
-class Customer(BaseModel):
+class Customer(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -222,7 +224,7 @@ class Customer(BaseModel):
     """
 
 
-class UpdateCustomerDto(BaseModel):
+class UpdateCustomerDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

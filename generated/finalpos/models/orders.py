@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 from . import shared
 
 
-class OrderTaxDto(BaseModel):
+class OrderTaxDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -21,7 +23,7 @@ class OrderTaxDto(BaseModel):
     """
 
 
-class OrderSummary(BaseModel):
+class OrderSummary(FinalPOSModel):
     """
     Summary of the Order.
     """
@@ -45,7 +47,7 @@ class OrderSummary(BaseModel):
     """
 
 
-class CreateOrderDto(BaseModel):
+class CreateOrderDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -131,7 +133,7 @@ class CreateOrderDto(BaseModel):
     """
 
 
-class Order(BaseModel):
+class Order(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -234,7 +236,7 @@ class Order(BaseModel):
     """
 
 
-class UpdateOrderDto(BaseModel):
+class UpdateOrderDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

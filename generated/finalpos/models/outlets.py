@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class OutletStripe(BaseModel):
+class OutletStripe(FinalPOSModel):
     """
     Stripe Terminal configuration for the Outlet.
     """
@@ -20,7 +22,7 @@ class OutletStripe(BaseModel):
     location_id: Annotated[str | None, Field(alias="locationId")] = None
 
 
-class CreateOutletDto(BaseModel):
+class CreateOutletDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -73,7 +75,7 @@ class CreateOutletDto(BaseModel):
     tax_id: Annotated[str | None, Field(alias="taxId")] = None
 
 
-class Outlet(BaseModel):
+class Outlet(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -143,7 +145,7 @@ class Outlet(BaseModel):
     tax_id: Annotated[str | None, Field(alias="taxId")] = None
 
 
-class UpdateOutletDto(BaseModel):
+class UpdateOutletDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 from . import shared
 
 
-class CreateProductDto(BaseModel):
+class CreateProductDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -86,7 +88,7 @@ class CreateProductDto(BaseModel):
     attributes: list[shared.AttributeDto] | None = None
 
 
-class Product(BaseModel):
+class Product(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -182,7 +184,7 @@ class Product(BaseModel):
     attributes: list[shared.AttributeDto] | None = None
 
 
-class UpdateProductDto(BaseModel):
+class UpdateProductDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class RefundsTaxDto(BaseModel):
+class RefundsTaxDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -27,7 +29,7 @@ class RefundsTaxDto(BaseModel):
     """
 
 
-class RefundsPaymentDto(BaseModel):
+class RefundsPaymentDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -37,7 +39,7 @@ class RefundsPaymentDto(BaseModel):
     transaction_id: Annotated[str | None, Field(alias="transactionId")] = None
 
 
-class RefundsLineItemDiscountCartDiscount(BaseModel):
+class RefundsLineItemDiscountCartDiscount(FinalPOSModel):
     """
     Cart discount applied to the refund.
     """
@@ -53,7 +55,7 @@ class RefundsLineItemDiscountCartDiscount(BaseModel):
     percentage: float | None = None
 
 
-class RefundsSummary(BaseModel):
+class RefundsSummary(FinalPOSModel):
     """
     Summary of the refund amounts.
     """
@@ -67,7 +69,7 @@ class RefundsSummary(BaseModel):
     total_taxes: Annotated[str | None, Field(alias="totalTaxes")] = None
 
 
-class RefundsLineItemDiscount(BaseModel):
+class RefundsLineItemDiscount(FinalPOSModel):
     """
     Discount applied to the line item.
     """
@@ -81,7 +83,7 @@ class RefundsLineItemDiscount(BaseModel):
     ] = None
 
 
-class RefundsLineItemDto(BaseModel):
+class RefundsLineItemDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -105,7 +107,7 @@ class RefundsLineItemDto(BaseModel):
     """
 
 
-class CreateRefundsDto(BaseModel):
+class CreateRefundsDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -145,7 +147,7 @@ class CreateRefundsDto(BaseModel):
     balance: str | None = None
 
 
-class Refunds(BaseModel):
+class Refunds(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -205,7 +207,7 @@ class Refunds(BaseModel):
     balance: str | None = None
 
 
-class UpdateRefundsDto(BaseModel):
+class UpdateRefundsDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

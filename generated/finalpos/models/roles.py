@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class RolePermissionDto(BaseModel):
+class RolePermissionDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -35,7 +37,7 @@ class RolePermissionDto(BaseModel):
     """
 
 
-class CreateRolesDto(BaseModel):
+class CreateRolesDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -50,7 +52,7 @@ class CreateRolesDto(BaseModel):
     """
 
 
-class Roles(BaseModel):
+class Roles(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -81,7 +83,7 @@ class Roles(BaseModel):
     """
 
 
-class UpdateRolesDto(BaseModel):
+class UpdateRolesDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class SessionClosingAmounts(BaseModel):
+class SessionClosingAmounts(FinalPOSModel):
     """
     Closing amounts by payment method.
     """
@@ -31,7 +33,7 @@ class SessionClosingAmounts(BaseModel):
     """
 
 
-class CreateSessionDto(BaseModel):
+class CreateSessionDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -87,7 +89,7 @@ class CreateSessionDto(BaseModel):
     """
 
 
-class Session(BaseModel):
+class Session(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -159,7 +161,7 @@ class Session(BaseModel):
     """
 
 
-class UpdateSessionDto(BaseModel):
+class UpdateSessionDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class MetadataDto(BaseModel):
+class MetadataDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -26,7 +28,7 @@ class MetadataDto(BaseModel):
     """
 
 
-class NoteDto(BaseModel):
+class NoteDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -41,7 +43,7 @@ class NoteDto(BaseModel):
     """
 
 
-class BadRequestErrorDto(BaseModel):
+class BadRequestErrorDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -68,7 +70,7 @@ class BadRequestErrorDto(BaseModel):
     """
 
 
-class NotFoundErrorDto(BaseModel):
+class NotFoundErrorDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -95,7 +97,7 @@ class NotFoundErrorDto(BaseModel):
     """
 
 
-class AttributeDto(BaseModel):
+class AttributeDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class CreateStationDto(BaseModel):
+class CreateStationDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -51,7 +53,7 @@ class CreateStationDto(BaseModel):
     """
 
 
-class Station(BaseModel):
+class Station(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -110,7 +112,7 @@ class Station(BaseModel):
     """
 
 
-class UpdateStationDto(BaseModel):
+class UpdateStationDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

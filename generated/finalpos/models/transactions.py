@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class TransactionsPaymentData(BaseModel):
+class TransactionsPaymentData(FinalPOSModel):
     """
     Payment processor data for the transaction.
     """
@@ -39,7 +41,7 @@ class TransactionsPaymentData(BaseModel):
     """
 
 
-class CreateTransactionsDto(BaseModel):
+class CreateTransactionsDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -87,7 +89,7 @@ class CreateTransactionsDto(BaseModel):
     receipt_id: Annotated[str | None, Field(alias="receiptId")] = None
 
 
-class Transactions(BaseModel):
+class Transactions(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -151,7 +153,7 @@ class Transactions(BaseModel):
     receipt_id: Annotated[str | None, Field(alias="receiptId")] = None
 
 
-class UpdateTransactionsDto(BaseModel):
+class UpdateTransactionsDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 from . import shared
 
 
-class VariantInventoryDto(BaseModel):
+class VariantInventoryDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -22,7 +24,7 @@ class VariantInventoryDto(BaseModel):
     outlet_id: Annotated[str | None, Field(alias="outletId")] = None
 
 
-class CreateVariantDto(BaseModel):
+class CreateVariantDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -85,7 +87,7 @@ class CreateVariantDto(BaseModel):
     """
 
 
-class Variant(BaseModel):
+class Variant(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -164,7 +166,7 @@ class Variant(BaseModel):
     """
 
 
-class UpdateVariantDto(BaseModel):
+class UpdateVariantDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from finalpos._model_base import FinalPOSModel
 
 
-class CreateZapierTriggersDto(BaseModel):
+class CreateZapierTriggersDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -35,7 +37,7 @@ class CreateZapierTriggersDto(BaseModel):
     """
 
 
-class ZapierTriggers(BaseModel):
+class ZapierTriggers(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -78,7 +80,7 @@ class ZapierTriggers(BaseModel):
     """
 
 
-class UpdateZapierTriggersDto(BaseModel):
+class UpdateZapierTriggersDto(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -1,0 +1,336 @@
+"""Hostile and broken descriptions (tests/fixtures/hostile/), the real NestJS documents in
+../shared/real-world-specs, and random hostile documents (hypothesis).
+
+Every case either generates a package that passes ruff and mypy --strict, imports, and
+runs no injected code (a canary file that injected code would create stays absent), or
+exits 2 naming the place, with the output folder unchanged. Nothing outside the output
+folder is ever written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import FIXTURES, REAL_WORLD, run_cli
+
+CORPUS = FIXTURES / "hostile"
+CANARY_FILE = "CANARY-PWNED"
+CANARY_CODE = f"__import__('pathlib').Path('{CANARY_FILE}').touch()"
+GENERATES = ["identifiers.yaml", "openapi31.yaml", "paths.yaml", "recursive.yaml", "text.yaml"]
+REJECTS = {
+    "alias-bomb.yaml": "YAML aliases expand past",
+    "dangling-ref.yaml": "#/paths/~1a/get/responses/200/content/application~1json/schema/$ref",
+    "external-ref.yaml": "external $ref 'other.yaml#/components/schemas/X' is not supported",
+    "deep-nesting.json": "#/components/schemas/Deep/properties/level299/",
+    "duplicate-operation-ids.yaml": "#/paths/~1b/get/operationId: operationId 'same' is also used",
+    "swagger2.json": "#/swagger: Swagger 2.0 is not supported",
+    "page.html": "an HTML page",
+    "empty.yaml": "document is empty",
+    "list.yaml": "got list",
+}
+REAL_WORLD_GENERATES = ["nest-blogger-platform.json", "studcode.json"]
+REAL_WORLD_REJECTS = {
+    "bazaskill.json": "#/paths/~1api~1v1~1testimonials/post/requestBody/content/"
+    "multipart~1form-data/schema/$ref: $ref '#/components/schemas/' points to nothing"
+}
+
+# Imports every model and resource, builds every model, and calls every method through a
+# transport that answers `{}`: everything generated code does at import, construction and
+# call time runs here.
+EXERCISE = """
+import inspect, sys, httpx, pydantic, importlib
+for name in sys.argv[1:]:
+    package = importlib.import_module(name)
+    models = importlib.import_module(name + ".models")
+    for model_name in models.__all__:
+        model = getattr(models, model_name)
+        if not issubclass(model, pydantic.RootModel):
+            repr(model.model_construct())
+        try:
+            model.model_validate({})
+        except pydantic.ValidationError:
+            pass
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    client = package.Client(api_key="k", http_client=httpx.Client(transport=transport), max_retries=0)
+    for attribute, member in inspect.getmembers(type(client)):
+        if attribute.startswith("_") or not hasattr(member, "func"):
+            continue
+        resource = getattr(client, attribute)
+        for method_name, method in inspect.getmembers(resource, inspect.ismethod):
+            if method_name.startswith("_"):
+                continue
+            parameters = inspect.signature(method).parameters.values()
+            positional = ["x" for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+            keywords = {p.name: "x" for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+            try:
+                method(*positional, **keywords)
+            except (package.FinalPOSError, pydantic.ValidationError, ValueError, TypeError):
+                pass
+print("exercised", len(sys.argv) - 1)
+"""
+
+
+def listing(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")}
+
+
+def exercise(
+    packages: list[str], outputs: list[Path], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(str(o) for o in outputs)}
+    return subprocess.run(
+        [sys.executable, "-c", EXERCISE, *packages],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the specs; generation may write only the outputs inside it."""
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "specs").mkdir()
+    for name in GENERATES:
+        (root / "specs" / name).write_bytes((CORPUS / name).read_bytes())
+    for name in REAL_WORLD_GENERATES:
+        (root / "specs" / name).write_bytes((REAL_WORLD / name).read_bytes())
+    return root
+
+
+@pytest.fixture(scope="module")
+def generated(sandbox: Path) -> dict[str, Path]:
+    """Package name → output folder, for every case that should generate."""
+    before = listing(sandbox)
+    outputs = {}
+    for spec in sorted((sandbox / "specs").iterdir()):
+        package = "h_" + spec.stem.replace("-", "_")
+        output = sandbox / "out" / package
+        result = run_cli(
+            "generate", "--spec", str(spec), "--output", str(output), "--package-name", package
+        )
+        assert result.returncode == 0, result.stderr
+        outputs[package] = output
+    created = listing(sandbox) - before
+    assert {path.split("/")[0] for path in created} == {"out"}
+    assert all(path.split("/")[1] in outputs for path in created if path != "out")
+    return outputs
+
+
+def test_paths_in_names_never_leave_the_output_folder(generated, sandbox):
+    output = generated["h_paths"]
+    assert not (sandbox / "x").exists() and not (sandbox.parent / "x").exists()
+    modules = sorted(p.name for p in (output / "h_paths" / "resources").iterdir())
+    assert modules == ["__init__.py", "default.py", "etc_passwds.py", "xs.py"]
+
+
+def test_generated_packages_pass_ruff(generated):
+    for output in generated.values():
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+            cwd=output,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
+            cwd=output,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout
+
+
+def test_generated_packages_pass_mypy_strict(generated, sandbox):
+    packages = [arg for name in generated for arg in ("-p", name)]
+    environment = {**os.environ, "MYPYPATH": os.pathsep.join(str(o) for o in generated.values())}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            *packages,
+        ],
+        cwd=sandbox,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_canary_detects_injected_code(tmp_path):
+    """Positive control: the canary does get created when the injected code runs."""
+    subprocess.run([sys.executable, "-c", CANARY_CODE], cwd=tmp_path, check=True)
+    assert (tmp_path / CANARY_FILE).exists()
+
+
+def test_no_injected_code_runs_at_import_construction_or_call(generated, tmp_path):
+    result = exercise(list(generated), list(generated.values()), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"exercised {len(generated)}" in result.stdout
+    assert not (tmp_path / CANARY_FILE).exists()
+
+
+def test_hostile_text_is_kept_as_text(generated):
+    """The injected code is in the package as inert text (escaped), not dropped or run."""
+    source = "".join(p.read_text() for p in (generated["h_text"] / "h_text").rglob("*.py"))
+    assert "Path('CANARY-PWNED')" in source
+
+
+def test_recursive_schemas_make_working_models(generated, tmp_path):
+    script = (
+        "from h_recursive.models import Node, A\n"
+        "node = Node.model_validate({'name': 'r', 'children': [{'name': 'c', 'children': []}],"
+        " 'a': {'b': {'a': {}}}})\n"
+        "assert node.children[0].name == 'c' and node.a.b.a is not None\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(generated["h_recursive"])},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(REJECTS))
+def test_broken_documents_exit_2_naming_the_place(name, tmp_path, cli):
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "keep.txt").write_text("earlier generation\n")
+    before = listing(tmp_path)
+    code, _out, err = cli("generate", "--spec", str(CORPUS / name), "--output", str(output))
+    assert code == 2
+    assert REJECTS[name] in err and str(CORPUS / name) in err
+    assert "Traceback" not in err
+    assert (
+        listing(tmp_path) == before and (output / "keep.txt").read_text() == "earlier generation\n"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(REAL_WORLD_REJECTS))
+def test_real_world_defect_that_cannot_be_worked_around_is_a_clear_error(name, tmp_path, cli):
+    code, _out, err = cli(
+        "generate", "--spec", str(REAL_WORLD / name), "--output", str(tmp_path / "o")
+    )
+    assert code == 2 and REAL_WORLD_REJECTS[name] in err
+    assert not (tmp_path / "o").exists()
+
+
+# --- random hostile documents ----------------------------------------------------------------
+
+HOSTILE_WORDS = [
+    "class",
+    "__init__",
+    "model_config",
+    "None",
+    "1x",
+    "",
+    "{{ x }}",
+    '"""',
+    "\\N{BULLET}",
+    CANARY_CODE,
+]
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE_WORDS),
+    st.text(alphabet=st.sampled_from(list("\"'\\{}%#\n\r\0 aZ_-.:/()é名\u2028")), max_size=10),
+)
+schema_names = st.from_regex(r"[A-Za-z0-9_.-]{1,8}", fullmatch=True)
+
+
+@st.composite
+def hostile_documents(draw: st.DrawFn) -> dict[str, object]:
+    names = draw(st.lists(schema_names, min_size=1, max_size=3, unique=True))
+    schemas = {}
+    for name in names:
+        properties = {}
+        for prop in draw(st.lists(hostile_text, min_size=1, max_size=4, unique=True)):
+            kind = draw(st.sampled_from(["string", "integer", "boolean", "enum", "array", "ref"]))
+            schema: dict[str, object] = {"description": draw(hostile_text)}
+            if kind == "enum":
+                schema |= {
+                    "type": "string",
+                    "enum": draw(st.lists(hostile_text, min_size=1, max_size=3, unique=True)),
+                }
+            elif kind == "array":
+                schema |= {"type": "array", "items": {"type": "string"}}
+            elif kind == "ref":
+                schema = {"$ref": f"#/components/schemas/{draw(st.sampled_from(names))}"}
+            else:
+                schema |= {"type": kind}
+            properties[prop] = schema
+        schemas[name] = {
+            "type": "object",
+            "description": draw(hostile_text),
+            "properties": properties,
+        }
+    ref = {"$ref": f"#/components/schemas/{names[0]}"}
+    content = {"application/json": {"schema": ref}}
+    operation_ids = draw(st.lists(hostile_text, min_size=2, max_size=2, unique=True))
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": draw(hostile_text), "version": "1.0", "description": draw(hostile_text)},
+        "paths": {
+            "/items/{id}": {
+                "get": {
+                    "operationId": operation_ids[0],
+                    "tags": [draw(hostile_text)],
+                    "summary": draw(hostile_text),
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": draw(hostile_text), "content": content}},
+                },
+                "put": {
+                    "operationId": operation_ids[1],
+                    "tags": [draw(hostile_text)],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {"content": content},
+                    "responses": {"200": {"description": "ok", "content": content}},
+                },
+            }
+        },
+        "components": {"schemas": schemas},
+    }
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=hostile_documents())
+def test_random_hostile_documents_generate_safely_or_fail_cleanly(document, tmp_path_factory):
+    root = tmp_path_factory.mktemp("prop")
+    spec = root / "spec.yaml"
+    spec.write_text(yaml.safe_dump(document, allow_unicode=True))
+    output = root / "out"
+    result = run_cli(
+        "generate", "--spec", str(spec), "--output", str(output), "--package-name", "h_random"
+    )
+    assert "Traceback" not in result.stderr
+    if result.returncode == 2:
+        assert "error:" in result.stderr and not output.exists()
+        return
+    assert result.returncode == 0, result.stderr
+    assert listing(root) == {"spec.yaml", "out"} | {f"out/{path}" for path in listing(output)}
+    checked = exercise(["h_random"], [output], root)
+    assert checked.returncode == 0, checked.stderr
+    assert not (root / CANARY_FILE).exists()
