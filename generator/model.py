@@ -13,7 +13,7 @@ from typing import Any
 from generator.errors import json_pointer
 from generator.examples import example_value, python_types, resolve
 from generator.naming import class_name, identifier, unique
-from generator.normalize import Document, iter_operations, schemas_of
+from generator.normalize import Document, closure, iter_operations, ref_name, refs_in, schemas_of
 
 SHARED_MODULE = "shared"
 DEFAULT_BASE_URL = "https://api.finalpos.com"
@@ -156,41 +156,6 @@ class ClientModel:
         return [op for resource in self.resources for op in resource.operations]
 
 
-def _ref_name(schema: Any) -> str | None:
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
-    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        return ref.removeprefix("#/components/schemas/")
-    return None
-
-
-def _refs_in(node: Any) -> set[str]:
-    """Every schema name a subtree refers to."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            name = _ref_name(current)
-            if name:
-                found.add(name)
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-    return found
-
-
-def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(names)
-    while stack:
-        name = stack.pop()
-        if name in seen or name not in schemas:
-            continue
-        seen.add(name)
-        stack.extend(_refs_in(schemas[name]))
-    return seen
-
-
 def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict[str, str]:
     """Put each schema in the module of the one resource that uses it, else in `shared`.
 
@@ -201,11 +166,11 @@ def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict
     users: dict[str, set[str]] = {name: set() for name in schemas}
     for _path, _method, operation in iter_operations(document):
         module = resource_modules[operation["x-finalpos-resource"]]
-        for name in _closure(_refs_in(operation), schemas):
+        for name in closure(refs_in(operation), schemas):
             users[name].add(module)
     modules = {name: (next(iter(u)) if len(u) == 1 else SHARED_MODULE) for name, u in users.items()}
     shared = {name for name, module in modules.items() if module == SHARED_MODULE}
-    for name in _closure(shared, schemas):
+    for name in closure(shared, schemas):
         modules[name] = SHARED_MODULE
     return modules
 
@@ -221,7 +186,7 @@ class _Annotations:
     def of(self, schema: Any) -> str:
         if not isinstance(schema, dict):
             return "Any"
-        name = _ref_name(schema)
+        name = ref_name(schema)
         if name is not None:
             target = self.schemas.get(name, {})
             if isinstance(target, dict) and (
@@ -289,11 +254,11 @@ def _response_shape(
     status, schema, has_content = _success(operation)
     if not has_content:
         return "none", None, status
-    name = _ref_name(schema)
+    name = ref_name(schema)
     if name is not None:
         return "model", class_names[name], status
     if isinstance(schema, dict) and schema.get("type") == "array":
-        item = _ref_name(schema.get("items"))
+        item = ref_name(schema.get("items"))
         if item is not None:
             return "list", class_names[item], status
     return "json", None, status
@@ -309,7 +274,7 @@ def _errors(
             continue
         content = response.get("content") or {}
         media = content.get("application/json") or next(iter(content.values()), {})
-        name = _ref_name((media or {}).get("schema"))
+        name = ref_name((media or {}).get("schema"))
         model = class_names[name] if name else None
         example = example_value((media or {}).get("schema"), schemas) if name else None
         errors.append(ErrorResponse(int(code), _text(response.get("description")), model, example))
@@ -346,7 +311,7 @@ def _body_schema(operation: dict[str, Any]) -> Any:
 def _body(
     operation: dict[str, Any], schemas: dict[str, Any]
 ) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
-    name = _ref_name(_body_schema(operation))
+    name = ref_name(_body_schema(operation))
     if name is None:
         return None, []
     schema = schemas.get(name) or {}
@@ -401,7 +366,7 @@ def _model_document(
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
-            name = _ref_name(node)
+            name = ref_name(node)
             if name is not None:
                 return {**node, "$ref": f"#/components/schemas/{qualified[name]}"}
             return {k: rewrite(v) for k, v in node.items() if k not in DROPPED_MODEL_KEYWORDS}

@@ -31,6 +31,51 @@ NEST_METHOD_NAMES = {
 PAGINATION_PARAMETERS = ("skip", "limit")
 # Resources whose DTOs the API builds at runtime from each tenant's custom tables.
 RUNTIME_SHAPED_RESOURCES = frozenset({"customers"})
+# The documented customer properties of each API release (Create/Update DTOs and the
+# response). Any other customer property is a tenant's custom field.
+CORE_CUSTOMER_PROPERTIES = {
+    "1.0.0": [
+        "id",
+        "createdAt",
+        "updatedAt",
+        "companyId",
+        "externalId",
+        "email",
+        "firstName",
+        "lastName",
+        "phone",
+        "tags",
+        "fromOliver",
+        "metadata",
+        "notes",
+        "billing",
+        "shipping",
+        "outletId",
+        "totalSpent",
+        "lastAction",
+    ],
+    "1.2.4": [
+        "id",
+        "createdAt",
+        "updatedAt",
+        "companyId",
+        "email",
+        "firstName",
+        "lastName",
+        "fromFinal",
+        "outletId",
+        "externalId",
+        "phone",
+        "totalSpent",
+        "lastAction",
+        "tags",
+        "billing",
+        "shipping",
+        "metadata",
+        "notes",
+    ],
+}
+CORE_PROPERTIES = frozenset(name for names in CORE_CUSTOMER_PROPERTIES.values() for name in names)
 
 
 def iter_operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -308,18 +353,50 @@ def type_schemaless_responses(document: Document) -> Document:
     return document
 
 
-def _referenced_schema(schema: Any) -> str | None:
-    if isinstance(schema, dict):
-        ref = schema.get("$ref") or (schema.get("items") or {}).get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            return ref.rpartition("/")[2]
+def ref_name(schema: Any) -> str | None:
+    """`Customer` for `{"$ref": "#/components/schemas/Customer"}`, else None."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        return ref.removeprefix("#/components/schemas/")
     return None
+
+
+def refs_in(node: Any) -> set[str]:
+    """Every schema name a subtree refers to."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            name = ref_name(current)
+            if name:
+                found.add(name)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
+    """`names` and every schema they refer to, transitively."""
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        stack.extend(refs_in(schemas[name]))
+    return seen
 
 
 def mark_runtime_shaped_schemas(document: Document) -> Document:
     """Flag the customer DTOs, whose properties vary per tenant: the client must keep
-    properties it does not know, so they must never be closed."""
+    properties it does not know, so they must never be closed. Properties that are not
+    core (CORE_CUSTOMER_PROPERTIES) are listed as the tenant's custom fields, and the
+    schemas named after them (one per custom table) are flagged as custom tables."""
     schemas = schemas_of(document)
+    runtime_shaped: list[str] = []
     for _path, _method, operation in iter_operations(document):
         if operation.get("x-finalpos-resource") not in RUNTIME_SHAPED_RESOURCES:
             continue
@@ -327,10 +404,28 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
         holders += [r for s, r in (operation.get("responses") or {}).items() if str(s)[:1] == "2"]
         for holder in holders:
             for media in (holder.get("content") or {}).values():
-                name = _referenced_schema((media or {}).get("schema"))
+                schema = (media or {}).get("schema")
+                name = ref_name(schema) or ref_name((schema or {}).get("items"))
                 if name in schemas and isinstance(schemas[name], dict):
                     schemas[name]["x-finalpos-runtime-shaped"] = True
                     schemas[name].pop("additionalProperties", None)
+                    runtime_shaped.append(name)
+    core_refs: set[str] = set()
+    custom_refs: dict[str, str] = {}
+    for name in dict.fromkeys(runtime_shaped):
+        properties = schemas[name].get("properties") or {}
+        custom = [prop for prop in properties if prop not in CORE_PROPERTIES]
+        if custom:
+            schemas[name]["x-finalpos-custom-fields"] = custom
+        for prop, prop_schema in properties.items():
+            if prop in custom:
+                for ref in closure(refs_in(prop_schema), schemas):
+                    custom_refs.setdefault(ref, prop)
+            else:
+                core_refs |= closure(refs_in(prop_schema), schemas)
+    for ref, prop in custom_refs.items():
+        if ref not in core_refs:
+            schemas[ref]["x-finalpos-custom-table"] = prop
     return document
 
 

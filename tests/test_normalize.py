@@ -325,6 +325,39 @@ def test_mark_runtime_shaped_schemas_flags_customer_dtos_and_keeps_them_open():
     assert "x-finalpos-runtime-shaped" not in schemas["Product"]
 
 
+def test_mark_runtime_shaped_schemas_tells_custom_fields_from_core():
+    ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Customer"}}},
+        "description": "ok",
+    }
+    document = doc(
+        {
+            "/customer/{id}": {
+                "get": op("CustomerController_findOne", "Customer", responses={"200": ref})
+            }
+        },
+        {
+            "Customer": {
+                "type": "object",
+                "properties": {
+                    "email": {"type": "string"},
+                    "billing": {"$ref": "#/components/schemas/CustomerBilling"},
+                    "loyalty": {"$ref": "#/components/schemas/CustomerLoyalty"},
+                    "vip": {"type": "boolean"},
+                },
+            },
+            "CustomerBilling": {"type": "object", "properties": {"city": {"type": "string"}}},
+            "CustomerLoyalty": {"type": "object", "properties": {"tier": {"type": "string"}}},
+        },
+    )
+    schemas = n.mark_runtime_shaped_schemas(n.merge_resource_tags(document))["components"][
+        "schemas"
+    ]
+    assert schemas["Customer"]["x-finalpos-custom-fields"] == ["loyalty", "vip"]
+    assert schemas["CustomerLoyalty"]["x-finalpos-custom-table"] == "loyalty"
+    assert "x-finalpos-custom-table" not in schemas["CustomerBilling"]
+
+
 def test_normalize_does_not_touch_its_input_and_is_deterministic(base_document):
     before = yaml.safe_dump(base_document, sort_keys=False)
     first = yaml.safe_dump(n.normalize(base_document), sort_keys=False)
