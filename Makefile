@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CODEGEN := $(BIN)/finalpos-codegen
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: generate test contract check bench venv node clean
+.PHONY: generate test contract check drift bench venv node clean
 
 generate: venv ## Generate generated/ from the vendored spec (no network).
 	$(CODEGEN) generate
@@ -21,6 +21,15 @@ contract: venv node ## Only the generated contract tests, against a local Prism.
 	$(PYTEST) tests/test_contract.py
 
 check: venv ## Exit 1 if generated/ differs from a fresh generation.
+	$(CODEGEN) check
+
+drift: venv ## Fetch the live description (or keep the snapshot offline), report API and code drift.
+	cp spec/finalpos-openapi.yaml .drift-previous.yaml
+	$(CODEGEN) fetch || echo "fetch failed (offline?): comparing the vendored snapshot with itself"
+	$(CODEGEN) diff .drift-previous.yaml spec/finalpos-openapi.yaml --format markdown --fail-on never > drift-report.md
+	$(CODEGEN) changelog .drift-previous.yaml spec/finalpos-openapi.yaml >> drift-report.md
+	cat drift-report.md
+	rm .drift-previous.yaml
 	$(CODEGEN) check
 
 bench: venv ## Benchmarks (scripts that print figures, not tests).

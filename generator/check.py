@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.diff import CHANGELOG
 from generator.model import build
 from generator.normalize import Document
 from generator.render import write_package
@@ -32,6 +33,7 @@ def tree_files(root: Path) -> dict[str, Path]:
         path.relative_to(root).as_posix(): path
         for path in sorted(root.rglob("*"))
         if path.is_file()
+        and path.relative_to(root).as_posix() != CHANGELOG
         and not IGNORED_PARTS.intersection(path.relative_to(root).parts)
         and not any(part.endswith(".egg-info") for part in path.relative_to(root).parts)
     }

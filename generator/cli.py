@@ -13,9 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from generator import check as check_stage
+from generator import diff as diff_stage
 from generator import fetch as fetch_stage
-from generator import render as render_stage
 from generator.errors import CodegenError, FetchError, SpecError
 from generator.fsutil import write_atomic
 from generator.normalize import normalize, to_yaml
@@ -79,6 +78,8 @@ def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) 
 
 
 def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    from generator import render as render_stage  # datamodel-code-generator is slow to import
+
     started = time.perf_counter()
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
@@ -92,6 +93,8 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
 
 
 def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    from generator import check as check_stage  # imports the render stage
+
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
@@ -106,6 +109,57 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
         print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
     print("Run `make generate` (or `finalpos-codegen generate`) and commit the result.")
     return 1
+
+
+def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> tuple[str, str]:
+    if len(args.documents) == 1:
+        return str(root / config["spec-path"]), args.documents[0]
+    return args.documents[0], args.documents[1]
+
+
+def _report(
+    old_source: str, new_source: str
+) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
+    old = normalize(fetch_stage.load_source(old_source))
+    new = normalize(fetch_stage.load_source(new_source))
+    return diff_stage.diff(old, new), old, new
+
+
+def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    report, _old, _new = _report(*_diff_inputs(args, root, config))
+    render_format = {
+        "text": diff_stage.to_text,
+        "json": diff_stage.to_json,
+        "markdown": diff_stage.to_markdown,
+    }
+    sys.stdout.write(render_format[args.format](report))
+    return 1 if report.level_reached(args.fail_on) else 0
+
+
+def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    report, old, new = _report(*_diff_inputs(args, root, config))
+    output = args.output or root / config["output"]
+    current = args.current_version or _client_version(output)
+    entry = diff_stage.changelog_entry(
+        report,
+        version=diff_stage.next_version(current, report),
+        old_api=str((old.get("info") or {}).get("version")),
+        new_api=str((new.get("info") or {}).get("version")),
+    )
+    if args.write:
+        changelog = output / diff_stage.CHANGELOG
+        previous = changelog.read_text() if changelog.exists() else "# Changelog\n\n"
+        head, _, rest = previous.partition("\n\n")
+        write_atomic(changelog, f"{head}\n\n{entry}\n{rest}".encode())
+    sys.stdout.write(entry)
+    return 0
+
+
+def _client_version(output: Path) -> str:
+    try:
+        return str(tomllib.loads((output / "pyproject.toml").read_text())["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "0.0.0"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -141,6 +195,39 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--output", type=Path, help="package folder (default: generated/)")
         sub.add_argument("--package-name", help="import package name (default: finalpos)")
         sub.set_defaults(handler=handler)
+
+    for name, handler, summary in (
+        ("diff", cmd_diff, "classify the changes between two API descriptions"),
+        (
+            "changelog",
+            cmd_changelog,
+            "write a diff_stage.CHANGELOG entry and propose the next client version",
+        ),
+    ):
+        sub = commands.add_parser(
+            name, help=summary, description=summary + " (OLD defaults to the vendored snapshot)"
+        )
+        sub.add_argument("documents", nargs="+", metavar="[OLD] NEW", help="files or URLs")
+        sub.set_defaults(handler=handler)
+    commands.choices["diff"].add_argument(
+        "--format", choices=["text", "json", "markdown"], default="text"
+    )
+    commands.choices["diff"].add_argument(
+        "--fail-on",
+        choices=["breaking", "any", "never"],
+        default="breaking",
+        help="exit 1 when changes of this level are found (default: breaking)",
+    )
+    changelog = commands.choices["changelog"]
+    changelog.add_argument(
+        "--output", type=Path, help="client package folder (default: generated/)"
+    )
+    changelog.add_argument(
+        "--current-version", help="client version to bump (default: from the package)"
+    )
+    changelog.add_argument(
+        "--write", action="store_true", help=f"prepend the entry to <output>/{diff_stage.CHANGELOG}"
+    )
     return main_parser
 
 

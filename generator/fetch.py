@@ -143,9 +143,18 @@ def _resolves(document: dict[str, Any], ref: str) -> bool:
     return True
 
 
+def _in_json_content(where: tuple[Any, ...]) -> bool:
+    """False under a non-JSON media type (multipart uploads...), which the client drops."""
+    for before, media in zip(where, where[1:], strict=False):
+        if before == "content" and "json" not in str(media):
+            return False
+    return True
+
+
 def check_structure(document: dict[str, Any], source: str) -> None:
     """What the validator reports badly or not at all, each with its JSON pointer:
-    nesting too deep to process, external or dangling $refs, duplicate operationIds."""
+    nesting too deep to process, external or dangling $refs (dangling ones are let pass
+    under non-JSON media types, which normalization drops), duplicate operationIds."""
     operation_ids: dict[str, str] = {}
     for node, where in _walk(document):
         if len(where) > MAX_NESTING:
@@ -163,7 +172,7 @@ def check_structure(document: dict[str, Any], source: str) -> None:
                 raise SpecError(
                     f"external $ref {ref!r} is not supported", source=source, pointer=pointer
                 )
-            if not _resolves(document, ref):
+            if not _resolves(document, ref) and _in_json_content(where):
                 raise SpecError(f"$ref {ref!r} points to nothing", source=source, pointer=pointer)
         if len(where) == 3 and where[0] == "paths" and isinstance(node.get("operationId"), str):
             operation_id = node["operationId"]
@@ -327,3 +336,12 @@ def fetch(
     if result.not_modified:
         return False
     return vendor(result.body, source=url, etag=result.etag, snapshot=snapshot)
+
+
+def load_source(source: str, **download_options: Any) -> dict[str, Any]:
+    """A document from a URL or a local path, parsed and validated."""
+    if source.startswith(("http://", "https://")):
+        document = parse_document(download(source, **download_options).body, source)
+        check_openapi(document, source)
+        return document
+    return load_spec(Path(source))

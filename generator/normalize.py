@@ -128,6 +128,31 @@ def inline_component_refs(document: Document) -> Document:
     return document
 
 
+def _is_json(media_type: str) -> bool:
+    return "json" in media_type
+
+
+def drop_non_json_media(document: Document) -> Document:
+    """The client speaks JSON only: drop other media types (multipart uploads, text) from
+    request bodies and responses, noting them in `x-finalpos-dropped-media-types`. A
+    request body left with no JSON form is removed."""
+    for _path, _method, operation in iter_operations(document):
+        holders = [("requestBody", operation.get("requestBody"))]
+        holders += [(status, r) for status, r in (operation.get("responses") or {}).items()]
+        for key, holder in holders:
+            if not isinstance(holder, dict) or not isinstance(holder.get("content"), dict):
+                continue
+            dropped = [media for media in holder["content"] if not _is_json(str(media))]
+            if not dropped:
+                continue
+            holder["content"] = {m: v for m, v in holder["content"].items() if _is_json(str(m))}
+            holder["x-finalpos-dropped-media-types"] = dropped
+            if key == "requestBody" and not holder["content"]:
+                operation["x-finalpos-dropped-request-body"] = dropped
+                del operation["requestBody"]
+    return document
+
+
 def merge_resource_tags(document: Document) -> Document:
     """Group the singular/plural NestJS controllers (and the custom-table tags) into resources."""
     for _path, _method, operation in iter_operations(document):
@@ -432,6 +457,7 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
 Pass = Callable[[Document], Document]
 PASSES: tuple[Pass, ...] = (
     inline_component_refs,
+    drop_non_json_media,
     merge_resource_tags,
     name_client_methods,
     integer_pagination_parameters,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from datamodel_code_generator import (
     generate as generate_models,
 )
 
+from generator.diff import CHANGELOG
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import staged_directory
 from generator.model import STATUS_EXCEPTIONS, ClientModel, build
@@ -218,4 +220,6 @@ def render(document: Document, output: Path, *, package: str) -> ClientModel:
     client = build(document, package=package)
     with staged_directory(output) as staging:
         write_package(client, staging)
+        if (output / CHANGELOG).is_file():  # written by `changelog --write`, not rendered
+            shutil.copy2(output / CHANGELOG, staging / CHANGELOG)
     return client

@@ -147,3 +147,12 @@ def test_every_command_has_help(command):
     result = run_cli(*([command] if command else []), "--help")
     assert result.returncode == 0
     assert "usage: finalpos-codegen" in result.stdout
+
+
+def test_generate_keeps_the_changelog_and_check_ignores_it(tmp_path, cli):
+    output = tmp_path / "out"
+    assert cli("generate", "--output", str(output))[0] == 0
+    (output / "CHANGELOG.md").write_text("# Changelog\n\n### 1.2.4\n")
+    assert cli("generate", "--output", str(output))[0] == 0
+    assert (output / "CHANGELOG.md").read_text() == "# Changelog\n\n### 1.2.4\n"
+    assert cli("check", "--output", str(output))[0] == 0

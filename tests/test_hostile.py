@@ -35,11 +35,7 @@ REJECTS = {
     "empty.yaml": "document is empty",
     "list.yaml": "got list",
 }
-REAL_WORLD_GENERATES = ["nest-blogger-platform.json", "studcode.json"]
-REAL_WORLD_REJECTS = {
-    "bazaskill.json": "#/paths/~1api~1v1~1testimonials/post/requestBody/content/"
-    "multipart~1form-data/schema/$ref: $ref '#/components/schemas/' points to nothing"
-}
+REAL_WORLD_GENERATES = ["bazaskill.json", "nest-blogger-platform.json", "studcode.json"]
 
 # Imports every model and resource, builds every model, and calls every method through a
 # transport that answers `{}`: everything generated code does at import, construction and
@@ -58,7 +54,8 @@ for name in sys.argv[1:]:
         except pydantic.ValidationError:
             pass
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
-    client = package.Client(api_key="k", http_client=httpx.Client(transport=transport), max_retries=0)
+    http = httpx.Client(transport=transport)
+    client = package.Client(api_key="k", http_client=http, max_retries=0)
     for attribute, member in inspect.getmembers(type(client)):
         if attribute.startswith("_") or not hasattr(member, "func"):
             continue
@@ -68,7 +65,8 @@ for name in sys.argv[1:]:
                 continue
             parameters = inspect.signature(method).parameters.values()
             positional = ["x" for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
-            keywords = {p.name: "x" for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+            required = [p for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+            keywords = {p.name: "x" for p in required}
             try:
                 method(*positional, **keywords)
             except (package.FinalPOSError, pydantic.ValidationError, ValueError, TypeError):
@@ -220,15 +218,6 @@ def test_broken_documents_exit_2_naming_the_place(name, tmp_path, cli):
     assert (
         listing(tmp_path) == before and (output / "keep.txt").read_text() == "earlier generation\n"
     )
-
-
-@pytest.mark.parametrize("name", sorted(REAL_WORLD_REJECTS))
-def test_real_world_defect_that_cannot_be_worked_around_is_a_clear_error(name, tmp_path, cli):
-    code, _out, err = cli(
-        "generate", "--spec", str(REAL_WORLD / name), "--output", str(tmp_path / "o")
-    )
-    assert code == 2 and REAL_WORLD_REJECTS[name] in err
-    assert not (tmp_path / "o").exists()
 
 
 # --- random hostile documents ----------------------------------------------------------------

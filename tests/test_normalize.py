@@ -64,6 +64,22 @@ def test_inline_component_refs_copies_shared_parameters_and_responses():
     assert document["components"]["parameters"]["Skip"]["name"] == "skip"  # a copy, not shared
 
 
+def test_drop_non_json_media_keeps_json_and_removes_upload_only_bodies():
+    upload = {"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/"}}}}
+    both = {
+        "content": {"application/json": {"schema": {}}, "text/plain": {"schema": {}}},
+        "description": "ok",
+    }
+    document = doc(
+        {"/up": {"post": op("Up_create", "Up", requestBody=upload, responses={"200": both})}}
+    )
+    operation = n.drop_non_json_media(document)["paths"]["/up"]["post"]
+    assert "requestBody" not in operation
+    assert operation["x-finalpos-dropped-request-body"] == ["multipart/form-data"]
+    assert list(operation["responses"]["200"]["content"]) == ["application/json"]
+    assert operation["responses"]["200"]["x-finalpos-dropped-media-types"] == ["text/plain"]
+
+
 def test_merge_resource_tags_joins_singular_plural_and_custom_table_tags():
     document = doc(
         {

@@ -1,0 +1,270 @@
+"""`finalpos-codegen diff` and `changelog`: the real 1.0.0 → 1.2.4 release (golden record,
+checked by hand against both documents), a simulated release with one change per rule,
+identity diffs, formats and exit codes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.diff import RULES, diff, next_version, to_json
+from generator.fetch import load_spec
+from generator.normalize import normalize
+from tests.conftest import BASE_SPEC, DEMO_TENANT_SPEC, FIXTURES, OLD_SPEC, REAL_WORLD, SHARED_SPEC
+
+
+@pytest.fixture(scope="module")
+def release_report():
+    return diff(normalize(load_spec(OLD_SPEC)), normalize(load_spec(BASE_SPEC)))
+
+
+def rules_of(changes) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for change in changes:
+        found.setdefault(change.rule, []).append(change.message)
+    return found
+
+
+def test_release_1_0_0_to_1_2_4_findings(release_report):
+    """What a reader of the two documents sees, rule by rule."""
+    found = rules_of(release_report.changes)
+    assert (
+        "customers.create moved from POST /v1/api/customers to POST /v1/api/customer"
+        in found["operation-moved"]
+    )
+    assert (
+        len(found["operation-moved"]) == 4
+    )  # create, retrieve, update, delete: /customers → /customer
+    assert (
+        "Customer.fromOliver removed (renamed to fromFinal?)" in found["response-property-removed"]
+    )
+    assert "Customer.fromFinal added (boolean)" in found["optional-property-added"]
+    assert "Customer.metadata: object → array of MetadataDto" in found["property-type-changed"]
+    assert (
+        "CreateCustomerDto.metadata: object → array of MetadataDto"
+        in found["property-type-changed"]
+    )
+    assert all("api-key" in m and "X-Api-Key" in m for m in found["security-changed"])
+    assert len(found["security-changed"]) == 5
+    assert "GET /v1/api/products added (products.list)" in found["operation-added"]
+    assert len(found["operation-added"]) == 65
+    assert (
+        "operationId CustomerController_findAll → CustomersController_findAll"
+        in found["operation-id-changed"]
+    )
+    assert release_report.custom_fields == []
+    assert release_report.level_reached("breaking")
+
+
+def test_release_golden_report(release_report):
+    """The whole report, reviewed once. Regenerate with UPDATE_GOLDEN=1 after checking."""
+    golden = FIXTURES / "golden" / "diff-1.0.0-to-1.2.4.json"
+    text = to_json(release_report)
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def simulated_release(base: dict[str, Any]) -> dict[str, Any]:
+    """1.2.4 with one change for every rule."""
+    new = copy.deepcopy(base)
+    paths, schemas = new["paths"], new["components"]["schemas"]
+    del paths["/v1/api/zapier-triggers/{id}"]["delete"]  # operation-removed
+    paths["/v1/api/products/{id}"] = paths.pop("/v1/api/product/{id}")  # operation-moved
+    paths["/v1/api/reports"] = {
+        "get": copy.deepcopy(paths["/v1/api/products"]["get"])
+    }  # operation-added
+    paths["/v1/api/reports"]["get"].update(
+        operationId="ReportsController_findAll", tags=["Reports"]
+    )
+    paths["/v1/api/category"]["post"]["operationId"] = (
+        "CategoryController_add"  # operation-id-changed
+    )
+    customers = paths["/v1/api/customers"]["get"]
+    customers["parameters"].append(
+        {"name": "companyId", "in": "query", "required": True, "schema": {"type": "string"}}
+    )
+    customers["parameters"].append(
+        {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}
+    )
+    outlets = paths["/v1/api/outlets"]["get"]["parameters"]
+    outlets[1]["required"] = True  # parameter-became-required (limit)
+    outlets[0]["schema"] = {"type": "string"}  # parameter-type-changed (skip)
+    stations = paths["/v1/api/stations"]["get"]["parameters"]
+    del stations[0]  # parameter-removed (skip)
+    account = paths["/v1/api/account"]["post"]
+    account["responses"]["200"] = account["responses"].pop("201")  # response-status-changed
+    role = paths["/v1/api/roles/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    role["schema"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Roles"},
+    }  # response-type-changed
+    paths["/v1/api/session"]["post"]["responses"]["409"] = {
+        "description": "Conflict"
+    }  # error-response-added
+    del paths["/v1/api/session/{id}"]["get"]["responses"]["400"]  # error-response-removed
+    paths["/v1/api/product"]["post"]["security"] = [{"Bearer": []}]  # security-changed
+    new["components"]["securitySchemes"]["Bearer"] = {"type": "http", "scheme": "bearer"}
+    paths["/v1/api/station"]["post"]["summary"] = "Create a station"  # description-changed
+    del schemas["Product"]["properties"]["description"]  # response-property-removed
+    del schemas["CreateOutletDto"]["properties"]["taxId"]  # request-property-removed (+ response)
+    schemas["CreateProductDto"]["required"].append("externalId")  # request-property-became-required
+    schemas["CreateStationDto"]["properties"]["code"] = {"type": "string"}
+    schemas["CreateStationDto"]["required"].append("code")  # request-property-added-required
+    schemas["Product"]["properties"]["sku"]["type"] = "integer"  # property-type-changed
+    errors = schemas["BadRequestErrorDto"]["properties"]["error"]["enum"]
+    errors.remove(errors[-1])  # enum-value-removed
+    errors.append("I'm a teapot")  # enum-value-added
+    schemas["Product"]["properties"]["barcode"] = {"type": "string"}  # optional-property-added
+    schemas["AuditDto"] = {
+        "type": "object",
+        "properties": {"at": {"type": "string"}},
+    }  # schema-added
+    del schemas["RefundsPaymentDto"]  # schema-removed
+    del schemas["CreateRefundsDto"]["properties"]["payment"]
+    del schemas["Refunds"]["properties"]["payment"]
+    del schemas["UpdateRefundsDto"]["properties"]["payment"]
+    new["servers"] = [{"url": "https://api.finalpos.example"}]  # servers-changed
+    return new
+
+
+def test_simulated_release_hits_every_rule(normalized_base, base_document):
+    report = diff(normalized_base, normalize(simulated_release(base_document)))
+    found = rules_of(report.changes)
+    api_rules = {rule for rule in RULES if not rule.startswith("custom-field")}
+    assert api_rules - set(found) == {"request-body-became-required"}  # next test
+    assert "GET /v1/api/zapier-triggers/{id} removed" not in found["operation-removed"]
+    assert "DELETE /v1/api/zapier-triggers/{id} removed" in found["operation-removed"]
+    assert (
+        "products.retrieve moved from GET /v1/api/product/{id} to GET /v1/api/products/{id}"
+        in found["operation-moved"]
+    )
+    assert "query parameter companyId added (required)" in found["parameter-added-required"]
+    assert "query parameter q added" in found["parameter-added"]
+    assert "query parameter limit is now required" in found["parameter-became-required"]
+    assert "query parameter skip: integer → string" in found["parameter-type-changed"]
+    assert "query parameter skip removed" in found["parameter-removed"]
+    assert "success status 201 → 200" in found["response-status-changed"]
+    assert "response Roles → array of Roles" in found["response-type-changed"]
+    assert "Product.description removed (renamed to barcode?)" in found["response-property-removed"]
+    assert "CreateOutletDto.taxId removed" in found["request-property-removed"]
+    assert (
+        "CreateProductDto.externalId is now required" in found["request-property-became-required"]
+    )
+    assert (
+        "CreateStationDto.code added as required (string)"
+        in found["request-property-added-required"]
+    )
+    assert "Product.sku: string → integer" in found["property-type-changed"]
+    assert 'BadRequestErrorDto.error: enum value "I\'m a teapot" added' in found["enum-value-added"]
+    assert "Product.barcode added (string)" in found["optional-property-added"]
+    assert "schema RefundsPaymentDto removed" in found["schema-removed"]
+    assert "schema AuditDto added" in found["schema-added"]
+    assert any("Bearer" in m for m in found["security-changed"])
+    for change in report.changes:
+        assert change.pointer.startswith("#/") and change.message
+        assert change.operation or change.schema or change.rule == "servers-changed"
+
+
+def test_request_body_became_required(normalized_base):
+    new = normalized_base
+    old = copy.deepcopy(new)
+    old["paths"]["/v1/api/order/{id}"]["put"]["requestBody"]["required"] = False
+    report = diff(old, new)
+    assert [c.rule for c in report.changes] == ["request-body-became-required"]
+    assert report.changes[0].operation == "PUT /v1/api/order/{id}"
+
+
+def test_custom_fields_are_reported_apart(normalized_base):
+    tenant = normalize(load_spec(DEMO_TENANT_SPEC))
+    report = diff(normalized_base, tenant)
+    assert report.changes == []
+    messages = {c.message for c in report.custom_fields}
+    assert "custom field loyalty.tier added: enum bronze|silver|gold" in messages
+    assert "custom field loyalty.points added: integer" in messages
+    assert "custom field preferences.newsletter added: boolean" in messages
+    assert "custom field loyalty added: CustomerLoyalty" in messages
+    assert not report.level_reached("any")
+    changed = copy.deepcopy(tenant)
+    changed["components"]["schemas"]["CustomerLoyalty"]["properties"]["tier"]["enum"].append(
+        "platinum"
+    )
+    messages = {c.message for c in diff(tenant, changed).custom_fields}
+    assert messages == {
+        "custom field loyalty.tier: enum bronze|silver|gold → enum bronze|silver|gold|platinum"
+    }
+
+
+IDENTITY_DOCUMENTS = sorted(SHARED_SPEC.glob("*.yaml")) + sorted(REAL_WORLD.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", IDENTITY_DOCUMENTS, ids=lambda p: p.name)
+def test_diff_of_a_document_with_itself_is_empty(path, cli):
+    code, out, err = cli("diff", str(path), str(path), "--format", "json", "--fail-on", "any")
+    assert code == 0, err
+    assert json.loads(out) == {"breaking": [], "non_breaking": [], "info": [], "custom_fields": []}
+
+
+def test_cli_formats_and_exit_codes(cli):
+    old, new = str(OLD_SPEC), str(BASE_SPEC)
+    code, out, _err = cli("diff", old, new, "--format", "json")
+    assert code == 1
+    payload = json.loads(out)
+    assert set(payload) == {"breaking", "non_breaking", "info", "custom_fields"}
+    assert set(payload["breaking"][0]) == {
+        "rule",
+        "operation",
+        "schema",
+        "property",
+        "pointer",
+        "message",
+    }
+    assert cli("diff", old, new, "--fail-on", "never")[0] == 0
+    code, out, _err = cli("diff", old, new, "--format", "markdown", "--fail-on", "never")
+    assert "### Breaking changes" in out and "| `operation-moved` |" in out
+    code, out, _err = cli("diff", str(BASE_SPEC), str(DEMO_TENANT_SPEC))
+    assert code == 0 and "custom field loyalty.tier added" in out
+    assert (
+        cli("diff", str(DEMO_TENANT_SPEC), "--fail-on", "never")[0] == 0
+    )  # OLD defaults to the snapshot
+    code, _out, err = cli("diff", old, str(FIXTURES / "hostile" / "list.yaml"))
+    assert code == 2 and "got list" in err
+
+
+def test_changelog_proposes_versions_and_writes_the_file(tmp_path, cli):
+    output = tmp_path / "client"
+    output.mkdir()
+    (output / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.2.4"\n')
+    code, out, _err = cli(
+        "changelog", str(OLD_SPEC), str(BASE_SPEC), "--output", str(output), "--write"
+    )
+    assert code == 0
+    assert out.startswith("### 2.0.0 (API 1.0.0 → 1.2.4)")
+    changelog = (output / "CHANGELOG.md").read_text()
+    assert changelog.startswith("# Changelog\n\n### 2.0.0") and "#### Breaking changes" in changelog
+    cli("changelog", str(BASE_SPEC), str(DEMO_TENANT_SPEC), "--output", str(output), "--write")
+    entries = [
+        line
+        for line in (output / "CHANGELOG.md").read_text().splitlines()
+        if line.startswith("### ")
+    ]
+    assert entries == ["### 1.3.0 (API 1.2.4 → 1.2.4)", "### 2.0.0 (API 1.0.0 → 1.2.4)"]
+
+
+def test_next_version_without_changes_or_with_info_only():
+    assert next_version("1.2.4", diff({"paths": {}}, {"paths": {}})) == "1.2.4"
+    moved = diff({"paths": {}, "servers": [{"url": "a"}]}, {"paths": {}, "servers": [{"url": "b"}]})
+    assert next_version("1.2.4", moved) == "1.2.5"
+
+
+def test_simulated_release_document_stays_valid(base_document, tmp_path):
+    """The simulated release is itself a valid description (so the rules fire on real input)."""
+    spec = tmp_path / "next.yaml"
+    spec.write_text(yaml.safe_dump(simulated_release(base_document), sort_keys=False))
+    load_spec(Path(spec))
