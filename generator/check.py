@@ -15,6 +15,8 @@ from generator.render import write_package
 # Files tools leave next to a package; they are not generator output.
 IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build"})
 MAX_DIFF_LINES = 40
+# The normalized description a package was generated from, shipped with its contract tests.
+SHIPPED_DESCRIPTION = "tests/openapi.yaml"
 
 
 @dataclass(frozen=True)

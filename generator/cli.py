@@ -98,13 +98,22 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    drifts = check_stage.check(_load_normalized(spec), output, package=package)
+    document = _load_normalized(spec)
+    drifts = check_stage.check(document, output, package=package)
     if not drifts:
         print(f"{output}: up to date with {spec}")
         return 0
     print(f"{output}: {len(drifts)} file(s) differ from a fresh generation of {spec}:")
     for drift in drifts:
         print(f"  {drift.status:8} {drift.path}")
+    shipped = output / check_stage.SHIPPED_DESCRIPTION
+    if shipped.is_file():  # the description `output` was generated from: say what changed
+        before = fetch_stage.parse_document(shipped.read_bytes(), str(shipped))
+        report = diff_stage.diff(before, document)
+        for change in report.custom_fields:
+            print(f"  {change.message}")
+        if report.changes:
+            print(f"  and {len(report.changes)} API change(s): see `finalpos-codegen diff`")
     for drift in drifts:
         print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
     print("Run `make generate` (or `finalpos-codegen generate`) and commit the result.")

@@ -13,7 +13,15 @@ from typing import Any
 from generator.errors import json_pointer
 from generator.examples import example_value, python_types, resolve
 from generator.naming import class_name, identifier, unique
-from generator.normalize import Document, closure, iter_operations, ref_name, refs_in, schemas_of
+from generator.normalize import (
+    RUNTIME_SHAPED_RESOURCES,
+    Document,
+    closure,
+    iter_operations,
+    ref_name,
+    refs_in,
+    schemas_of,
+)
 
 SHARED_MODULE = "shared"
 DEFAULT_BASE_URL = "https://api.finalpos.com"
@@ -56,6 +64,8 @@ class Schema:
     spec_name: str
     class_name: str
     module: str
+    custom_table: bool = False
+    """A tenant's custom table: left out of tenant-independent files (models/__init__, README)."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,11 @@ class ClientModel:
     api_key_header: str
     resources: list[Resource]
     schemas: list[Schema]
+    runtime_shaped_modules: list[str]
+    """Model modules whose schemas vary per tenant (customers)."""
+    custom_table_endpoints: dict[str, str] | None
+    """Paths of the custom-table structure lists (`tables`, `fields`) and the fields'
+    table parameter, when the API has them: `custom_fields_model()` reads them."""
     model_document: dict[str, Any]
     document: dict[str, Any]
     """The normalized document, shipped with the contract tests for the mock server."""
@@ -355,7 +370,7 @@ def _add_contract_examples(
 
 
 def _model_document(
-    document: Document, modules: dict[str, str], class_names: dict[str, str]
+    document: Document, modules: dict[str, str], class_names: dict[str, str], package: str
 ) -> dict[str, Any]:
     """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`, no
     paths, and without examples (they only bloat the models) or `pattern`s: a client must
@@ -363,6 +378,11 @@ def _model_document(
     parsing backtrack forever."""
     schemas = copy.deepcopy(schemas_of(document))
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
+
+    def base_class(name: str) -> dict[str, str]:
+        if schemas[name].get("x-finalpos-runtime-shaped"):
+            return {"customBasePath": f"{package}._model_base.RuntimeShapedModel"}
+        return {}
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
@@ -378,7 +398,11 @@ def _model_document(
         "openapi": document.get("openapi", "3.0.0"),
         "info": {"title": "models", "version": "0"},
         "paths": {},
-        "components": {"schemas": {qualified[name]: rewrite(s) for name, s in schemas.items()}},
+        "components": {
+            "schemas": {
+                qualified[name]: {**rewrite(s), **base_class(name)} for name, s in schemas.items()
+            }
+        },
     }
 
 
@@ -448,6 +472,17 @@ def build(document: Document, *, package: str) -> ClientModel:
             resource.imports.setdefault(module_of_class[name], []).append(name)
     for resource in resources.values():
         resource.imports = {m: sorted(set(n)) for m, n in sorted(resource.imports.items())}
+    structure = {
+        op.method_name: op for op in resources.get("custom_tables", Resource("", "")).operations
+    }
+    endpoints = None
+    if "list" in structure and "list_fields" in structure and structure["list_fields"].query_params:
+        required = [q for q in structure["list_fields"].query_params if q.required]
+        endpoints = {
+            "tables": structure["list"].path,
+            "fields": structure["list_fields"].path,
+            "table_parameter": (required or structure["list_fields"].query_params)[0].wire_name,
+        }
     info = document.get("info") or {}
     servers = document.get("servers") or [{}]
     base_url = servers[0].get("url") if isinstance(servers[0], dict) else None
@@ -459,7 +494,18 @@ def build(document: Document, *, package: str) -> ClientModel:
         base_url=str(base_url or DEFAULT_BASE_URL).rstrip("/"),
         api_key_header=_api_key_header(document),
         resources=list(resources.values()),
-        schemas=[Schema(name, class_names[name], modules[name]) for name in schemas],
-        model_document=_model_document(document, modules, class_names),
+        schemas=[
+            Schema(
+                name, class_names[name], modules[name], "x-finalpos-custom-table" in schemas[name]
+            )
+            for name in schemas
+        ],
+        custom_table_endpoints=endpoints,
+        runtime_shaped_modules=[
+            resource.attribute
+            for key, resource in resources.items()
+            if key in RUNTIME_SHAPED_RESOURCES
+        ],
+        model_document=_model_document(document, modules, class_names, package),
         document=document,
     )

@@ -31,7 +31,7 @@ from generator.diff import CHANGELOG
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import staged_directory
 from generator.model import STATUS_EXCEPTIONS, ClientModel, build
-from generator.normalize import Document, to_yaml
+from generator.normalize import CORE_PROPERTIES, Document, to_yaml
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HEADER_TEXT = (
@@ -103,9 +103,12 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "api_key_header": client.api_key_header,
         "resources": client.resources,
         "schemas": client.schemas,
+        "runtime_shaped_modules": client.runtime_shaped_modules,
+        "custom_table_endpoints": client.custom_table_endpoints,
         "operations": client.operations,
         "modes": MODES,
         "status_exceptions": STATUS_EXCEPTIONS,
+        "core_customer_properties": sorted(CORE_PROPERTIES),
         "normalized_yaml": to_yaml(client.document),
     }
 
@@ -179,7 +182,25 @@ def render_models(client: ClientModel) -> dict[str, str]:
             if parts[-1] != "__init__.py"
         }
     _check_model_names(client, files)
-    return files
+    return {path: _use_wire_datetime(text, client.package) for path, text in files.items()}
+
+
+_DATETIME_IMPORT = re.compile(r"^from datetime import (.+)$", re.MULTILINE)
+
+
+def _use_wire_datetime(text: str, package: str) -> str:
+    """Point the models' `datetime` annotations at WireDatetime, which writes back the
+    exact text it read (datamodel-code-generator cannot map a format to a custom class)."""
+
+    def replace(match: re.Match[str]) -> str:
+        names = [name.strip() for name in match.group(1).split(",")]
+        if "datetime" not in names:
+            return match.group(0)
+        rest = [name for name in names if name != "datetime"]
+        wire = f"from {package}._model_base import WireDatetime as datetime"
+        return f"from datetime import {', '.join(rest)}\n{wire}" if rest else wire
+
+    return _DATETIME_IMPORT.sub(replace, text)
 
 
 def _check_model_names(client: ClientModel, files: dict[str, str]) -> None:

@@ -3,6 +3,8 @@
 
 Each model lives in the module of the resource that uses it (`shared` when several
 do) and is imported on first access: `from finalpos.models import Customer`.
+Models of a tenant's custom tables live in customers and are found
+there on first access too, so this file is the same for every tenant.
 """
 
 from __future__ import annotations
@@ -147,16 +149,19 @@ _MODULE_OF = {
     "SessionClosingAmounts": "sessions",
 }
 
+_RUNTIME_SHAPED_MODULES: tuple[str, ...] = ("customers",)
+
 __all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    candidates = [_MODULE_OF[name]] if name in _MODULE_OF else list(_RUNTIME_SHAPED_MODULES)
+    for module in candidates:
+        value = getattr(importlib.import_module(f".{module}", __name__), name, None)
+        if isinstance(value, type):
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

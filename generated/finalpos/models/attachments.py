@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
 from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import WireDatetime as datetime
 
 
 class CreateAttachmentDto(FinalPOSModel):

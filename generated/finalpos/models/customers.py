@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import FinalPOSModel, RuntimeShapedModel
+from finalpos._model_base import WireDatetime as datetime
 
 from . import shared
 
@@ -98,7 +98,7 @@ class CustomerShipping(FinalPOSModel):
     """
 
 
-class CreateCustomerDto(FinalPOSModel):
+class CreateCustomerDto(RuntimeShapedModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -151,7 +151,7 @@ class CreateCustomerDto(FinalPOSModel):
     """
 
 
-class Customer(FinalPOSModel):
+class Customer(RuntimeShapedModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -224,7 +224,7 @@ class Customer(FinalPOSModel):
     """
 
 
-class UpdateCustomerDto(FinalPOSModel):
+class UpdateCustomerDto(RuntimeShapedModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

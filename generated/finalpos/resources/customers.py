@@ -15,10 +15,13 @@ from .._base_client import (
     RequestOptions,
     SyncAPIClient,
     build_body,
+    json_list_parser,
     list_parser,
     model_parser,
 )
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._custom_fields import build_custom_fields_model, record_id
+from .._model_base import FinalPOSModel
+from .._pagination import DEFAULT_PAGE_SIZE, AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.customers import (
@@ -281,6 +284,43 @@ class SyncCustomers:
             _LIST_PARSER,
             *page_window(skip, limit),
         )
+
+    def custom_fields_model(self, *, name: str = "CustomFields") -> type[FinalPOSModel]:
+        """A model of this tenant's custom fields, built now from its custom-table definitions
+        (`/v1/api/custom-tables` and `/v1/api/custom-table-fields`), to validate
+        `customer.custom_fields` without regenerating the client."""
+        tables = [
+            table
+            for table in SyncPage.fetch(
+                self._client,
+                RequestOptions(
+                    operation="customers.custom_fields_model",
+                    method="get",
+                    path="/v1/api/custom-tables",
+                ),
+                json_list_parser,
+                0,
+                DEFAULT_PAGE_SIZE,
+            )
+        ]
+        fields = []
+        for table in tables:
+            table_id = record_id(table) if isinstance(table, dict) else None
+            if table_id is None:
+                continue
+            options = RequestOptions(
+                operation="customers.custom_fields_model",
+                method="get",
+                path="/v1/api/custom-table-fields",
+                params={"tableId": table_id},
+            )
+            fields += [
+                field
+                for field in SyncPage.fetch(
+                    self._client, options, json_list_parser, 0, DEFAULT_PAGE_SIZE
+                )
+            ]
+        return build_custom_fields_model(tables, fields, name=name)
 
 
 class SyncCustomersWithRawResponse:
@@ -733,6 +773,43 @@ class AsyncCustomers:
             _LIST_PARSER,
             *page_window(skip, limit),
         )
+
+    async def custom_fields_model(self, *, name: str = "CustomFields") -> type[FinalPOSModel]:
+        """A model of this tenant's custom fields, built now from its custom-table definitions
+        (`/v1/api/custom-tables` and `/v1/api/custom-table-fields`), to validate
+        `customer.custom_fields` without regenerating the client."""
+        tables = [
+            table
+            async for table in await AsyncPage.fetch(
+                self._client,
+                RequestOptions(
+                    operation="customers.custom_fields_model",
+                    method="get",
+                    path="/v1/api/custom-tables",
+                ),
+                json_list_parser,
+                0,
+                DEFAULT_PAGE_SIZE,
+            )
+        ]
+        fields = []
+        for table in tables:
+            table_id = record_id(table) if isinstance(table, dict) else None
+            if table_id is None:
+                continue
+            options = RequestOptions(
+                operation="customers.custom_fields_model",
+                method="get",
+                path="/v1/api/custom-table-fields",
+                params={"tableId": table_id},
+            )
+            fields += [
+                field
+                async for field in await AsyncPage.fetch(
+                    self._client, options, json_list_parser, 0, DEFAULT_PAGE_SIZE
+                )
+            ]
+        return build_custom_fields_model(tables, fields, name=name)
 
 
 class AsyncCustomersWithRawResponse:
