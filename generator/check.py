@@ -16,7 +16,7 @@ from generator.render import write_package
 IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build"})
 MAX_DIFF_LINES = 40
 # The normalized description a package was generated from, shipped with its contract tests.
-SHIPPED_DESCRIPTION = "tests/openapi.yaml"
+SHIPPED_DESCRIPTION = "tests/openapi.json"
 
 
 @dataclass(frozen=True)

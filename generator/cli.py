@@ -84,7 +84,17 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    client = render_stage.render(_load_normalized(spec), output, package=package)
+    document = fetch_stage.read_spec(spec)
+    validated = fetch_stage.start_validation(document, str(spec))  # in parallel with rendering
+    try:
+        normalized = normalize(document)
+    except RecursionError as exc:
+        raise SpecError("document nests too deeply", source=str(spec)) from exc
+    try:
+        client = render_stage.render(normalized, output, package=package, before_swap=validated)
+    except Exception:
+        validated()  # an invalid document explains the failure better than where it surfaced
+        raise
     print(
         f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
         f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -187,6 +188,12 @@ def check_structure(document: dict[str, Any], source: str) -> None:
 
 def check_openapi(document: dict[str, Any], source: str) -> None:
     """Accept OpenAPI 3.x documents that pass `check_structure` and openapi-spec-validator."""
+    check_basics(document, source)
+    validate(document, source)
+
+
+def check_basics(document: dict[str, Any], source: str) -> None:
+    """OpenAPI 3.x, and `check_structure`: what later stages rely on, checked quickly."""
     if "swagger" in document:
         raise SpecError(
             f"Swagger {document['swagger']} is not supported; convert it to OpenAPI 3",
@@ -199,6 +206,10 @@ def check_openapi(document: dict[str, Any], source: str) -> None:
             f"expected 'openapi: 3.x', got {version!r}", source=source, pointer="#/openapi"
         )
     check_structure(document, source)
+
+
+def validate(document: dict[str, Any], source: str) -> None:
+    """openapi-spec-validator's verdict (the slow part of checking a document)."""
     try:
         validator = get_validator_cls(document)(document)
         error = next((e for e in validator.iter_errors() if not _tolerated(e)), None)
@@ -218,15 +229,58 @@ def _tolerated(error: OpenAPIValidationError) -> bool:
     return error.validator == "format" and error.message.endswith("is not a 'regex'")
 
 
-def load_spec(path: Path) -> dict[str, Any]:
-    """Read, parse and validate a local document; any problem is a SpecError naming the file."""
+def read_spec(path: Path) -> dict[str, Any]:
+    """Read and parse a local document (not yet validated)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read the document: {exc.strerror}", source=str(path)) from exc
-    document = parse_document(data, str(path))
+    return parse_document(data, str(path))
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    """Read, parse and validate a local document; any problem is a SpecError naming the file."""
+    document = read_spec(path)
     check_openapi(document, str(path))
     return document
+
+
+def start_validation(document: dict[str, Any], source: str) -> Callable[[], None]:
+    """Check the basics now, then run `validate` in a forked child while the caller goes
+    on (validation is the slowest step on large documents); the returned function waits
+    for the child and raises its error."""
+    check_basics(document, source)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            validate(document, source)
+            sender.send(None)
+        except SpecError as error:
+            sender.send((error.message, error.pointer))
+        except BaseException as error:  # reported by the parent, never lost
+            sender.send((f"validation failed: {type(error).__name__}: {error}", None))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    sender.close()
+    outcomes: list[tuple[str, str | None] | None] = []
+
+    def wait() -> None:
+        if not outcomes:
+            try:
+                outcomes.append(receiver.recv())
+            except EOFError:
+                died = f"the validation process died (exit code {process.exitcode})"
+                outcomes.append((died, None))
+            finally:
+                process.join()
+                receiver.close()
+        if outcomes[0] is not None:
+            raise SpecError(outcomes[0][0], source=source, pointer=outcomes[0][1])
+
+    return wait
 
 
 @dataclass(frozen=True)

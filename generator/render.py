@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from generator.diff import CHANGELOG
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import staged_directory
 from generator.model import STATUS_EXCEPTIONS, ClientModel, build
-from generator.normalize import CORE_PROPERTIES, Document, to_yaml
+from generator.normalize import CORE_PROPERTIES, Document
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HEADER_TEXT = (
@@ -90,6 +91,33 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+# What `import <package>` offers, by the module that defines it (loaded on first use).
+PUBLIC_NAMES = {
+    "_base_client": ["APIResponse"],
+    "_client": ["AsyncClient", "Client"],
+    "_exceptions": [
+        "APIConnectionError",
+        "APIError",
+        "APIResponseValidationError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ConflictError",
+        "FinalPOSError",
+        "InternalServerError",
+        "NotFoundError",
+        "PaginationError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "UnprocessableEntityError",
+    ],
+    "_pagination": ["AsyncPage", "AsyncPaginator", "SyncPage"],
+    "_types": ["NOT_GIVEN", "NotGiven"],
+    "_version": ["API_VERSION", "__version__"],
+}
+
+
 def template_context(client: ClientModel) -> dict[str, Any]:
     return {
         "header": f"# {HEADER_TEXT}",
@@ -107,9 +135,10 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "custom_table_endpoints": client.custom_table_endpoints,
         "operations": client.operations,
         "modes": MODES,
+        "public_names": PUBLIC_NAMES,
         "status_exceptions": STATUS_EXCEPTIONS,
         "core_customer_properties": sorted(CORE_PROPERTIES),
-        "normalized_yaml": to_yaml(client.document),
+        "normalized_json": json.dumps(client.document, indent=2, ensure_ascii=False),
     }
 
 
@@ -236,11 +265,16 @@ def write_package(client: ClientModel, destination: Path) -> None:
     _ruff("format", cwd=destination)
 
 
-def render(document: Document, output: Path, *, package: str) -> ClientModel:
-    """Build the client model of a normalized document and swap the package into `output`."""
+def render(
+    document: Document, output: Path, *, package: str, before_swap: Callable[[], None] | None = None
+) -> ClientModel:
+    """Build the client model of a normalized document and swap the package into `output`;
+    `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was."""
     client = build(document, package=package)
     with staged_directory(output) as staging:
         write_package(client, staging)
+        if before_swap is not None:
+            before_swap()
         if (output / CHANGELOG).is_file():  # written by `changelog --write`, not rendered
             shutil.copy2(output / CHANGELOG, staging / CHANGELOG)
     return client

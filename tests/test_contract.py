@@ -114,7 +114,7 @@ def test_contract_suite_catches_a_field_typed_int_where_the_spec_says_string(
     wrong["components"]["schemas"]["Product"]["properties"]["name"]["type"] = "integer"
     broken = tmp_path / "broken"
     render_stage.render(wrong, broken, package="finalpos")
-    served = ROOT / "generated" / "tests" / "openapi.yaml"  # the true description
+    served = ROOT / "generated" / "tests" / "openapi.json"  # the true description
     result = run_contract_suite(client_python, tmp_path, spec=served, package=broken)
     assert "test_retrieve_success" in failed_tests(result)
     assert "products.retrieve: response does not match Product: name:" in result.stdout

@@ -102,7 +102,7 @@ def test_demo_tenant_generation_changes_only_customer_files(
         "finalpos/models/customers.py",
         "finalpos/resources/customers.py",
         "tests/test_customers.py",
-        "tests/openapi.yaml",  # the tenant's description, served to its contract tests
+        "tests/openapi.json",  # the tenant's description, served to its contract tests
     }
     report = diff(normalized_base, tenant)
     assert report.changes == []  # the description differs in customer custom fields only

@@ -6,56 +6,81 @@
     for product in client.products.list():
         ...
 
-Resources and models are imported on first use, so `import finalpos` stays cheap.
+Everything is imported on first use (PEP 562), so `import finalpos` costs next to
+nothing; resources and models load when you first touch them.
 """
 
-from ._base_client import APIResponse
-from ._client import AsyncClient, Client
-from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    FinalPOSError,
-    InternalServerError,
-    NotFoundError,
-    PaginationError,
-    PermissionDeniedError,
-    RateLimitError,
-    UnprocessableEntityError,
-)
-from ._pagination import AsyncPage, AsyncPaginator, SyncPage
-from ._types import NOT_GIVEN, NotGiven
-from ._version import API_VERSION, __version__
+from __future__ import annotations
 
-__all__ = [
-    "API_VERSION",
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
-    "APIResponse",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncClient",
-    "AsyncPage",
-    "AsyncPaginator",
-    "AuthenticationError",
-    "BadRequestError",
-    "Client",
-    "ConflictError",
-    "FinalPOSError",
-    "InternalServerError",
-    "NotFoundError",
-    "NotGiven",
-    "PaginationError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "SyncPage",
-    "UnprocessableEntityError",
-    "__version__",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._base_client import APIResponse as APIResponse
+    from ._client import AsyncClient as AsyncClient
+    from ._client import Client as Client
+    from ._exceptions import APIConnectionError as APIConnectionError
+    from ._exceptions import APIError as APIError
+    from ._exceptions import APIResponseValidationError as APIResponseValidationError
+    from ._exceptions import APIStatusError as APIStatusError
+    from ._exceptions import APITimeoutError as APITimeoutError
+    from ._exceptions import AuthenticationError as AuthenticationError
+    from ._exceptions import BadRequestError as BadRequestError
+    from ._exceptions import ConflictError as ConflictError
+    from ._exceptions import FinalPOSError as FinalPOSError
+    from ._exceptions import InternalServerError as InternalServerError
+    from ._exceptions import NotFoundError as NotFoundError
+    from ._exceptions import PaginationError as PaginationError
+    from ._exceptions import PermissionDeniedError as PermissionDeniedError
+    from ._exceptions import RateLimitError as RateLimitError
+    from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
+    from ._pagination import AsyncPage as AsyncPage
+    from ._pagination import AsyncPaginator as AsyncPaginator
+    from ._pagination import SyncPage as SyncPage
+    from ._types import NOT_GIVEN as NOT_GIVEN
+    from ._types import NotGiven as NotGiven
+    from ._version import API_VERSION as API_VERSION
+    from ._version import __version__ as __version__
+
+_MODULE_OF = {
+    "APIResponse": "_base_client",
+    "AsyncClient": "_client",
+    "Client": "_client",
+    "APIConnectionError": "_exceptions",
+    "APIError": "_exceptions",
+    "APIResponseValidationError": "_exceptions",
+    "APIStatusError": "_exceptions",
+    "APITimeoutError": "_exceptions",
+    "AuthenticationError": "_exceptions",
+    "BadRequestError": "_exceptions",
+    "ConflictError": "_exceptions",
+    "FinalPOSError": "_exceptions",
+    "InternalServerError": "_exceptions",
+    "NotFoundError": "_exceptions",
+    "PaginationError": "_exceptions",
+    "PermissionDeniedError": "_exceptions",
+    "RateLimitError": "_exceptions",
+    "UnprocessableEntityError": "_exceptions",
+    "AsyncPage": "_pagination",
+    "AsyncPaginator": "_pagination",
+    "SyncPage": "_pagination",
+    "NOT_GIVEN": "_types",
+    "NotGiven": "_types",
+    "API_VERSION": "_version",
+    "__version__": "_version",
+}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

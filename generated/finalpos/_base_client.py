@@ -8,7 +8,6 @@ that both call.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import os
@@ -418,6 +417,8 @@ class AsyncAPIClient(BaseClient):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
+        import asyncio  # here, not at the top: sync users do not pay for importing asyncio
+
         self._sleep = asyncio.sleep
 
     async def request(self, options: RequestOptions, parser: Callable[[httpx.Response], T]) -> T:

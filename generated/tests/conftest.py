@@ -2,8 +2,9 @@
 """Contract tests of the generated client against a mock server of the API.
 
 By default a Stoplight Prism mock server is started on a free loopback port, serving
-`openapi.yaml` (or FINALPOS_MOCK_SPEC) with `--errors`, so a response or request
-that breaks the description fails the test. Set FINALPOS_BASE_URL (and
+`openapi.json` (the normalized description these tests were generated from) or
+FINALPOS_MOCK_SPEC, with `--errors`, so a request or response that breaks the
+description fails the test. Set FINALPOS_BASE_URL (and
 FINALPOS_API_KEY) to run the same tests against the hosted mock or a staging server.
 Prism is found through PRISM (a path to the `prism` executable) or on PATH.
 """
@@ -72,7 +73,7 @@ def base_url() -> Iterator[str]:
     prism = os.environ.get("PRISM") or shutil.which("prism")
     if not prism:
         pytest.fail("No mock server: set PRISM to the prism executable, or FINALPOS_BASE_URL.")
-    spec = Path(os.environ.get("FINALPOS_MOCK_SPEC", HERE / "openapi.yaml"))
+    spec = Path(os.environ.get("FINALPOS_MOCK_SPEC", HERE / "openapi.json"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     _prism_log = Path(tempfile.mkstemp(prefix="prism-", suffix=".log")[1])

@@ -1,0 +1,125 @@
+"""Shared pieces of the benchmark scripts: timing, peak memory of a child process, the
+openapi-python-client baseline, and a loopback server in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+GENERATED = ROOT / "generated"
+WORK = Path(tempfile.mkdtemp(prefix="finalpos-bench-"))
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def median_time(action: Callable[[], object], runs: int) -> float:
+    """Median wall time of `action` over `runs` runs."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def run_measured(command: list[str], **options: Any) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of a child process and the children it waited for."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, **options)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command[0]} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def normalized_spec(source: Path | None = None) -> Path:
+    """The normalized description both generators read."""
+    target = WORK / f"normalized-{source.stem if source else 'base'}.yaml"
+    command = [str(BIN / "finalpos-codegen"), "normalize", "-o", str(target)]
+    if source is not None:
+        command += ["--spec", str(source)]
+    subprocess.run(command, check=True, env=ENV)
+    return target
+
+
+def generate_ours(spec: Path, output: Path) -> list[str]:
+    return [str(BIN / "finalpos-codegen"), "generate", "--spec", str(spec), "--output", str(output)]
+
+
+def generate_opc(spec: Path, output: Path) -> list[str]:
+    """openapi-python-client with its default post-hooks (ruff check --fix, ruff format)."""
+    return [str(BIN / "openapi-python-client"), "generate", "--path", str(spec), "--output-path", str(output), "--overwrite"]
+
+
+def opc_package(spec: Path) -> tuple[Path, str]:
+    """(folder to put on sys.path, package name) of openapi-python-client's client."""
+    output = WORK / "opc-client"
+    if not output.exists():
+        subprocess.run(generate_opc(spec, output), check=True, env=ENV, capture_output=True)
+    package = next(p.name for p in output.iterdir() if (p / "__init__.py").exists())
+    return output, package
+
+
+SERVER = r"""
+import json, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+ITEM = json.loads(sys.argv[1])
+COUNT = int(sys.argv[2])
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    def log_message(self, *a): pass
+    def do_GET(self):
+        url = urlsplit(self.path)
+        if url.path.endswith("/customers"):
+            q = parse_qs(url.query)
+            skip, limit = int(q.get("skip", ["0"])[0]), int(q.get("limit", ["100"])[0])
+            body = json.dumps([dict(ITEM, id=f"c{i}") for i in range(skip, min(skip + limit, COUNT))]).encode()
+        else:
+            body = json.dumps(ITEM).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"""
+
+
+def customer_example() -> dict[str, Any]:
+    return dict(json.loads((ROOT / "bench" / "customer.json").read_text()))
+
+
+@contextmanager
+def loopback_server(customers: int = 0) -> Iterator[str]:
+    """A JSON server in its own process (so it does not share our GIL): one customer at
+    any path, `customers` of them paged with skip/limit at .../customers."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, json.dumps(customer_example()), str(customers)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        yield f"http://127.0.0.1:{int(process.stdout.readline())}"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+Row = tuple[str, str, str]
+"""(measure, figure, target and verdict)."""
