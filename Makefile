@@ -33,7 +33,7 @@ drift: venv ## Fetch the live description (or keep the snapshot offline), report
 	$(CODEGEN) check
 
 bench: venv ## Benchmarks (scripts that print figures, not tests).
-	$(BIN)/python bench/bench_requests.py
+	$(BIN)/python bench/run.py
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
