@@ -14,7 +14,7 @@ generate: venv ## Generate generated/ from the vendored spec (no network).
 
 test: venv node ## Every test: generator, fetch, golden, generated package, contract tests on Prism.
 	$(CODEGEN) check
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(PYTEST)
 
 contract: venv node ## Only the generated contract tests, against a local Prism.

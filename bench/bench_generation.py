@@ -10,7 +10,6 @@ import statistics
 import sys
 
 import yaml
-
 from common import ROOT, WORK, Row, generate_opc, generate_ours, normalized_spec, run_measured
 from synthetic import scaled
 
@@ -19,14 +18,18 @@ def generation_rows(runs: int = 3) -> list[Row]:
     spec = normalized_spec()
     ours, opc = [], []
     for index in range(runs):  # interleaved, so machine noise hits both alike
-        ours.append(run_measured(generate_ours(spec, WORK / f"ours-{index}"))[0])
-        opc.append(run_measured(generate_opc(spec, WORK / f"opc-{index}"))[0])
+        ours.append(run_measured(*generate_ours(spec, WORK / f"ours-{index}"))[0])
+        opc.append(run_measured(*generate_opc(spec, WORK / f"opc-{index}"))[0])
     ours_s, opc_s = statistics.median(ours), statistics.median(opc)
     ratio = ours_s / opc_s
     return [
         ("generate: finalpos-codegen (s, median)", f"{ours_s:.2f}", ""),
         ("generate: openapi-python-client (s, median)", f"{opc_s:.2f}", ""),
-        ("generate: ours / openapi-python-client", f"{ratio:.2f}x", f"<= 1.0x: {'met' if ratio <= 1.0 else 'missed'}"),
+        (
+            "generate: ours / openapi-python-client",
+            f"{ratio:.2f}x",
+            f"<= 1.0x: {'met' if ratio <= 1.0 else 'missed'}",
+        ),
     ]
 
 
@@ -37,7 +40,7 @@ def scale_rows(factors: tuple[int, ...] = (1, 10, 50)) -> list[Row]:
         source = WORK / f"scaled-{factor}x.json"  # JSON, as NestJS serves it
         source.write_text(json.dumps(scaled(base, factor)))
         output = WORK / f"scaled-{factor}x"
-        results[factor] = run_measured(generate_ours(source, output))
+        results[factor] = run_measured(*generate_ours(source, output))
         operations = sum(len(item) for item in json.loads(source.read_text())["paths"].values())
         shutil.rmtree(output)
         results[factor] = (*results[factor], operations)
@@ -49,7 +52,13 @@ def scale_rows(factors: tuple[int, ...] = (1, 10, 50)) -> list[Row]:
         if factor == 50:
             ok = growth <= 60 and seconds < 60 and peak_mib < 1024
             verdict = f"<= 60x time, < 60 s, < 1 GiB: {'met' if ok else 'missed'}"
-        rows.append((f"scale {factor}x ({operations} ops): time s / peak MiB / vs 1x", f"{seconds:.1f} / {peak_mib:.0f} / {growth:.1f}x", verdict))
+        rows.append(
+            (
+                f"scale {factor}x ({operations} ops): time s / peak MiB / vs 1x",
+                f"{seconds:.1f} / {peak_mib:.0f} / {growth:.1f}x",
+                verdict,
+            )
+        )
     return rows
 
 

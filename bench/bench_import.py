@@ -24,15 +24,28 @@ def _cumulative_us(statement: str, path: Path, package: str, runs: int) -> float
             env=ENV,
             check=True,
         )
-        line = next(line for line in result.stderr.splitlines() if re.search(rf"\|\s+{package}$", line))
+        line = next(
+            line for line in result.stderr.splitlines() if re.search(rf"\|\s+{package}$", line)
+        )
         values.append(int(line.split("|")[1]))
     return statistics.median(values)
 
 
 def _wall_ms(statement: str, path: Path, runs: int) -> float:
-    script = f"import time; t = time.perf_counter(); {statement}; print((time.perf_counter() - t) * 1e3)"
+    script = (
+        f"import time; t = time.perf_counter(); {statement}; print((time.perf_counter() - t) * 1e3)"
+    )
     values = [
-        float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=path, env=ENV, check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                cwd=path,
+                env=ENV,
+                check=True,
+            ).stdout
+        )
         for _ in range(runs)
     ]
     return statistics.median(values)
@@ -44,13 +57,27 @@ def import_rows(runs: int = 5) -> list[Row]:
     theirs = _cumulative_us(f"import {opc_name}", opc_root, opc_name, runs)
     ours_client = _wall_ms("import finalpos; finalpos.Client(api_key='k')", GENERATED, runs)
     theirs_client = _wall_ms(
-        f"import {opc_name}; {opc_name}.AuthenticatedClient(base_url='http://x', token='k')", opc_root, runs
+        f"import {opc_name}; {opc_name}.AuthenticatedClient(base_url='http://x', token='k')",
+        opc_root,
+        runs,
     )
     ratio = ours / theirs
     return [
-        ("import: finalpos / openapi-python-client's (ms)", f"{ours / 1e3:.1f} / {theirs / 1e3:.1f}", ""),
-        ("import: ours / openapi-python-client's", f"{ratio:.2f}x", f"<= 0.5x: {'met' if ratio <= 0.5 else 'missed'}"),
-        ("import + client object: ours / opc's (ms)", f"{ours_client:.0f} / {theirs_client:.0f}", "(both load httpx then)"),
+        (
+            "import: finalpos / openapi-python-client's (ms)",
+            f"{ours / 1e3:.1f} / {theirs / 1e3:.1f}",
+            "",
+        ),
+        (
+            "import: ours / openapi-python-client's",
+            f"{ratio:.2f}x",
+            f"<= 0.5x: {'met' if ratio <= 0.5 else 'missed'}",
+        ),
+        (
+            "import + client object: ours / opc's (ms)",
+            f"{ours_client:.0f} / {theirs_client:.0f}",
+            "(both load httpx then)",
+        ),
     ]
 
 

@@ -3,11 +3,9 @@ vs loading all of them with one call, each in a fresh process, against one serve
 
 from __future__ import annotations
 
-import sys
+from common import GENERATED, WORK, Row, loopback_server, run_measured
 
-from common import GENERATED, Row, loopback_server, run_measured
-
-SCRIPT = """
+LISTING = """
 import sys
 sys.path.insert(0, sys.argv[1])
 import finalpos
@@ -22,10 +20,16 @@ assert count == 10_000, count
 
 def memory_rows(customers: int = 10_000) -> list[Row]:
     with loopback_server(customers) as base_url:
-        iterate = run_measured([sys.executable, "-c", SCRIPT, str(GENERATED), base_url, "iterate"])[1]
-        at_once = run_measured([sys.executable, "-c", SCRIPT, str(GENERATED), base_url, "at-once"])[1]
+        script = WORK / "listing.py"
+        script.write_text(LISTING)
+        iterate = run_measured(str(script), str(GENERATED), base_url, "iterate")[1]
+        at_once = run_measured(str(script), str(GENERATED), base_url, "at-once")[1]
     return [
-        (f"peak RSS listing {customers:,}: iterator / one call (MiB)", f"{iterate:.0f} / {at_once:.0f}", ""),
+        (
+            f"peak RSS listing {customers:,}: iterator / one call (MiB)",
+            f"{iterate:.0f} / {at_once:.0f}",
+            "",
+        ),
         ("peak RSS: iterator / one call", f"{iterate / at_once:.2f}x", "(lower is better)"),
     ]
 

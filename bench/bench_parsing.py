@@ -7,10 +7,16 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from functools import partial
+from typing import Any
 
 import httpx
-
 from common import GENERATED, Row, customer_example, median_time, normalized_spec, opc_package
+
+
+def opc_parse(model: Any, body: bytes) -> list[Any]:
+    """What openapi-python-client's generated `_parse_response` does for a list."""
+    return [model.from_dict(item) for item in json.loads(body)]
 
 
 def parsing_rows(sizes: tuple[int, ...] = (1_000, 10_000), runs: int = 5) -> list[Row]:
@@ -27,14 +33,22 @@ def parsing_rows(sizes: tuple[int, ...] = (1_000, 10_000), runs: int = 5) -> lis
     for size in sizes:
         body = json.dumps([dict(customer_example(), id=f"c{i}") for i in range(size)]).encode()
         response = httpx.Response(200, content=body)
-        ours = median_time(lambda: parse(response), runs)
-        theirs = median_time(lambda: [opc_customer.from_dict(item) for item in json.loads(body)], runs)
-        floor = median_time(lambda: json.loads(body), runs)
+        ours = median_time(partial(parse, response), runs)
+        theirs = median_time(partial(opc_parse, opc_customer, body), runs)
+        floor = median_time(partial(json.loads, body), runs)
         assert len(parse(response)) == size
         speedup = theirs / ours
         rows += [
-            (f"parse {size:,} customers: ours / opc / json.loads (ms)", f"{ours * 1e3:.0f} / {theirs * 1e3:.0f} / {floor * 1e3:.0f}", ""),
-            (f"parse {size:,} customers: speed-up over openapi-python-client", f"{speedup:.1f}x", f">= 3x: {'met' if speedup >= 3 else 'missed'}"),
+            (
+                f"parse {size:,} customers: ours / opc / json.loads (ms)",
+                f"{ours * 1e3:.0f} / {theirs * 1e3:.0f} / {floor * 1e3:.0f}",
+                "",
+            ),
+            (
+                f"parse {size:,} customers: speed-up over openapi-python-client",
+                f"{speedup:.1f}x",
+                f">= 3x: {'met' if speedup >= 3 else 'missed'}",
+            ),
         ]
     return rows
 

@@ -27,7 +27,8 @@ SECTIONS = [
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    python = f"Python {platform.python_version()}"
+    return f"{platform.machine()}, {os.cpu_count()} cores, {python}, {platform.platform()}"
 
 
 def main() -> None:
@@ -47,7 +48,8 @@ def main() -> None:
             "# Benchmarks",
             "",
             "Measured side by side in one run of `make bench` (`.venv/bin/python bench/run.py`);",
-            "every ratio compares two things measured in the same script. Medians over several runs.",
+            "every ratio compares two things measured in the same script.",
+            "Medians over several runs.",
             "",
             f"- date: {datetime.date.today().isoformat()}",
             f"- machine: {machine()}",

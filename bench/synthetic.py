@@ -18,7 +18,11 @@ import yaml
 def _rename_refs(node: Any, prefix: str) -> Any:
     if isinstance(node, dict):
         return {
-            key: (value.replace("#/components/schemas/", f"#/components/schemas/{prefix}") if key == "$ref" else _rename_refs(value, prefix))
+            key: (
+                value.replace("#/components/schemas/", f"#/components/schemas/{prefix}")
+                if key == "$ref"
+                else _rename_refs(value, prefix)
+            )
             for key, value in node.items()
         }
     if isinstance(node, list):
@@ -39,7 +43,9 @@ def scaled(document: dict[str, Any], factor: int) -> dict[str, Any]:
                 operation["tags"] = [f"{prefix} {tag}" for tag in operation.get("tags", [])]
             result["paths"][path.replace("/v1/api/", f"/v1/api/copy{index}/")] = new_item
         for name, schema in schemas.items():
-            result["components"]["schemas"][prefix + name] = _rename_refs(copy.deepcopy(schema), prefix)
+            result["components"]["schemas"][prefix + name] = _rename_refs(
+                copy.deepcopy(schema), prefix
+            )
     return result
 
 

@@ -541,24 +541,19 @@ class _Differ:
                     custom=True,
                 )
             return
-        for value in old_values:
-            if value not in new_values:
-                self.add(
-                    "enum-value-removed",
-                    (*where, "enum"),
-                    f"{target}: enum value {value!r} removed",
-                    schema=schema,
-                    prop=prop,
-                )
-        for value in new_values:
-            if value not in old_values:
-                self.add(
-                    "enum-value-added",
-                    (*where, "enum"),
-                    f"{target}: enum value {value!r} added",
-                    schema=schema,
-                    prop=prop,
-                )
+        for verb, values, others in (
+            ("removed", old_values, new_values),
+            ("added", new_values, old_values),
+        ):
+            for value in values:
+                if value not in others:
+                    self.add(
+                        f"enum-value-{verb}",
+                        (*where, "enum"),
+                        f"{target}: enum value {value!r} {verb}",
+                        schema=schema,
+                        prop=prop,
+                    )
 
 
 def diff(old: Document, new: Document) -> Report:

@@ -99,3 +99,32 @@ def generated_package(fresh_generation: Path) -> Iterator[ModuleType]:
         sys.path.remove(str(fresh_generation))
         for name in [m for m in sys.modules if m == "finalpos" or m.startswith("finalpos.")]:
             del sys.modules[name]
+
+
+def mypy_strict(
+    packages: dict[str, Path], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One `mypy --strict` run over generated packages (name → the folder holding it)."""
+    arguments = [arg for name in packages for arg in ("-p", name)]
+    environment = {**os.environ, "MYPYPATH": os.pathsep.join(str(p) for p in packages.values())}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            *arguments,
+        ],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`ruff <args> .` on a generated tree, without a cache folder left behind."""
+    command = [sys.executable, "-m", "ruff", *args, "--no-cache", "."]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True)

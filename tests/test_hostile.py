@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, REAL_WORLD, run_cli
+from tests.conftest import FIXTURES, REAL_WORLD, mypy_strict, ruff, run_cli
 
 CORPUS = FIXTURES / "hostile"
 CANARY_FILE = "CANARY-PWNED"
@@ -132,40 +132,13 @@ def test_paths_in_names_never_leave_the_output_folder(generated, sandbox):
 
 def test_generated_packages_pass_ruff(generated):
     for output in generated.values():
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
-            cwd=output,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stdout
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
-            cwd=output,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stdout
+        for check in (["check"], ["format", "--check"]):
+            result = ruff(*check, cwd=output)
+            assert result.returncode == 0, result.stdout
 
 
 def test_generated_packages_pass_mypy_strict(generated, sandbox):
-    packages = [arg for name in generated for arg in ("-p", name)]
-    environment = {**os.environ, "MYPYPATH": os.pathsep.join(str(o) for o in generated.values())}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir=/dev/null",
-            *packages,
-        ],
-        cwd=sandbox,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    result = mypy_strict(generated, cwd=sandbox)
     assert result.returncode == 0, result.stdout
 
 

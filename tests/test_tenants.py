@@ -20,7 +20,7 @@ from generator.examples import example_value
 from generator.fetch import load_spec
 from generator.normalize import normalize, schemas_of
 from generator.render import render
-from tests.conftest import DEMO_TENANT_SPEC
+from tests.conftest import DEMO_TENANT_SPEC, mypy_strict, ruff
 
 CUSTOMER_DTOS = ("CreateCustomerDto", "UpdateCustomerDto", "Customer")
 VISIT = {
@@ -111,29 +111,9 @@ def test_demo_tenant_generation_changes_only_customer_files(
 
 def test_tenant_packages_pass_ruff_and_mypy_strict(tenants):
     for _document, output in tenants.values():
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
-            cwd=output,
-            capture_output=True,
-            text=True,
-        )
+        result = ruff("check", cwd=output)
         assert result.returncode == 0, result.stdout
-    packages = [arg for name in tenants for arg in ("-p", name)]
-    environment = {**os.environ, "MYPYPATH": os.pathsep.join(str(o) for _d, o in tenants.values())}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir=/dev/null",
-            *packages,
-        ],
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    result = mypy_strict({name: output for name, (_document, output) in tenants.items()})
     assert result.returncode == 0, result.stdout
 
 
