@@ -14,7 +14,7 @@ from common import ROOT, WORK, Row, generate_opc, generate_ours, normalized_spec
 from synthetic import scaled
 
 
-def generation_rows(runs: int = 3) -> list[Row]:
+def generation_rows(runs: int = 5) -> list[Row]:
     spec = normalized_spec()
     ours, opc = [], []
     for index in range(runs):  # interleaved, so machine noise hits both alike
