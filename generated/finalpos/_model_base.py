@@ -80,6 +80,14 @@ class WireDatetime(_dt.datetime):
 
     @classmethod
     def _validate(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> WireDatetime:
+        if isinstance(value, str):
+            try:  # the common case in one C call; anything else goes through pydantic
+                result = cls.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                result._wire = value
+                return result
         parsed: _dt.datetime = handler(value)
         result = cls(
             parsed.year,
