@@ -139,9 +139,18 @@ def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
 def _report(
     old_source: str, new_source: str
 ) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
-    old = normalize(fetch_stage.load_source(old_source))
-    new = normalize(fetch_stage.load_source(new_source))
-    return diff_stage.diff(old, new), old, new
+    """Both documents validated in forked children while they are normalized and compared;
+    a validation error wins over any error the invalid document caused meanwhile."""
+    sources = (old_source, new_source)
+    documents = [fetch_stage.read_source(source) for source in sources]
+    pending = [fetch_stage.start_validation(d, s) for d, s in zip(documents, sources, strict=True)]
+    try:
+        old, new = (normalize(document) for document in documents)
+        report = diff_stage.diff(old, new)
+    finally:
+        for wait in pending:
+            wait()
+    return report, old, new
 
 
 def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
