@@ -10,7 +10,6 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import json_pointer
 from generator.examples import example_value, python_types, resolve
 from generator.naming import class_name, identifier, unique
 from generator.normalize import (
@@ -84,7 +83,6 @@ class ErrorResponse:
     status: int
     description: str
     model: str | None
-    example: Any
 
     @property
     def exception(self) -> str:
@@ -123,7 +121,6 @@ class Operation:
     success_status: int
     paginated: bool
     errors: list[ErrorResponse]
-    pointer: str
     call_example: dict[str, Any] = field(default_factory=dict)
     """Example arguments for the contract tests: `path` (positional) and `keywords`."""
     checked_fields: list[CheckedField] = field(default_factory=list)
@@ -152,7 +149,6 @@ class ClientModel:
     package: str
     title: str
     api_version: str
-    description: str
     base_url: str
     api_key_header: str
     resources: list[Resource]
@@ -279,9 +275,7 @@ def _response_shape(
     return "json", None, status
 
 
-def _errors(
-    operation: dict[str, Any], class_names: dict[str, str], schemas: dict[str, Any]
-) -> list[ErrorResponse]:
+def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[ErrorResponse]:
     errors = []
     for status, response in (operation.get("responses") or {}).items():
         code = str(status)
@@ -291,8 +285,7 @@ def _errors(
         media = content.get("application/json") or next(iter(content.values()), {})
         name = ref_name((media or {}).get("schema"))
         model = class_names[name] if name else None
-        example = example_value((media or {}).get("schema"), schemas) if name else None
-        errors.append(ErrorResponse(int(code), _text(response.get("description")), model, example))
+        errors.append(ErrorResponse(int(code), _text(response.get("description")), model))
     return errors
 
 
@@ -461,8 +454,7 @@ def build(document: Document, *, package: str) -> ClientModel:
                 response_model=response_model,
                 success_status=status,
                 paginated="x-finalpos-pagination" in operation,
-                errors=_errors(operation, class_names, schemas),
-                pointer=json_pointer(("paths", path, method)),
+                errors=_errors(operation, class_names),
             )
         )
         _add_contract_examples(resource.operations[-1], operation, paths[path], schemas)
@@ -490,7 +482,6 @@ def build(document: Document, *, package: str) -> ClientModel:
         package=package,
         title=_text(info.get("title")),
         api_version=_text(str(info.get("version", ""))),
-        description=_text(info.get("description")),
         base_url=str(base_url or DEFAULT_BASE_URL).rstrip("/"),
         api_key_header=_api_key_header(document),
         resources=list(resources.values()),

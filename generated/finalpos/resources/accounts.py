@@ -56,6 +56,11 @@ class SyncAccounts:
 
         `POST /v1/api/account` (operationId `AccountController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
         """
         return self._client.request(
             RequestOptions(
@@ -94,6 +99,9 @@ class SyncAccounts:
         `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Account ID
         """
         return self._client.request(
             RequestOptions(
@@ -131,6 +139,12 @@ class SyncAccounts:
         `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Account ID
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
         """
         return self._client.request(
             RequestOptions(
@@ -167,6 +181,9 @@ class SyncAccounts:
         `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Account ID
         """
         return self._client.request(
             RequestOptions(
@@ -342,6 +359,11 @@ class AsyncAccounts:
 
         `POST /v1/api/account` (operationId `AccountController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
         """
         return await self._client.request(
             RequestOptions(
@@ -380,6 +402,9 @@ class AsyncAccounts:
         `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Account ID
         """
         return await self._client.request(
             RequestOptions(
@@ -417,6 +442,12 @@ class AsyncAccounts:
         `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Account ID
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
         """
         return await self._client.request(
             RequestOptions(
@@ -453,6 +484,9 @@ class AsyncAccounts:
         `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Account ID
         """
         return await self._client.request(
             RequestOptions(

@@ -59,6 +59,14 @@ class SyncAttachments:
 
         `POST /v1/api/attachment` (operationId `AttachmentController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
         """
         return self._client.request(
             RequestOptions(
@@ -106,6 +114,9 @@ class SyncAttachments:
         `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Attachment ID
         """
         return self._client.request(
             RequestOptions(
@@ -146,6 +157,15 @@ class SyncAttachments:
         `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Attachment ID
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
         """
         return self._client.request(
             RequestOptions(
@@ -191,6 +211,9 @@ class SyncAttachments:
         `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Attachment ID
         """
         return self._client.request(
             RequestOptions(
@@ -393,6 +416,14 @@ class AsyncAttachments:
 
         `POST /v1/api/attachment` (operationId `AttachmentController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
         """
         return await self._client.request(
             RequestOptions(
@@ -440,6 +471,9 @@ class AsyncAttachments:
         `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Attachment ID
         """
         return await self._client.request(
             RequestOptions(
@@ -480,6 +514,15 @@ class AsyncAttachments:
         `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Attachment ID
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
         """
         return await self._client.request(
             RequestOptions(
@@ -525,6 +568,9 @@ class AsyncAttachments:
         `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Attachment ID
         """
         return await self._client.request(
             RequestOptions(

@@ -64,6 +64,15 @@ class SyncCategories:
 
         `POST /v1/api/category` (operationId `CategoryController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
         """
         return self._client.request(
             RequestOptions(
@@ -112,6 +121,9 @@ class SyncCategories:
         `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Categories ID
         """
         return self._client.request(
             RequestOptions(
@@ -153,6 +165,16 @@ class SyncCategories:
         `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Categories ID
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
         """
         return self._client.request(
             RequestOptions(
@@ -199,6 +221,9 @@ class SyncCategories:
         `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Categories ID
         """
         return self._client.request(
             RequestOptions(
@@ -232,6 +257,10 @@ class SyncCategories:
 
         `GET /v1/api/categories` (operationId `CategoriesController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -468,6 +497,15 @@ class AsyncCategories:
 
         `POST /v1/api/category` (operationId `CategoryController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
         """
         return await self._client.request(
             RequestOptions(
@@ -516,6 +554,9 @@ class AsyncCategories:
         `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Categories ID
         """
         return await self._client.request(
             RequestOptions(
@@ -557,6 +598,16 @@ class AsyncCategories:
         `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Categories ID
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
         """
         return await self._client.request(
             RequestOptions(
@@ -603,6 +654,9 @@ class AsyncCategories:
         `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Categories ID
         """
         return await self._client.request(
             RequestOptions(
@@ -636,6 +690,10 @@ class AsyncCategories:
 
         `GET /v1/api/categories` (operationId `CategoriesController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

@@ -65,6 +65,10 @@ class SyncCustomTables:
 
         `GET /v1/api/custom-tables` (operationId `CustomTablesController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -101,6 +105,11 @@ class SyncCustomTables:
 
         `GET /v1/api/custom-table-fields` (operationId `CustomTableFieldsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -136,6 +145,9 @@ class SyncCustomTables:
 
         `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            table_id: ID of the custom table this row belongs to
         """
         return self._client.request(
             RequestOptions(
@@ -245,6 +257,11 @@ class SyncCustomTables:
 
         `GET /v1/api/custom-table-rows` (operationId `CustomTableRowsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -282,6 +299,12 @@ class SyncCustomTables:
 
         `GET /v1/api/custom-table-values` (operationId `CustomTableValuesController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            row_id: Filter by custom table row ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -543,6 +566,10 @@ class AsyncCustomTables:
 
         `GET /v1/api/custom-tables` (operationId `CustomTablesController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,
@@ -579,6 +606,11 @@ class AsyncCustomTables:
 
         `GET /v1/api/custom-table-fields` (operationId `CustomTableFieldsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,
@@ -614,6 +646,9 @@ class AsyncCustomTables:
 
         `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            table_id: ID of the custom table this row belongs to
         """
         return await self._client.request(
             RequestOptions(
@@ -723,6 +758,11 @@ class AsyncCustomTables:
 
         `GET /v1/api/custom-table-rows` (operationId `CustomTableRowsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,
@@ -760,6 +800,12 @@ class AsyncCustomTables:
 
         `GET /v1/api/custom-table-values` (operationId `CustomTableValuesController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            row_id: Filter by custom table row ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

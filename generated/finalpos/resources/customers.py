@@ -81,6 +81,19 @@ class SyncCustomers:
 
         `POST /v1/api/customer` (operationId `CustomerController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
         """
         return self._client.request(
             RequestOptions(
@@ -135,6 +148,9 @@ class SyncCustomers:
         `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Customer ID
         """
         return self._client.request(
             RequestOptions(
@@ -182,6 +198,20 @@ class SyncCustomers:
         `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Customer ID
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
         """
         return self._client.request(
             RequestOptions(
@@ -234,6 +264,9 @@ class SyncCustomers:
         `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Customer ID
         """
         return self._client.request(
             RequestOptions(
@@ -267,6 +300,10 @@ class SyncCustomers:
 
         `GET /v1/api/customers` (operationId `CustomersController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -570,6 +607,19 @@ class AsyncCustomers:
 
         `POST /v1/api/customer` (operationId `CustomerController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
         """
         return await self._client.request(
             RequestOptions(
@@ -624,6 +674,9 @@ class AsyncCustomers:
         `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Customer ID
         """
         return await self._client.request(
             RequestOptions(
@@ -671,6 +724,20 @@ class AsyncCustomers:
         `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Customer ID
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
         """
         return await self._client.request(
             RequestOptions(
@@ -723,6 +790,9 @@ class AsyncCustomers:
         `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Customer ID
         """
         return await self._client.request(
             RequestOptions(
@@ -756,6 +826,10 @@ class AsyncCustomers:
 
         `GET /v1/api/customers` (operationId `CustomersController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

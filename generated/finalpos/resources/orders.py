@@ -80,6 +80,27 @@ class SyncOrders:
 
         `POST /v1/api/order` (operationId `OrderController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            currency: Currency of the Order.
+            receipt_id: Receipt ID of the Order.
+            status: Status of the Order.
+            customer_id: Customer ID of the Order.
+            source: Source of the Order.
+            session_id: Session ID of the Order.
+            balance: Balance amount of the Order.
+            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
+            customer_note: Customer note of the Order.
+            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            cart_discount: Cart discount of the Order.
+            cart_fees: Cart fees of the Order.
+            pos_data: POS data of the order.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Order.
+            billing: Billing address associated with the Order.
+            shipping: Shipping address associated with the Order.
+            line_items: Line items associated with the Order.
+            custom_sales: Custom sales associated with the Order.
         """
         return self._client.request(
             RequestOptions(
@@ -143,6 +164,9 @@ class SyncOrders:
         `GET /v1/api/order/{id}` (operationId `OrderController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Order ID
         """
         return self._client.request(
             RequestOptions(
@@ -199,6 +223,28 @@ class SyncOrders:
         `PUT /v1/api/order/{id}` (operationId `OrderController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Order ID
+            currency: Currency of the Order.
+            receipt_id: Receipt ID of the Order.
+            status: Status of the Order.
+            customer_id: Customer ID of the Order.
+            source: Source of the Order.
+            session_id: Session ID of the Order.
+            balance: Balance amount of the Order.
+            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
+            customer_note: Customer note of the Order.
+            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            cart_discount: Cart discount of the Order.
+            cart_fees: Cart fees of the Order.
+            pos_data: POS data of the order.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Order.
+            billing: Billing address associated with the Order.
+            shipping: Shipping address associated with the Order.
+            line_items: Line items associated with the Order.
+            custom_sales: Custom sales associated with the Order.
         """
         return self._client.request(
             RequestOptions(
@@ -260,6 +306,9 @@ class SyncOrders:
         `DELETE /v1/api/order/{id}` (operationId `OrderController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Order ID
         """
         return self._client.request(
             RequestOptions(
@@ -293,6 +342,10 @@ class SyncOrders:
 
         `GET /v1/api/orders` (operationId `OrdersController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -604,6 +657,27 @@ class AsyncOrders:
 
         `POST /v1/api/order` (operationId `OrderController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            currency: Currency of the Order.
+            receipt_id: Receipt ID of the Order.
+            status: Status of the Order.
+            customer_id: Customer ID of the Order.
+            source: Source of the Order.
+            session_id: Session ID of the Order.
+            balance: Balance amount of the Order.
+            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
+            customer_note: Customer note of the Order.
+            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            cart_discount: Cart discount of the Order.
+            cart_fees: Cart fees of the Order.
+            pos_data: POS data of the order.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Order.
+            billing: Billing address associated with the Order.
+            shipping: Shipping address associated with the Order.
+            line_items: Line items associated with the Order.
+            custom_sales: Custom sales associated with the Order.
         """
         return await self._client.request(
             RequestOptions(
@@ -667,6 +741,9 @@ class AsyncOrders:
         `GET /v1/api/order/{id}` (operationId `OrderController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Order ID
         """
         return await self._client.request(
             RequestOptions(
@@ -723,6 +800,28 @@ class AsyncOrders:
         `PUT /v1/api/order/{id}` (operationId `OrderController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Order ID
+            currency: Currency of the Order.
+            receipt_id: Receipt ID of the Order.
+            status: Status of the Order.
+            customer_id: Customer ID of the Order.
+            source: Source of the Order.
+            session_id: Session ID of the Order.
+            balance: Balance amount of the Order.
+            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
+            customer_note: Customer note of the Order.
+            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            cart_discount: Cart discount of the Order.
+            cart_fees: Cart fees of the Order.
+            pos_data: POS data of the order.
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Order.
+            billing: Billing address associated with the Order.
+            shipping: Shipping address associated with the Order.
+            line_items: Line items associated with the Order.
+            custom_sales: Custom sales associated with the Order.
         """
         return await self._client.request(
             RequestOptions(
@@ -784,6 +883,9 @@ class AsyncOrders:
         `DELETE /v1/api/order/{id}` (operationId `OrderController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Order ID
         """
         return await self._client.request(
             RequestOptions(
@@ -817,6 +919,10 @@ class AsyncOrders:
 
         `GET /v1/api/orders` (operationId `OrdersController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

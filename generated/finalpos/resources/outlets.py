@@ -70,6 +70,19 @@ class SyncOutlets:
 
         `POST /v1/api/outlet` (operationId `OutletController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
         """
         return self._client.request(
             RequestOptions(
@@ -124,6 +137,9 @@ class SyncOutlets:
         `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Outlet ID
         """
         return self._client.request(
             RequestOptions(
@@ -171,6 +187,20 @@ class SyncOutlets:
         `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Outlet ID
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
         """
         return self._client.request(
             RequestOptions(
@@ -223,6 +253,9 @@ class SyncOutlets:
         `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Outlet ID
         """
         return self._client.request(
             RequestOptions(
@@ -256,6 +289,10 @@ class SyncOutlets:
 
         `GET /v1/api/outlets` (operationId `OutletsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -522,6 +559,19 @@ class AsyncOutlets:
 
         `POST /v1/api/outlet` (operationId `OutletController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
         """
         return await self._client.request(
             RequestOptions(
@@ -576,6 +626,9 @@ class AsyncOutlets:
         `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Outlet ID
         """
         return await self._client.request(
             RequestOptions(
@@ -623,6 +676,20 @@ class AsyncOutlets:
         `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Outlet ID
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
         """
         return await self._client.request(
             RequestOptions(
@@ -675,6 +742,9 @@ class AsyncOutlets:
         `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Outlet ID
         """
         return await self._client.request(
             RequestOptions(
@@ -708,6 +778,10 @@ class AsyncOutlets:
 
         `GET /v1/api/outlets` (operationId `OutletsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

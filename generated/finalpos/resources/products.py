@@ -76,6 +76,25 @@ class SyncProducts:
 
         `POST /v1/api/product` (operationId `ProductController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
         """
         return self._client.request(
             RequestOptions(
@@ -135,6 +154,9 @@ class SyncProducts:
         `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Product ID
         """
         return self._client.request(
             RequestOptions(
@@ -187,6 +209,26 @@ class SyncProducts:
         `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Product ID
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
         """
         return self._client.request(
             RequestOptions(
@@ -244,6 +286,9 @@ class SyncProducts:
         `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Product ID
         """
         return self._client.request(
             RequestOptions(
@@ -277,6 +322,10 @@ class SyncProducts:
 
         `GET /v1/api/products` (operationId `ProductsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -568,6 +617,25 @@ class AsyncProducts:
 
         `POST /v1/api/product` (operationId `ProductController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
         """
         return await self._client.request(
             RequestOptions(
@@ -627,6 +695,9 @@ class AsyncProducts:
         `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Product ID
         """
         return await self._client.request(
             RequestOptions(
@@ -679,6 +750,26 @@ class AsyncProducts:
         `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Product ID
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
         """
         return await self._client.request(
             RequestOptions(
@@ -736,6 +827,9 @@ class AsyncProducts:
         `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Product ID
         """
         return await self._client.request(
             RequestOptions(
@@ -769,6 +863,10 @@ class AsyncProducts:
 
         `GET /v1/api/products` (operationId `ProductsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

@@ -73,6 +73,15 @@ class SyncRefunds:
 
         `POST /v1/api/refunds` (operationId `RefundsController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
         """
         return self._client.request(
             RequestOptions(
@@ -126,6 +135,9 @@ class SyncRefunds:
         `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Refunds ID
         """
         return self._client.request(
             RequestOptions(
@@ -172,6 +184,16 @@ class SyncRefunds:
         `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Refunds ID
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
         """
         return self._client.request(
             RequestOptions(
@@ -223,6 +245,9 @@ class SyncRefunds:
         `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Refunds ID
         """
         return self._client.request(
             RequestOptions(
@@ -455,6 +480,15 @@ class AsyncRefunds:
 
         `POST /v1/api/refunds` (operationId `RefundsController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
         """
         return await self._client.request(
             RequestOptions(
@@ -508,6 +542,9 @@ class AsyncRefunds:
         `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Refunds ID
         """
         return await self._client.request(
             RequestOptions(
@@ -554,6 +591,16 @@ class AsyncRefunds:
         `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Refunds ID
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
         """
         return await self._client.request(
             RequestOptions(
@@ -605,6 +652,9 @@ class AsyncRefunds:
         `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Refunds ID
         """
         return await self._client.request(
             RequestOptions(

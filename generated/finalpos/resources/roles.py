@@ -55,6 +55,10 @@ class SyncRoles:
 
         `POST /v1/api/roles` (operationId `RolesController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
         """
         return self._client.request(
             RequestOptions(
@@ -93,6 +97,9 @@ class SyncRoles:
         `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Roles ID
         """
         return self._client.request(
             RequestOptions(
@@ -129,6 +136,11 @@ class SyncRoles:
         `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Roles ID
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
         """
         return self._client.request(
             RequestOptions(
@@ -165,6 +177,9 @@ class SyncRoles:
         `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Roles ID
         """
         return self._client.request(
             RequestOptions(
@@ -337,6 +352,10 @@ class AsyncRoles:
 
         `POST /v1/api/roles` (operationId `RolesController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
         """
         return await self._client.request(
             RequestOptions(
@@ -375,6 +394,9 @@ class AsyncRoles:
         `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Roles ID
         """
         return await self._client.request(
             RequestOptions(
@@ -411,6 +433,11 @@ class AsyncRoles:
         `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Roles ID
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
         """
         return await self._client.request(
             RequestOptions(
@@ -447,6 +474,9 @@ class AsyncRoles:
         `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Roles ID
         """
         return await self._client.request(
             RequestOptions(

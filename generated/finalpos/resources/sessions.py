@@ -66,6 +66,20 @@ class SyncSessions:
 
         `POST /v1/api/session` (operationId `SessionController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
         """
         return self._client.request(
             RequestOptions(
@@ -120,6 +134,9 @@ class SyncSessions:
         `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Session ID
         """
         return self._client.request(
             RequestOptions(
@@ -167,6 +184,21 @@ class SyncSessions:
         `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Session ID
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
         """
         return self._client.request(
             RequestOptions(
@@ -219,6 +251,9 @@ class SyncSessions:
         `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Session ID
         """
         return self._client.request(
             RequestOptions(
@@ -456,6 +491,20 @@ class AsyncSessions:
 
         `POST /v1/api/session` (operationId `SessionController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
         """
         return await self._client.request(
             RequestOptions(
@@ -510,6 +559,9 @@ class AsyncSessions:
         `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Session ID
         """
         return await self._client.request(
             RequestOptions(
@@ -557,6 +609,21 @@ class AsyncSessions:
         `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Session ID
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
         """
         return await self._client.request(
             RequestOptions(
@@ -609,6 +676,9 @@ class AsyncSessions:
         `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Session ID
         """
         return await self._client.request(
             RequestOptions(

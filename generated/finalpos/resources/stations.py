@@ -66,6 +66,17 @@ class SyncStations:
 
         `POST /v1/api/station` (operationId `StationController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
         """
         return self._client.request(
             RequestOptions(
@@ -116,6 +127,9 @@ class SyncStations:
         `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Station ID
         """
         return self._client.request(
             RequestOptions(
@@ -159,6 +173,18 @@ class SyncStations:
         `PUT /v1/api/station/{id}` (operationId `StationController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Station ID
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
         """
         return self._client.request(
             RequestOptions(
@@ -207,6 +233,9 @@ class SyncStations:
         `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Station ID
         """
         return self._client.request(
             RequestOptions(
@@ -240,6 +269,10 @@ class SyncStations:
 
         `GET /v1/api/stations` (operationId `StationsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -486,6 +519,17 @@ class AsyncStations:
 
         `POST /v1/api/station` (operationId `StationController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
         """
         return await self._client.request(
             RequestOptions(
@@ -536,6 +580,9 @@ class AsyncStations:
         `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Station ID
         """
         return await self._client.request(
             RequestOptions(
@@ -579,6 +626,18 @@ class AsyncStations:
         `PUT /v1/api/station/{id}` (operationId `StationController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Station ID
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
         """
         return await self._client.request(
             RequestOptions(
@@ -627,6 +686,9 @@ class AsyncStations:
         `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Station ID
         """
         return await self._client.request(
             RequestOptions(
@@ -660,6 +722,10 @@ class AsyncStations:
 
         `GET /v1/api/stations` (operationId `StationsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

@@ -72,6 +72,17 @@ class SyncTransactions:
 
         `POST /v1/api/transactions` (operationId `TransactionsController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
         """
         return self._client.request(
             RequestOptions(
@@ -127,6 +138,9 @@ class SyncTransactions:
         `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Transactions ID
         """
         return self._client.request(
             RequestOptions(
@@ -175,6 +189,18 @@ class SyncTransactions:
         `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Transactions ID
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
         """
         return self._client.request(
             RequestOptions(
@@ -228,6 +254,9 @@ class SyncTransactions:
         `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Transactions ID
         """
         return self._client.request(
             RequestOptions(
@@ -470,6 +499,17 @@ class AsyncTransactions:
 
         `POST /v1/api/transactions` (operationId `TransactionsController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
         """
         return await self._client.request(
             RequestOptions(
@@ -525,6 +565,9 @@ class AsyncTransactions:
         `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Transactions ID
         """
         return await self._client.request(
             RequestOptions(
@@ -573,6 +616,18 @@ class AsyncTransactions:
         `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Transactions ID
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
         """
         return await self._client.request(
             RequestOptions(
@@ -626,6 +681,9 @@ class AsyncTransactions:
         `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Transactions ID
         """
         return await self._client.request(
             RequestOptions(

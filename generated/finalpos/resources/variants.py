@@ -72,6 +72,22 @@ class SyncVariants:
 
         `POST /v1/api/variant` (operationId `VariantController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
         """
         return self._client.request(
             RequestOptions(
@@ -127,6 +143,9 @@ class SyncVariants:
         `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Variant ID
         """
         return self._client.request(
             RequestOptions(
@@ -175,6 +194,23 @@ class SyncVariants:
         `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Variant ID
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
         """
         return self._client.request(
             RequestOptions(
@@ -228,6 +264,9 @@ class SyncVariants:
         `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Variant ID
         """
         return self._client.request(
             RequestOptions(
@@ -261,6 +300,10 @@ class SyncVariants:
 
         `GET /v1/api/variants` (operationId `VariantsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return SyncPage.fetch(
             self._client,
@@ -532,6 +575,22 @@ class AsyncVariants:
 
         `POST /v1/api/variant` (operationId `VariantController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
         """
         return await self._client.request(
             RequestOptions(
@@ -587,6 +646,9 @@ class AsyncVariants:
         `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Variant ID
         """
         return await self._client.request(
             RequestOptions(
@@ -635,6 +697,23 @@ class AsyncVariants:
         `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Variant ID
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
         """
         return await self._client.request(
             RequestOptions(
@@ -688,6 +767,9 @@ class AsyncVariants:
         `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: Variant ID
         """
         return await self._client.request(
             RequestOptions(
@@ -721,6 +803,10 @@ class AsyncVariants:
 
         `GET /v1/api/variants` (operationId `VariantsController_findAll`).
         Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
         """
         return AsyncPaginator(
             self._client,

@@ -62,6 +62,13 @@ class SyncZapierTriggers:
 
         `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
         """
         return self._client.request(
             RequestOptions(
@@ -108,6 +115,9 @@ class SyncZapierTriggers:
         `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: ZapierTriggers ID
         """
         return self._client.request(
             RequestOptions(
@@ -147,6 +157,14 @@ class SyncZapierTriggers:
         `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: ZapierTriggers ID
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
         """
         return self._client.request(
             RequestOptions(
@@ -191,6 +209,9 @@ class SyncZapierTriggers:
         `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: ZapierTriggers ID
         """
         return self._client.request(
             RequestOptions(
@@ -388,6 +409,13 @@ class AsyncZapierTriggers:
 
         `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+
+        Args:
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
         """
         return await self._client.request(
             RequestOptions(
@@ -434,6 +462,9 @@ class AsyncZapierTriggers:
         `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: ZapierTriggers ID
         """
         return await self._client.request(
             RequestOptions(
@@ -473,6 +504,14 @@ class AsyncZapierTriggers:
         `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: ZapierTriggers ID
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
         """
         return await self._client.request(
             RequestOptions(
@@ -517,6 +556,9 @@ class AsyncZapierTriggers:
         `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
         HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
         HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+
+        Args:
+            id: ZapierTriggers ID
         """
         return await self._client.request(
             RequestOptions(
