@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import yaml
 
 from generator.errors import FetchError, SpecError, json_pointer
 
 if TYPE_CHECKING:
+    import httpx
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from generator.fsutil import write_atomic
 
@@ -310,6 +310,8 @@ def download(
     if etag:
         headers["If-None-Match"] = etag
     last_problem = "no attempt made"
+    import httpx  # only fetching needs it; every other command starts faster without
+
     with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
         for attempt in range(retries + 1):
             if attempt:
