@@ -42,11 +42,15 @@ def project_config(start: Path) -> tuple[Path, dict[str, Any]]:
     return start, dict(DEFAULTS)
 
 
-def _load_normalized(spec: Path) -> dict[str, Any]:
+def _normalized(document: dict[str, Any], spec: Path) -> dict[str, Any]:
     try:
-        return normalize(fetch_stage.load_spec(spec))
+        return normalize(document)
     except RecursionError as exc:
         raise SpecError("document nests too deeply", source=str(spec)) from exc
+
+
+def _load_normalized(spec: Path) -> dict[str, Any]:
+    return _normalized(fetch_stage.load_spec(spec), spec)
 
 
 def _package_name(name: str) -> str:
@@ -87,10 +91,7 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     document = fetch_stage.read_spec(spec)
     validated = fetch_stage.start_validation(document, str(spec))  # in parallel with rendering
     try:
-        normalized = normalize(document)
-    except RecursionError as exc:
-        raise SpecError("document nests too deeply", source=str(spec)) from exc
-    try:
+        normalized = _normalized(document, spec)
         client = render_stage.render(normalized, output, package=package, before_swap=validated)
     except Exception:
         validated()  # an invalid document explains the failure better than where it surfaced
