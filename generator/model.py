@@ -141,6 +141,15 @@ class Resource:
     imports: dict[str, list[str]] = field(default_factory=dict)
     """Model classes the resource module imports, by models module."""
 
+    @property
+    def field_checks(self) -> dict[str, list[CheckedField]]:
+        """The contract tests' field checks, once per response model."""
+        return {
+            op.response_model: op.checked_fields
+            for op in self.operations
+            if op.response_model and op.checked_fields
+        }
+
 
 @dataclass
 class ClientModel:

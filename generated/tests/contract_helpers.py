@@ -41,3 +41,12 @@ def check_field(
         assert value == datetime.datetime.fromisoformat(example), wire_name
     elif isinstance(value, str | int | float | bool):
         assert value == example, wire_name
+
+
+FieldCheck = tuple[str, tuple[type, ...], Any]
+
+
+def check_fields(model: pydantic.BaseModel, checks: list[FieldCheck]) -> None:
+    """`check_field` for each (wire name, types, example) of a model's table."""
+    for wire_name, types, example in checks:
+        check_field(model, wire_name, types, example)

@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -24,6 +24,16 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of Account: wire name, Python types after parsing, example value.
+FIELDS_Account: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("email", (str,), json.loads('"account@example.com"')),
+    ("name", (str,), json.loads('"Acme Corp"')),
+    ("phone", (str,), json.loads('"+1234567890"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/account: documented status, model and field types."""
@@ -31,17 +41,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
     assert call(client.accounts.create, CREATE) == result
 
@@ -55,17 +55,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -89,17 +79,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
     assert call(client.accounts.retrieve, RETRIEVE) == result
 
@@ -113,17 +93,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -156,17 +126,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
     assert call(client.accounts.update, UPDATE) == result
 
@@ -180,17 +140,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -223,17 +173,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
     assert call(client.accounts.delete, DELETE) == result
 
@@ -247,17 +187,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Account)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "email", (str,), json.loads('"account@example.com"'))
-    check_field(checked, "name", (str,), json.loads('"Acme Corp"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
+    check_fields(result, FIELDS_Account)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -24,6 +24,20 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of Attachment: wire name, Python types after parsing, example value.
+FIELDS_Attachment: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("accountId", (str,), json.loads('"507f1f77bcf86cd799439011"')),
+    ("name", (str,), json.loads('"receipt.pdf"')),
+    ("mimeType", (str,), json.loads('"application/pdf"')),
+    ("originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')),
+    ("url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"')),
+    ("path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/attachment: documented status, model and field types."""
@@ -31,23 +45,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
     assert call(client.attachments.create, CREATE) == result
 
@@ -61,23 +59,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -101,23 +83,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
     assert call(client.attachments.retrieve, RETRIEVE) == result
 
@@ -131,23 +97,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -180,23 +130,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
     assert call(client.attachments.update, UPDATE) == result
 
@@ -210,23 +144,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -259,23 +177,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
     assert call(client.attachments.delete, DELETE) == result
 
@@ -289,23 +191,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Attachment)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "accountId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "name", (str,), json.loads('"receipt.pdf"'))
-    check_field(checked, "mimeType", (str,), json.loads('"application/pdf"'))
-    check_field(
-        checked, "originalUrl", (str,), json.loads('"https://example.com/original/receipt.pdf"')
-    )
-    check_field(checked, "url", (str,), json.loads('"https://cdn.example.com/receipt.pdf"'))
-    check_field(checked, "path", (str,), json.loads('"/attachments/2025/01/receipt.pdf"'))
+    check_fields(result, FIELDS_Attachment)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,28 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Category: wire name, Python types after parsing, example value.
+FIELDS_Category: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("name", (str,), json.loads('"Beverages"')),
+    ("description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')),
+    ("image", (str,), json.loads('"https://example.com/image.jpg"')),
+    ("externalId", (str,), json.loads('"1234567890"')),
+    ("parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    (
+        "menuOrder",
+        (
+            float,
+            int,
+        ),
+        json.loads("1"),
+    ),
+    ("source", (str,), json.loads('"manual"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/category: documented status, model and field types."""
@@ -32,32 +54,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
     assert call(client.categories.create, CREATE) == result
 
@@ -71,32 +68,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -120,32 +92,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
     assert call(client.categories.retrieve, RETRIEVE) == result
 
@@ -159,32 +106,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -217,32 +139,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
     assert call(client.categories.update, UPDATE) == result
 
@@ -256,32 +153,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -314,32 +186,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
     assert call(client.categories.delete, DELETE) == result
 
@@ -353,32 +200,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Category)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result, FIELDS_Category)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -415,32 +237,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Category) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(items[0], FIELDS_Category)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -453,32 +250,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Category) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Beverages"'))
-    check_field(
-        checked, "description", (str,), json.loads('"Beverages are drinks that are not alcoholic."')
-    )
-    check_field(checked, "image", (str,), json.loads('"https://example.com/image.jpg"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "parentId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "menuOrder",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "source", (str,), json.loads('"manual"'))
+    check_fields(result[0], FIELDS_Category)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -26,6 +26,27 @@ CREATE_VALUE = json.loads(
 )
 LIST_ROWS = json.loads('{"keywords": {"limit": 2}, "path": []}')
 LIST_VALUES = json.loads('{"keywords": {"limit": 2}, "path": []}')
+
+# Documented fields of CustomTableData: wire name, Python types after parsing, example value.
+FIELDS_CustomTableData: list[FieldCheck] = [
+    ("_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("isDeleted", (bool,), json.loads("false")),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+]
+
+# Documented fields of CustomTableValue: wire name, Python types after parsing, example value.
+FIELDS_CustomTableValue: list[FieldCheck] = [
+    ("_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("rowId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
+    ("isDeleted", (bool,), json.loads("false")),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+]
 
 
 def test_list_success(client: finalpos.Client) -> None:
@@ -90,17 +111,7 @@ def test_create_row_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.CustomTableData)
-    checked = result
-    check_field(checked, "_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "isDeleted", (bool,), json.loads("false"))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
+    check_fields(result, FIELDS_CustomTableData)
 
     assert call(client.custom_tables.create_row, CREATE_ROW) == result
 
@@ -114,17 +125,7 @@ def test_create_row_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.CustomTableData)
-    checked = result
-    check_field(checked, "_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "isDeleted", (bool,), json.loads("false"))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
+    check_fields(result, FIELDS_CustomTableData)
 
 
 def test_create_row_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -148,17 +149,7 @@ def test_retrieve_row_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.CustomTableData)
-    checked = result
-    check_field(checked, "_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "isDeleted", (bool,), json.loads("false"))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
+    check_fields(result, FIELDS_CustomTableData)
 
     assert call(client.custom_tables.retrieve_row, RETRIEVE_ROW) == result
 
@@ -172,17 +163,7 @@ def test_retrieve_row_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.CustomTableData)
-    checked = result
-    check_field(checked, "_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "isDeleted", (bool,), json.loads("false"))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
+    check_fields(result, FIELDS_CustomTableData)
 
 
 def test_retrieve_row_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -215,18 +196,7 @@ def test_create_value_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.CustomTableValue)
-    checked = result
-    check_field(checked, "_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "rowId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "isDeleted", (bool,), json.loads("false"))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
+    check_fields(result, FIELDS_CustomTableValue)
 
     assert call(client.custom_tables.create_value, CREATE_VALUE) == result
 
@@ -240,18 +210,7 @@ def test_create_value_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.CustomTableValue)
-    checked = result
-    check_field(checked, "_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "rowId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}'))
-    check_field(checked, "isDeleted", (bool,), json.loads("false"))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
+    check_fields(result, FIELDS_CustomTableValue)
 
 
 def test_create_value_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -11,7 +11,7 @@ import json
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -26,6 +26,48 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Customer: wire name, Python types after parsing, example value.
+FIELDS_Customer: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("email", (str,), json.loads('"customer@example.com"')),
+    ("firstName", (str,), json.loads('"John"')),
+    ("lastName", (str,), json.loads('"Doe"')),
+    ("fromFinal", (bool,), json.loads("false")),
+    ("outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("phone", (str,), json.loads('"+1234567890"')),
+    ("totalSpent", (str,), json.loads('"1000.50"')),
+    ("lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("tags", (list,), json.loads('["vip", "loyal", "premium"]')),
+    (
+        "billing",
+        (pydantic.BaseModel,),
+        json.loads(
+            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
+        ),
+    ),
+    (
+        "shipping",
+        (pydantic.BaseModel,),
+        json.loads(
+            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
+        ),
+    ),
+    (
+        "metadata",
+        (list,),
+        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
+    ),
+    (
+        "notes",
+        (list,),
+        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
+    ),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/customer: documented status, model and field types."""
@@ -33,55 +75,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
     assert call(client.customers.create, CREATE) == result
 
@@ -95,55 +89,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -167,55 +113,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
     assert call(client.customers.retrieve, RETRIEVE) == result
 
@@ -229,55 +127,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -310,55 +160,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
     assert call(client.customers.update, UPDATE) == result
 
@@ -372,55 +174,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -453,55 +207,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
     assert call(client.customers.delete, DELETE) == result
 
@@ -515,55 +221,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Customer)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result, FIELDS_Customer)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -600,55 +258,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Customer) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(items[0], FIELDS_Customer)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -661,55 +271,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Customer) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "email", (str,), json.loads('"customer@example.com"'))
-    check_field(checked, "firstName", (str,), json.loads('"John"'))
-    check_field(checked, "lastName", (str,), json.loads('"Doe"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "phone", (str,), json.loads('"+1234567890"'))
-    check_field(checked, "totalSpent", (str,), json.loads('"1000.50"'))
-    check_field(
-        checked, "lastAction", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(checked, "tags", (list,), json.loads('["vip", "loyal", "premium"]'))
-    check_field(
-        checked,
-        "billing",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "shipping",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"address1": "123 Main St", "address2": "Suite 100", "city": "New York", "country": "USA", "firstName": "John", "lastName": "Doe", "postCode": "10001", "state": "NY"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked,
-        "notes",
-        (list,),
-        json.loads('[{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}]'),
-    )
+    check_fields(result[0], FIELDS_Customer)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

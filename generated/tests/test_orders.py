@@ -11,7 +11,7 @@ import json
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -26,6 +26,39 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Order: wire name, Python types after parsing, example value.
+FIELDS_Order: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("currency", (str,), json.loads('"USD"')),
+    ("receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("status", (str,), json.loads('"pending"')),
+    ("customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("source", (str,), json.loads('"final"')),
+    ("sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("balance", (str,), json.loads('"1000.50"')),
+    ("externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("fromFinal", (bool,), json.loads("false")),
+    ("customerNote", (str,), json.loads('"Customer note"')),
+    ("parkReduceStock", (str,), json.loads('"0"')),
+    ("parkExpiryDate", (str,), json.loads('"never"')),
+    ("signature", (str,), json.loads('"SGVsbG8gV29ybGQ="')),
+    (
+        "summary",
+        (pydantic.BaseModel,),
+        json.loads(
+            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
+        ),
+    ),
+    (
+        "metadata",
+        (list,),
+        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
+    ),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/order: documented status, model and field types."""
@@ -33,42 +66,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
     assert call(client.orders.create, CREATE) == result
 
@@ -82,42 +80,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -141,42 +104,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
     assert call(client.orders.retrieve, RETRIEVE) == result
 
@@ -190,42 +118,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -258,42 +151,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
     assert call(client.orders.update, UPDATE) == result
 
@@ -307,42 +165,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -375,42 +198,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
     assert call(client.orders.delete, DELETE) == result
 
@@ -424,42 +212,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Order)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result, FIELDS_Order)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -496,42 +249,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Order) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(items[0], FIELDS_Order)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -544,42 +262,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Order) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"pending"'))
-    check_field(checked, "customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "source", (str,), json.loads('"final"'))
-    check_field(checked, "sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "balance", (str,), json.loads('"1000.50"'))
-    check_field(checked, "externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "fromFinal", (bool,), json.loads("false"))
-    check_field(checked, "customerNote", (str,), json.loads('"Customer note"'))
-    check_field(checked, "parkReduceStock", (str,), json.loads('"0"'))
-    check_field(checked, "parkExpiryDate", (str,), json.loads('"never"'))
-    check_field(checked, "signature", (str,), json.loads('"SGVsbG8gV29ybGQ="'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
+    check_fields(result[0], FIELDS_Order)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

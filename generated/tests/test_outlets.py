@@ -11,7 +11,7 @@ import json
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -26,6 +26,35 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Outlet: wire name, Python types after parsing, example value.
+FIELDS_Outlet: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("name", (str,), json.loads('"Main Store"')),
+    ("address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')),
+    ("city", (str,), json.loads('"New York"')),
+    ("state", (str,), json.loads('"NY"')),
+    ("country", (str,), json.loads('"US"')),
+    ("postCode", (str,), json.loads('"10278"')),
+    ("phone", (str,), json.loads('"+12323232323"')),
+    ("address2", (str,), json.loads('"Suite 100"')),
+    ("alias", (str,), json.loads('"HQ"')),
+    (
+        "sequenceNumber",
+        (
+            float,
+            int,
+        ),
+        json.loads("45"),
+    ),
+    ("stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]')),
+    ("stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')),
+    ("taxId", (str,), json.loads('"23"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/outlet: documented status, model and field types."""
@@ -33,41 +62,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
     assert call(client.outlets.create, CREATE) == result
 
@@ -81,41 +76,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -139,41 +100,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
     assert call(client.outlets.retrieve, RETRIEVE) == result
 
@@ -187,41 +114,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -254,41 +147,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
     assert call(client.outlets.update, UPDATE) == result
 
@@ -302,41 +161,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -369,41 +194,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
     assert call(client.outlets.delete, DELETE) == result
 
@@ -417,41 +208,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Outlet)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result, FIELDS_Outlet)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -488,41 +245,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Outlet) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(items[0], FIELDS_Outlet)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -535,41 +258,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Outlet) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Main Store"'))
-    check_field(
-        checked, "address", (str,), json.loads('"26 Federal Plaza, New York, NY 10278, USA"')
-    )
-    check_field(checked, "city", (str,), json.loads('"New York"'))
-    check_field(checked, "state", (str,), json.loads('"NY"'))
-    check_field(checked, "country", (str,), json.loads('"US"'))
-    check_field(checked, "postCode", (str,), json.loads('"10278"'))
-    check_field(checked, "phone", (str,), json.loads('"+12323232323"'))
-    check_field(checked, "address2", (str,), json.loads('"Suite 100"'))
-    check_field(checked, "alias", (str,), json.loads('"HQ"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("45"),
-    )
-    check_field(checked, "stations", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2"]'))
-    check_field(checked, "stripeAccountId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "stripe", (pydantic.BaseModel,), json.loads('{"locationId": "tml_XXXXXXXXXX"}')
-    )
-    check_field(checked, "taxId", (str,), json.loads('"23"'))
+    check_fields(result[0], FIELDS_Outlet)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

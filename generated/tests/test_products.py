@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,58 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Product: wire name, Python types after parsing, example value.
+FIELDS_Product: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("name", (str,), json.loads('"Sweet Tea"')),
+    ("productType", (str,), json.loads('"Beverages"')),
+    ("externalId", (str,), json.loads('"1234567890"')),
+    (
+        "description",
+        (str,),
+        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
+    ),
+    ("shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')),
+    ("sku", (str,), json.loads('"1234567890"')),
+    (
+        "images",
+        (list,),
+        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
+    ),
+    ("tags", (list,), json.loads('["sweet", "tea", "refreshing"]')),
+    ("status", (str,), json.loads('"draft"')),
+    ("source", (str,), json.loads('"woo-commerce"')),
+    (
+        "minPrice",
+        (
+            float,
+            int,
+        ),
+        json.loads("100"),
+    ),
+    (
+        "maxPrice",
+        (
+            float,
+            int,
+        ),
+        json.loads("200"),
+    ),
+    ("supplier", (str,), json.loads('"Supplier 1"')),
+    ("taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("categories", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]')),
+    ("outlets", (list,), json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]')),
+    (
+        "metadata",
+        (list,),
+        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
+    ),
+    ("attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/product: documented status, model and field types."""
@@ -32,78 +84,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
     assert call(client.products.create, CREATE) == result
 
@@ -117,78 +98,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -212,78 +122,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
     assert call(client.products.retrieve, RETRIEVE) == result
 
@@ -297,78 +136,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -401,78 +169,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
     assert call(client.products.update, UPDATE) == result
 
@@ -486,78 +183,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -590,78 +216,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
     assert call(client.products.delete, DELETE) == result
 
@@ -675,78 +230,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Product)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result, FIELDS_Product)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -783,78 +267,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Product) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(items[0], FIELDS_Product)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -867,78 +280,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Product) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Sweet Tea"'))
-    check_field(checked, "productType", (str,), json.loads('"Beverages"'))
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "description",
-        (str,),
-        json.loads('"Sweet Tea is a refreshing drink made with tea and sugar."'),
-    )
-    check_field(
-        checked, "shortDescription", (str,), json.loads('"Sweet Tea is a drink with sugar."')
-    )
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(checked, "tags", (list,), json.loads('["sweet", "tea", "refreshing"]'))
-    check_field(checked, "status", (str,), json.loads('"draft"'))
-    check_field(checked, "source", (str,), json.loads('"woo-commerce"'))
-    check_field(
-        checked,
-        "minPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "maxPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("200"),
-    )
-    check_field(checked, "supplier", (str,), json.loads('"Supplier 1"'))
-    check_field(checked, "taxTable", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked,
-        "categories",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "outlets",
-        (list,),
-        json.loads('["o1p2q3r4s5t6u7v8w9x0y1z2", "o1p2q3r4s5t6u7v8w9x0y1z3"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(
-        checked, "attributes", (list,), json.loads('[{"name": "color", "values": ["red", "blue"]}]')
-    )
+    check_fields(result[0], FIELDS_Product)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

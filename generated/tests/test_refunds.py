@@ -11,7 +11,7 @@ import json
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,41 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of Refunds: wire name, Python types after parsing, example value.
+FIELDS_Refunds: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("orderId", (str,), json.loads('"507f1f77bcf86cd799439011"')),
+    ("sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"')),
+    ("externalId", (str,), json.loads('"ext_refund_123"')),
+    ("currency", (str,), json.loads('"USD"')),
+    (
+        "lineItems",
+        (list,),
+        json.loads(
+            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
+        ),
+    ),
+    ("reason", (str,), json.loads('"Customer requested refund"')),
+    ("refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"')),
+    ("refundedByExternalId", (str,), json.loads('"ext_user_123"')),
+    (
+        "summary",
+        (pydantic.BaseModel,),
+        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
+    ),
+    (
+        "payment",
+        (list,),
+        json.loads(
+            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
+        ),
+    ),
+    ("balance", (str,), json.loads('"0.00"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/refunds: documented status, model and field types."""
@@ -32,45 +67,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
     assert call(client.refunds.create, CREATE) == result
 
@@ -84,45 +81,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -146,45 +105,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
     assert call(client.refunds.retrieve, RETRIEVE) == result
 
@@ -198,45 +119,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -269,45 +152,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
     assert call(client.refunds.update, UPDATE) == result
 
@@ -321,45 +166,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -392,45 +199,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
     assert call(client.refunds.delete, DELETE) == result
 
@@ -444,45 +213,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Refunds)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_refund_123"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(
-        checked,
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    )
-    check_field(checked, "reason", (str,), json.loads('"Customer requested refund"'))
-    check_field(checked, "refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundedByExternalId", (str,), json.loads('"ext_user_123"'))
-    check_field(
-        checked,
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    )
-    check_field(
-        checked,
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    )
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
+    check_fields(result, FIELDS_Refunds)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

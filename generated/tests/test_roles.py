@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -24,6 +24,22 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of Roles: wire name, Python types after parsing, example value.
+FIELDS_Roles: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("name", (str,), json.loads('"Manager"')),
+    (
+        "permissions",
+        (list,),
+        json.loads(
+            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
+        ),
+    ),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/roles: documented status, model and field types."""
@@ -31,24 +47,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
     assert call(client.roles.create, CREATE) == result
 
@@ -62,24 +61,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -103,24 +85,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
     assert call(client.roles.retrieve, RETRIEVE) == result
 
@@ -134,24 +99,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -184,24 +132,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
     assert call(client.roles.update, UPDATE) == result
 
@@ -215,24 +146,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -265,24 +179,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
     assert call(client.roles.delete, DELETE) == result
 
@@ -296,24 +193,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Roles)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Manager"'))
-    check_field(
-        checked,
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    )
+    check_fields(result, FIELDS_Roles)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -11,7 +11,7 @@ import json
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,31 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of Session: wire name, Python types after parsing, example value.
+FIELDS_Session: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("stationId", (str,), json.loads('"507f1f77bcf86cd799439011"')),
+    ("sessionNumber", (str,), json.loads('"S-2025-001"')),
+    ("openedBy", (str,), json.loads('"John Doe"')),
+    ("closedBy", (str,), json.loads('"Jane Smith"')),
+    ("openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"')),
+    ("closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"')),
+    ("openingAmount", (str,), json.loads('"200.00"')),
+    ("closingAmount", (str,), json.loads('"2500.00"')),
+    ("closingReportData", (str,), json.loads('"{}"')),
+    ("notes", (list,), json.loads('["Opened on time", "Register balanced"]')),
+    (
+        "closingAmounts",
+        (pydantic.BaseModel,),
+        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
+    ),
+    ("closingNote", (str,), json.loads('"All transactions verified"')),
+    ("openingNote", (str,), json.loads('"Starting new shift"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/session: documented status, model and field types."""
@@ -32,33 +57,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
     assert call(client.sessions.create, CREATE) == result
 
@@ -72,33 +71,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -122,33 +95,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
     assert call(client.sessions.retrieve, RETRIEVE) == result
 
@@ -162,33 +109,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -221,33 +142,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
     assert call(client.sessions.update, UPDATE) == result
 
@@ -261,33 +156,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -320,33 +189,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
     assert call(client.sessions.delete, DELETE) == result
 
@@ -360,33 +203,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Session)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "stationId", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "sessionNumber", (str,), json.loads('"S-2025-001"'))
-    check_field(checked, "openedBy", (str,), json.loads('"John Doe"'))
-    check_field(checked, "closedBy", (str,), json.loads('"Jane Smith"'))
-    check_field(checked, "openTime", (str,), json.loads('"2025-01-29T09:00:00.000Z"'))
-    check_field(checked, "closeTime", (str,), json.loads('"2025-01-29T17:00:00.000Z"'))
-    check_field(checked, "openingAmount", (str,), json.loads('"200.00"'))
-    check_field(checked, "closingAmount", (str,), json.loads('"2500.00"'))
-    check_field(checked, "closingReportData", (str,), json.loads('"{}"'))
-    check_field(checked, "notes", (list,), json.loads('["Opened on time", "Register balanced"]'))
-    check_field(
-        checked,
-        "closingAmounts",
-        (pydantic.BaseModel,),
-        json.loads('{"card": "1500.00", "cash": "500.00", "oliverPay": "200.00"}'),
-    )
-    check_field(checked, "closingNote", (str,), json.loads('"All transactions verified"'))
-    check_field(checked, "openingNote", (str,), json.loads('"Starting new shift"'))
+    check_fields(result, FIELDS_Session)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

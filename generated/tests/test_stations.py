@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,30 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Station: wire name, Python types after parsing, example value.
+FIELDS_Station: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("name", (str,), json.loads('"Super Station"')),
+    ("outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("status", (str,), json.loads('"AVAILABLE"')),
+    ("deviceId", (str,), json.loads('"1234567890"')),
+    ("deviceName", (str,), json.loads('"Super Device"')),
+    ("stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"')),
+    ("serialReaderId", (str,), json.loads('"1234567890"')),
+    (
+        "sequenceNumber",
+        (
+            float,
+            int,
+        ),
+        json.loads("1"),
+    ),
+    ("isVirtual", (bool,), json.loads("true")),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/station: documented status, model and field types."""
@@ -32,32 +56,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
     assert call(client.stations.create, CREATE) == result
 
@@ -71,32 +70,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -120,32 +94,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
     assert call(client.stations.retrieve, RETRIEVE) == result
 
@@ -159,32 +108,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -217,32 +141,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
     assert call(client.stations.update, UPDATE) == result
 
@@ -256,32 +155,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -314,32 +188,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
     assert call(client.stations.delete, DELETE) == result
 
@@ -353,32 +202,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Station)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result, FIELDS_Station)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -415,32 +239,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Station) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(items[0], FIELDS_Station)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -453,32 +252,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Station) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "name", (str,), json.loads('"Super Station"'))
-    check_field(checked, "outletId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "status", (str,), json.loads('"AVAILABLE"'))
-    check_field(checked, "deviceId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "deviceName", (str,), json.loads('"Super Device"'))
-    check_field(checked, "stripeTerminalId", (str,), json.loads('"tml_XXXXXXXXXX"'))
-    check_field(checked, "serialReaderId", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "sequenceNumber",
-        (
-            float,
-            int,
-        ),
-        json.loads("1"),
-    )
-    check_field(checked, "isVirtual", (bool,), json.loads("true"))
+    check_fields(result[0], FIELDS_Station)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

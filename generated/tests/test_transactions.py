@@ -11,7 +11,7 @@ import json
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,34 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of Transactions: wire name, Python types after parsing, example value.
+FIELDS_Transactions: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("externalId", (str,), json.loads('"ext_txn_123"')),
+    ("paymentMethod", (str,), json.loads('"credit_card"')),
+    ("amount", (str,), json.loads('"100.00"')),
+    ("currency", (str,), json.loads('"USD"')),
+    ("type", (str,), json.loads('"sale"')),
+    ("notes", (str,), json.loads('"Customer paid in full"')),
+    ("employee", (str,), json.loads('"507f1f77bcf86cd799439011"')),
+    ("balance", (str,), json.loads('"0.00"')),
+    ("sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"')),
+    (
+        "paymentData",
+        (pydantic.BaseModel,),
+        json.loads(
+            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
+        ),
+    ),
+    ("orderId", (str,), json.loads('"507f1f77bcf86cd799439013"')),
+    ("refundId", (str,), json.loads('"507f1f77bcf86cd799439014"')),
+    ("outletId", (str,), json.loads('"507f1f77bcf86cd799439015"')),
+    ("receiptId", (str,), json.loads('"RCP-2025-001"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/transactions: documented status, model and field types."""
@@ -32,36 +60,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
     assert call(client.transactions.create, CREATE) == result
 
@@ -75,36 +74,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -128,36 +98,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
     assert call(client.transactions.retrieve, RETRIEVE) == result
 
@@ -171,36 +112,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -233,36 +145,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
     assert call(client.transactions.update, UPDATE) == result
 
@@ -276,36 +159,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -338,36 +192,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
     assert call(client.transactions.delete, DELETE) == result
 
@@ -381,36 +206,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Transactions)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "externalId", (str,), json.loads('"ext_txn_123"'))
-    check_field(checked, "paymentMethod", (str,), json.loads('"credit_card"'))
-    check_field(checked, "amount", (str,), json.loads('"100.00"'))
-    check_field(checked, "currency", (str,), json.loads('"USD"'))
-    check_field(checked, "type", (str,), json.loads('"sale"'))
-    check_field(checked, "notes", (str,), json.loads('"Customer paid in full"'))
-    check_field(checked, "employee", (str,), json.loads('"507f1f77bcf86cd799439011"'))
-    check_field(checked, "balance", (str,), json.loads('"0.00"'))
-    check_field(checked, "sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"'))
-    check_field(
-        checked,
-        "paymentData",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"device": "terminal_001", "processor": "stripe", "processorTransactionId": "pi_123"}'
-        ),
-    )
-    check_field(checked, "orderId", (str,), json.loads('"507f1f77bcf86cd799439013"'))
-    check_field(checked, "refundId", (str,), json.loads('"507f1f77bcf86cd799439014"'))
-    check_field(checked, "outletId", (str,), json.loads('"507f1f77bcf86cd799439015"'))
-    check_field(checked, "receiptId", (str,), json.loads('"RCP-2025-001"'))
+    check_fields(result, FIELDS_Transactions)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -25,6 +25,57 @@ UPDATE = json.loads(
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
 
+# Documented fields of Variant: wire name, Python types after parsing, example value.
+FIELDS_Variant: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("manageStock", (bool,), json.loads("true")),
+    ("sku", (str,), json.loads('"1234567890"')),
+    ("isOnSale", (bool,), json.loads("true")),
+    ("barcode", (str,), json.loads('"1234567890"')),
+    (
+        "price",
+        (
+            float,
+            int,
+        ),
+        json.loads("100"),
+    ),
+    (
+        "salePrice",
+        (
+            float,
+            int,
+        ),
+        json.loads("90"),
+    ),
+    ("externalId", (str,), json.loads('"1234567890"')),
+    ("allowBackorder", (bool,), json.loads("true")),
+    (
+        "costPrice",
+        (
+            float,
+            int,
+        ),
+        json.loads("80"),
+    ),
+    (
+        "images",
+        (list,),
+        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
+    ),
+    (
+        "metadata",
+        (list,),
+        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
+    ),
+    ("attributes", (list,), json.loads('[{"name": "color", "value": "red"}]')),
+    ("inventory", (list,), json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/variant: documented status, model and field types."""
@@ -32,68 +83,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
     assert call(client.variants.create, CREATE) == result
 
@@ -107,68 +97,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -192,68 +121,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
     assert call(client.variants.retrieve, RETRIEVE) == result
 
@@ -267,68 +135,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -361,68 +168,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
     assert call(client.variants.update, UPDATE) == result
 
@@ -436,68 +182,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -530,68 +215,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
     assert call(client.variants.delete, DELETE) == result
 
@@ -605,68 +229,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.Variant)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result, FIELDS_Variant)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -703,68 +266,7 @@ def test_list_success(client: finalpos.Client) -> None:
     items = list(page)
     assert isinstance(items, list)
     assert all(isinstance(item, models.Variant) for item in items)
-    checked = items[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(items[0], FIELDS_Variant)
 
 
 def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
@@ -777,68 +279,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     result = asyncio.run(scenario())
     assert isinstance(result, list)
     assert all(isinstance(item, models.Variant) for item in result)
-    checked = result[0]
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "productId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "manageStock", (bool,), json.loads("true"))
-    check_field(checked, "sku", (str,), json.loads('"1234567890"'))
-    check_field(checked, "isOnSale", (bool,), json.loads("true"))
-    check_field(checked, "barcode", (str,), json.loads('"1234567890"'))
-    check_field(
-        checked,
-        "price",
-        (
-            float,
-            int,
-        ),
-        json.loads("100"),
-    )
-    check_field(
-        checked,
-        "salePrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("90"),
-    )
-    check_field(checked, "externalId", (str,), json.loads('"1234567890"'))
-    check_field(checked, "allowBackorder", (bool,), json.loads("true"))
-    check_field(
-        checked,
-        "costPrice",
-        (
-            float,
-            int,
-        ),
-        json.loads("80"),
-    )
-    check_field(
-        checked,
-        "images",
-        (list,),
-        json.loads('["https://example.com/image1.jpg", "https://example.com/image2.jpg"]'),
-    )
-    check_field(
-        checked,
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    )
-    check_field(checked, "attributes", (list,), json.loads('[{"name": "color", "value": "red"}]'))
-    check_field(
-        checked,
-        "inventory",
-        (list,),
-        json.loads('[{"outletId": "o1p2q3r4s5t6u7v8w9x0y1z2", "stock": 10}]'),
-    )
+    check_fields(result[0], FIELDS_Variant)
 
 
 def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:

@@ -10,7 +10,7 @@ import datetime
 import json
 
 import pytest
-from contract_helpers import NO_KEY, call, check_field, prefer
+from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 
 import finalpos
 from finalpos import models
@@ -24,6 +24,19 @@ UPDATE = json.loads(
 )
 DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
 
+# Documented fields of ZapierTriggers: wire name, Python types after parsing, example value.
+FIELDS_ZapierTriggers: list[FieldCheck] = [
+    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
+    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
+    ("triggerType", (str,), json.loads('"new_order"')),
+    ("triggerId", (str,), json.loads('"trigger_123456"')),
+    ("apiKey", (str,), json.loads('"zap_api_key_123"')),
+    ("triggerUrl", (str,), json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"')),
+    ("customTriggerName", (str,), json.loads('"My Order Trigger"')),
+]
+
 
 def test_create_success(client: finalpos.Client) -> None:
     """POST /v1/api/zapier-triggers: documented status, model and field types."""
@@ -31,25 +44,7 @@ def test_create_success(client: finalpos.Client) -> None:
     assert raw.status_code == 201
     result = raw.parse()
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
     assert call(client.zapier_triggers.create, CREATE) == result
 
@@ -63,25 +58,7 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
 
 def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -105,25 +82,7 @@ def test_retrieve_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
     assert call(client.zapier_triggers.retrieve, RETRIEVE) == result
 
@@ -137,25 +96,7 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
 
 def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -188,25 +129,7 @@ def test_update_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
     assert call(client.zapier_triggers.update, UPDATE) == result
 
@@ -220,25 +143,7 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
 
 def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
@@ -271,25 +176,7 @@ def test_delete_success(client: finalpos.Client) -> None:
     assert raw.status_code == 200
     result = raw.parse()
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
     assert call(client.zapier_triggers.delete, DELETE) == result
 
@@ -303,25 +190,7 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
 
     result = asyncio.run(scenario())
     assert isinstance(result, models.ZapierTriggers)
-    checked = result
-    check_field(checked, "id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(
-        checked, "createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')
-    )
-    check_field(
-        checked, "updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')
-    )
-    check_field(checked, "companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"'))
-    check_field(checked, "triggerType", (str,), json.loads('"new_order"'))
-    check_field(checked, "triggerId", (str,), json.loads('"trigger_123456"'))
-    check_field(checked, "apiKey", (str,), json.loads('"zap_api_key_123"'))
-    check_field(
-        checked,
-        "triggerUrl",
-        (str,),
-        json.loads('"https://hooks.zapier.com/hooks/catch/123456/abcdef"'),
-    )
-    check_field(checked, "customTriggerName", (str,), json.loads('"My Order Trigger"'))
+    check_fields(result, FIELDS_ZapierTriggers)
 
 
 def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
