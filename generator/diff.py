@@ -13,7 +13,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.errors import json_pointer
-from generator.normalize import Document, closure, iter_operations, ref_name, refs_in, schemas_of
+from generator.normalize import (
+    Document,
+    body_schema,
+    closure,
+    iter_operations,
+    ref_name,
+    refs_in,
+    schemas_of,
+    success_response,
+)
 
 # The release notes `changelog --write` keeps in the client package; generate keeps it.
 CHANGELOG = "CHANGELOG.md"
@@ -150,12 +159,8 @@ def _parameters(operation: dict[str, Any]) -> dict[tuple[str, str], dict[str, An
 
 
 def _success(operation: dict[str, Any]) -> tuple[str | None, Any]:
-    for status, response in (operation.get("responses") or {}).items():
-        if str(status).startswith("2") and isinstance(response, dict):
-            content = response.get("content") or {}
-            media = content.get("application/json") or next(iter(content.values()), {})
-            return str(status), (media or {}).get("schema")
-    return None, None
+    status, response = success_response(operation)
+    return status, body_schema(response)
 
 
 class _Differ:

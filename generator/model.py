@@ -15,11 +15,13 @@ from generator.naming import class_name, identifier, unique
 from generator.normalize import (
     RUNTIME_SHAPED_RESOURCES,
     Document,
+    body_schema,
     closure,
     iter_operations,
     ref_name,
     refs_in,
     schemas_of,
+    success_response,
 )
 
 SHARED_MODULE = "shared"
@@ -258,14 +260,9 @@ def _text(value: Any) -> str:
 
 def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
     """(status, schema, has content) of the first 2xx response."""
-    for status, response in (operation.get("responses") or {}).items():
-        code = str(status)
-        if code.startswith("2") and isinstance(response, dict):
-            content = response.get("content") or {}
-            media = content.get("application/json") or next(iter(content.values()), None)
-            number = int(code) if code.isdigit() else 200
-            return number, (media or {}).get("schema"), bool(content)
-    return 200, None, False
+    status, response = success_response(operation)
+    number = int(status) if status and status.isdigit() else 200
+    return number, body_schema(response), bool(response.get("content"))
 
 
 def _response_shape(
@@ -290,9 +287,7 @@ def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[Erro
         code = str(status)
         if not (code.isdigit() and int(code) >= 400 and isinstance(response, dict)):
             continue
-        content = response.get("content") or {}
-        media = content.get("application/json") or next(iter(content.values()), {})
-        name = ref_name((media or {}).get("schema"))
+        name = ref_name(body_schema(response))
         model = class_names[name] if name else None
         errors.append(ErrorResponse(int(code), _text(response.get("description")), model))
     return errors
@@ -316,19 +311,10 @@ def _parameters(
     ]
 
 
-def _body_schema(operation: dict[str, Any]) -> Any:
-    body = operation.get("requestBody")
-    if not isinstance(body, dict):
-        return None
-    content = body.get("content") or {}
-    media = content.get("application/json") or next(iter(content.values()), None)
-    return (media or {}).get("schema")
-
-
 def _body(
     operation: dict[str, Any], schemas: dict[str, Any]
 ) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
-    name = ref_name(_body_schema(operation))
+    name = ref_name(body_schema(operation.get("requestBody")))
     if name is None:
         return None, []
     schema = schemas.get(name) or {}
@@ -356,7 +342,7 @@ def _add_contract_examples(
     if op.paginated:
         keywords["limit"] = 2
     if op.body_model:
-        keywords["body"] = example_value(_body_schema(operation), schemas)
+        keywords["body"] = example_value(body_schema(operation.get("requestBody")), schemas)
     op.call_example = {"path": path, "keywords": keywords}
     _status, schema, _content = _success(operation)
     if op.response_kind == "list":

@@ -233,14 +233,19 @@ def integer_pagination_parameters(document: Document) -> Document:
     return document
 
 
-def _success_schema(operation: dict[str, Any]) -> tuple[bool, Any]:
-    """(has a 2xx response, its JSON schema or None)."""
+def body_schema(holder: Any) -> Any:
+    """The schema of a request body or response: its JSON media type's, else its first's."""
+    content = (holder.get("content") if isinstance(holder, dict) else None) or {}
+    media = content.get("application/json") or next(iter(content.values()), None)
+    return media.get("schema") if isinstance(media, dict) else None
+
+
+def success_response(operation: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """(status, response object) of the first 2xx response; (None, {}) when there is none."""
     for status, response in (operation.get("responses") or {}).items():
         if str(status).startswith("2") and isinstance(response, dict):
-            content = response.get("content") or {}
-            media = content.get("application/json") or next(iter(content.values()), None)
-            return True, (media or {}).get("schema")
-    return False, None
+            return str(status), response
+    return None, {}
 
 
 def mark_offset_pagination(document: Document) -> Document:
@@ -250,7 +255,7 @@ def mark_offset_pagination(document: Document) -> Document:
             continue
         if not all(_query_parameter(operation, name) for name in PAGINATION_PARAMETERS):
             continue
-        _, schema = _success_schema(operation)
+        schema = body_schema(success_response(operation)[1])
         if not schema or (isinstance(schema, dict) and schema.get("type") == "array"):
             operation["x-finalpos-pagination"] = {
                 "style": "offset",
