@@ -89,13 +89,9 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
     document = fetch_stage.read_spec(spec)
-    validated = fetch_stage.start_validation(document, str(spec))  # in parallel with rendering
-    try:
+    with fetch_stage.validating(document, str(spec)) as validated:  # in parallel with rendering
         normalized = _normalized(document, spec)
         client = render_stage.render(normalized, output, package=package, before_swap=validated)
-    except Exception:
-        validated()  # an invalid document explains the failure better than where it surfaced
-        raise
     print(
         f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
         f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"
@@ -142,15 +138,13 @@ def _report(
 ) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
     """Both documents validated in forked children while they are normalized and compared;
     a validation error wins over any error the invalid document caused meanwhile."""
-    sources = (old_source, new_source)
-    documents = [fetch_stage.read_source(source) for source in sources]
-    pending = [fetch_stage.start_validation(d, s) for d, s in zip(documents, sources, strict=True)]
-    try:
+    documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
+    with (
+        fetch_stage.validating(documents[0], old_source),
+        fetch_stage.validating(documents[1], new_source),
+    ):
         old, new = (normalize(document) for document in documents)
         report = diff_stage.diff(old, new)
-    finally:
-        for wait in pending:
-            wait()
     return report, old, new
 
 

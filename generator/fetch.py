@@ -6,6 +6,7 @@ openapi-spec-validator; the snapshot and its lock file are replaced only then.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -249,10 +250,12 @@ def load_spec(path: Path) -> dict[str, Any]:
     return document
 
 
-def start_validation(document: dict[str, Any], source: str) -> Callable[[], None]:
-    """Check the basics now, then run `validate` in a forked child while the caller goes
-    on (validation is the slowest step on large documents); the returned function waits
-    for the child and raises its error."""
+@contextlib.contextmanager
+def validating(document: dict[str, Any], source: str) -> Iterator[Callable[[], None]]:
+    """Check the basics now, then run `validate` in a forked child while the block goes on
+    (validation is the slowest step on large documents). The block gets a function that
+    waits for the child and raises its error; leaving the block waits too, so an invalid
+    document's error wins over any error it caused in the block meanwhile."""
     check_basics(document, source)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -284,7 +287,10 @@ def start_validation(document: dict[str, Any], source: str) -> Callable[[], None
         if outcomes[0] is not None:
             raise SpecError(outcomes[0][0], source=source, pointer=outcomes[0][1])
 
-    return wait
+    try:
+        yield wait
+    finally:
+        wait()
 
 
 @dataclass(frozen=True)
