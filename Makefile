@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CODEGEN := $(BIN)/finalpos-codegen
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: generate test contract check drift bench venv node clean
+.PHONY: generate test contract check drift update bench venv node clean
 
 generate: venv ## Generate generated/ from the vendored spec (no network).
 	$(CODEGEN) generate
@@ -23,14 +23,22 @@ contract: venv node ## Only the generated contract tests, against a local Prism.
 check: venv ## Exit 1 if generated/ differs from a fresh generation.
 	$(CODEGEN) check
 
-drift: venv ## Fetch the live description (or keep the snapshot offline), report API and code drift.
+drift: venv ## Fetch the live description, report API and code drift; fails when the fetch fails.
 	cp spec/finalpos-openapi.yaml .drift-previous.yaml
-	$(CODEGEN) fetch || echo "fetch failed (offline?): comparing the vendored snapshot with itself"
+	@if ! $(CODEGEN) fetch 2> .drift-fetch.log; then \
+		cat .drift-fetch.log >&2; \
+		echo "**Drift check failed: the live API description could not be fetched.** $$(tail -n 1 .drift-fetch.log)" > drift-report.md; \
+		cat drift-report.md; rm -f .drift-previous.yaml .drift-fetch.log; exit 3; \
+	fi
+	cat .drift-fetch.log >&2; rm -f .drift-fetch.log
 	$(CODEGEN) diff .drift-previous.yaml spec/finalpos-openapi.yaml --format markdown --fail-on never > drift-report.md
 	$(CODEGEN) changelog .drift-previous.yaml spec/finalpos-openapi.yaml >> drift-report.md
 	cat drift-report.md
 	rm .drift-previous.yaml
 	$(CODEGEN) check
+
+update: venv ## One API release: fetch, vendor, diff, changelog, version bump, regenerate (ARGS="--file X").
+	$(CODEGEN) update $(ARGS)
 
 bench: venv ## Benchmarks (scripts that print figures, not tests).
 	$(BIN)/python bench/run.py

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.diff import CHANGELOG
+from generator.document import Document
 from generator.model import build
-from generator.normalize import Document
 from generator.render import write_package
 
 # Files tools leave next to a package; they are not generator output.
@@ -72,9 +72,11 @@ def compare_trees(committed: Path, regenerated: Path) -> list[Drift]:
     return drifts
 
 
-def check(document: Document, output: Path, *, package: str) -> list[Drift]:
+def check(
+    document: Document, output: Path, *, package: str, client_version: str = "0.0.0"
+) -> list[Drift]:
     """Drift between `output` and a fresh generation from the normalized `document`."""
-    client = build(document, package=package)
+    client = build(document, package=package, client_version=client_version)
     with tempfile.TemporaryDirectory(prefix="finalpos-check-") as tmp:
         fresh = Path(tmp)
         write_package(client, fresh)

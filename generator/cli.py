@@ -1,12 +1,14 @@
-"""The `finalpos-codegen` command line: fetch, normalize, generate, check.
+"""The `finalpos-codegen` command line: fetch, update, normalize, generate, check, diff, changelog.
 
-Exit codes: 0 success; 1 drift (check); 2 invalid input; 3 network or I/O failure.
-Errors print one line to stderr naming the place, never a traceback.
+Exit codes: 0 success; 1 drift (check) or changes at the --fail-on level (diff); 2 invalid
+input; 3 network or I/O failure. Errors print one line to stderr naming the place, never a
+traceback; warnings (repaired quirks, validator findings) one line each.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import tomllib
@@ -15,7 +17,9 @@ from typing import Any
 
 from generator import diff as diff_stage
 from generator import fetch as fetch_stage
+from generator import release as release_stage
 from generator.errors import CodegenError, FetchError, SpecError
+from generator.fetch import Problem
 from generator.fsutil import write_atomic
 from generator.normalize import normalize, to_yaml
 
@@ -25,6 +29,7 @@ DEFAULTS = {
     "lock-path": "spec/finalpos-openapi.lock.json",
     "output": "generated",
     "package-name": "finalpos",
+    "client-version": "0.0.0",
 }
 
 
@@ -49,8 +54,54 @@ def _normalized(document: dict[str, Any], spec: Path) -> dict[str, Any]:
         raise SpecError("document nests too deeply", source=str(spec)) from exc
 
 
-def _load_normalized(spec: Path) -> dict[str, Any]:
-    return _normalized(fetch_stage.load_spec(spec), spec)
+def _warn(command: str, source: str, problems: list[Problem]) -> None:
+    for problem in problems:
+        print(f"finalpos-codegen {command}: warning: {problem.line(source)}", file=sys.stderr)
+
+
+def _load_normalized(args: argparse.Namespace, spec: Path) -> dict[str, Any]:
+    document = fetch_stage.read_spec(spec)
+    problems = fetch_stage.check_openapi(document, str(spec), strict=args.strict)
+    _warn(args.command, str(spec), problems)
+    return _normalized(document, spec)
+
+
+def _headers(pairs: list[str]) -> dict[str, str]:
+    """`NAME=VALUE` pairs; a VALUE of `$VAR` is read from the environment. Values are
+    secrets: no message repeats them."""
+    headers = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise SpecError(f"--header takes NAME=VALUE, got one without '=' for {name!r}")
+        if value.startswith("$"):
+            if value[1:] not in os.environ:
+                raise SpecError(f"--header {name}: environment variable {value} is not set")
+            value = os.environ[value[1:]]
+        headers[name.strip()] = value
+    return headers
+
+
+def _retrieve(
+    args: argparse.Namespace, root: Path, config: dict[str, Any], snapshot: fetch_stage.Snapshot
+) -> fetch_stage.Release | None:
+    url = args.url or (None if args.file else config["spec-url"])
+    release = fetch_stage.retrieve(
+        url=url,
+        file=args.file,
+        snapshot=snapshot,
+        root=root,
+        strict=args.strict,
+        headers=_headers(args.header),
+        timeout=args.timeout,
+    )
+    if release is not None:
+        _warn(args.command, release.source, release.problems)
+    return release
+
+
+def _snapshot(root: Path, config: dict[str, Any]) -> fetch_stage.Snapshot:
+    return fetch_stage.Snapshot(root / config["spec-path"], root / config["lock-path"])
 
 
 def _package_name(name: str) -> str:
@@ -60,17 +111,43 @@ def _package_name(name: str) -> str:
 
 
 def cmd_fetch(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    snapshot = fetch_stage.Snapshot(root / config["spec-path"], root / config["lock-path"])
-    url = args.url or (None if args.file else config["spec-url"])
-    changed = fetch_stage.fetch(url=url, file=args.file, snapshot=snapshot, timeout=args.timeout)
-    state = "updated" if changed else "unchanged"
-    print(f"{snapshot.spec_path}: {state}")
+    snapshot = _snapshot(root, config)
+    release = _retrieve(args, root, config, snapshot)
+    changed = release is not None and fetch_stage.vendor(release, snapshot)
+    print(f"{snapshot.spec_path}: {'updated' if changed else 'unchanged'}")
     return 0
+
+
+def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    snapshot = _snapshot(root, config)
+    release = _retrieve(args, root, config, snapshot)
+    if release is None or release.is_vendored(snapshot):
+        print(f"{snapshot.spec_path}: unchanged; nothing to do")
+        return 0
+    outcome = release_stage.update(
+        release,
+        snapshot=snapshot,
+        pyproject=root / "pyproject.toml",
+        config=config,
+        output=root / config["output"],
+        package=_package_name(config["package-name"]),
+    )
+    print(outcome.summary())
+    sys.stdout.write(diff_stage.to_text(outcome.report))
+    return 0
+
+
+def _client_version(package: str, config: dict[str, Any], document: dict[str, Any]) -> str:
+    """The project's client version for its own package (tenants included), else the
+    document's API version."""
+    if package == config["package-name"]:
+        return release_stage.client_version_of(config)
+    return release_stage.client_version_of(config, document)
 
 
 def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
     spec = args.spec or root / config["spec-path"]
-    text = to_yaml(_load_normalized(spec))
+    text = to_yaml(_load_normalized(args, spec))
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -89,9 +166,20 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
     document = fetch_stage.read_spec(spec)
-    with fetch_stage.validating(document, str(spec)) as validated:  # in parallel with rendering
-        normalized = _normalized(document, spec)
-        client = render_stage.render(normalized, output, package=package, before_swap=validated)
+    version = _client_version(package, config, document)
+    with fetch_stage.validating(document, str(spec), strict=args.strict) as validated:
+        normalized = _normalized(document, spec)  # while validation runs in parallel
+
+        def warn_before_swap() -> None:
+            _warn(args.command, str(spec), validated())
+
+        client = render_stage.render(
+            normalized,
+            output,
+            package=package,
+            client_version=version,
+            before_swap=warn_before_swap,
+        )
     print(
         f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
         f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"
@@ -105,8 +193,9 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    document = _load_normalized(spec)
-    drifts = check_stage.check(document, output, package=package)
+    document = _load_normalized(args, spec)
+    version = _client_version(package, config, document)
+    drifts = check_stage.check(document, output, package=package, client_version=version)
     if not drifts:
         print(f"{output}: up to date with {spec}")
         return 0
@@ -123,33 +212,40 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
             print(f"  and {len(report.changes)} API change(s): see `finalpos-codegen diff`")
     for drift in drifts:
         print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
-    print("Run `make generate` (or `finalpos-codegen generate`) and commit the result.")
+    regenerate = f"finalpos-codegen generate --spec {spec}" if args.spec else "make generate"
+    if args.output is not None:
+        regenerate += f" --output {output}"
+    print(f"Run `{regenerate}` and commit the result.")
     return 1
 
 
 def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> tuple[str, str]:
     if len(args.documents) == 1:
         return str(root / config["spec-path"]), args.documents[0]
+    if len(args.documents) > 2:
+        raise SpecError(f"expected [OLD] NEW, got {len(args.documents)} documents")
     return args.documents[0], args.documents[1]
 
 
 def _report(
-    old_source: str, new_source: str
+    args: argparse.Namespace, old_source: str, new_source: str
 ) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
     """Both documents validated in forked children while they are normalized and compared;
     a validation error wins over any error the invalid document caused meanwhile."""
     documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
     with (
-        fetch_stage.validating(documents[0], old_source),
-        fetch_stage.validating(documents[1], new_source),
+        fetch_stage.validating(documents[0], old_source, strict=args.strict) as old_checked,
+        fetch_stage.validating(documents[1], new_source, strict=args.strict) as new_checked,
     ):
         old, new = (normalize(document) for document in documents)
         report = diff_stage.diff(old, new)
+        _warn(args.command, old_source, old_checked())
+        _warn(args.command, new_source, new_checked())
     return report, old, new
 
 
 def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, _old, _new = _report(*_diff_inputs(args, root, config))
+    report, _old, _new = _report(args, *_diff_inputs(args, root, config))
     render_format = {
         "text": diff_stage.to_text,
         "json": diff_stage.to_json,
@@ -160,9 +256,9 @@ def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> in
 
 
 def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, old, new = _report(*_diff_inputs(args, root, config))
+    report, old, new = _report(args, *_diff_inputs(args, root, config))
     output = args.output or root / config["output"]
-    current = args.current_version or _client_version(output)
+    current = args.current_version or _package_version(output)
     entry = diff_stage.changelog_entry(
         report,
         version=diff_stage.next_version(current, report),
@@ -171,14 +267,13 @@ def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) 
     )
     if args.write:
         changelog = output / diff_stage.CHANGELOG
-        previous = changelog.read_text() if changelog.exists() else "# Changelog\n\n"
-        head, _, rest = previous.partition("\n\n")
-        write_atomic(changelog, f"{head}\n\n{entry}\n{rest}".encode())
+        previous = changelog.read_text() if changelog.exists() else None
+        write_atomic(changelog, release_stage.with_entry(previous, entry).encode())
     sys.stdout.write(entry)
     return 0
 
 
-def _client_version(output: Path) -> str:
+def _package_version(output: Path) -> str:
     try:
         return str(tomllib.loads((output / "pyproject.toml").read_text())["project"]["version"])
     except (OSError, KeyError, tomllib.TOMLDecodeError):
@@ -192,16 +287,33 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    fetch = commands.add_parser("fetch", help="get the document and replace the vendored snapshot")
-    source = fetch.add_mutually_exclusive_group()
-    source.add_argument(
-        "--url", help="download from URL (default: [tool.finalpos-codegen] spec-url)"
-    )
-    source.add_argument("--file", type=Path, help="take a local file instead of downloading")
-    fetch.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per attempt (default 30)"
-    )
-    fetch.set_defaults(handler=cmd_fetch)
+    strict_help = "refuse documents with problems, repaired or not (default: warn and go on)"
+    for name, handler, summary in (
+        ("fetch", cmd_fetch, "get the document and replace the vendored snapshot"),
+        (
+            "update",
+            cmd_update,
+            "one API release: fetch, vendor, diff, changelog entry, client version bump, "
+            "regenerate; all or nothing",
+        ),
+    ):
+        sub = commands.add_parser(name, help=summary, description=summary)
+        source = sub.add_mutually_exclusive_group()
+        source.add_argument(
+            "--url", help="download from URL (default: [tool.finalpos-codegen] spec-url)"
+        )
+        source.add_argument("--file", type=Path, help="take a local file instead of downloading")
+        sub.add_argument(
+            "--header",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="send this header (VALUE may be $ENV_VAR); never written anywhere",
+        )
+        sub.add_argument(
+            "--timeout", type=float, default=30.0, help="seconds per attempt (default 30)"
+        )
+        sub.set_defaults(handler=handler)
 
     spec_help = "OpenAPI document (default: the vendored snapshot)"
     norm = commands.add_parser("normalize", help="write the normalized document")
@@ -224,7 +336,7 @@ def parser() -> argparse.ArgumentParser:
         (
             "changelog",
             cmd_changelog,
-            "write a diff_stage.CHANGELOG entry and propose the next client version",
+            f"write a {diff_stage.CHANGELOG} entry and propose the next client version",
         ),
     ):
         sub = commands.add_parser(
@@ -251,6 +363,8 @@ def parser() -> argparse.ArgumentParser:
     changelog.add_argument(
         "--write", action="store_true", help=f"prepend the entry to <output>/{diff_stage.CHANGELOG}"
     )
+    for sub in commands.choices.values():
+        sub.add_argument("--strict", action="store_true", help=strict_help)
     return main_parser
 
 

@@ -12,8 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from generator.errors import json_pointer
-from generator.normalize import (
+from generator.document import (
     Document,
     body_schema,
     closure,
@@ -23,6 +22,7 @@ from generator.normalize import (
     schemas_of,
     success_response,
 )
+from generator.errors import json_pointer
 
 # The release notes `changelog --write` keeps in the client package; generate keeps it.
 CHANGELOG = "CHANGELOG.md"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.document import resolve
+
 MAX_DEPTH = 6
 _FORMAT_EXAMPLES = {
     "date-time": "2025-01-01T00:00:00Z",
@@ -16,18 +18,6 @@ _FORMAT_EXAMPLES = {
     "uri": "https://example.com",
     "uuid": "00000000-0000-0000-0000-000000000000",
 }
-
-
-def resolve(schema: Any, schemas: dict[str, Any]) -> dict[str, Any]:
-    """Follow `$ref`s to the schema they name."""
-    seen: set[str] = set()
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        name = schema["$ref"].rpartition("/")[2]
-        if name in seen:
-            return {}
-        seen.add(name)
-        schema = schemas.get(name, {})
-    return schema if isinstance(schema, dict) else {}
 
 
 def example_value(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
@@ -85,3 +75,67 @@ def python_types(schema: Any, schemas: dict[str, Any]) -> list[str]:
         elif each == "null":
             names.append("type(None)")
     return names
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return bool(schema.get("nullable")) or (isinstance(kind, list) and "null" in kind)
+
+
+def sample(schema: Any, schemas: dict[str, Any], *, nulls: bool = False, depth: int = 0) -> Any:
+    """An instance of `schema` built from its structure (not its examples): every property
+    present, every nullable one None when `nulls`. Used to prove that a generated client
+    parses each documented response into the class the document names."""
+    schema = resolve(schema, schemas)
+    if nulls and _nullable(schema):
+        return None
+    if "const" in schema:
+        return schema["const"]
+    values = [value for value in schema.get("enum") or [] if value is not None]
+    if values:
+        return values[0]
+    if isinstance(schema.get("allOf"), list):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            value = sample(part, schemas, nulls=nulls, depth=depth)
+            if isinstance(value, dict):
+                merged.update(value)
+            elif not merged:
+                return value
+        return {**merged, **_object_sample(schema, schemas, nulls, depth)}
+    for union in ("oneOf", "anyOf"):
+        members = [m for m in schema.get(union) or [] if resolve(m, schemas).get("type") != "null"]
+        if members:
+            return sample(members[0], schemas, nulls=nulls, depth=depth)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or "properties" in schema:
+        return _object_sample(schema, schemas, nulls, depth)
+    if kind == "array":
+        if depth >= MAX_DEPTH:
+            return []
+        return [sample(schema.get("items"), schemas, nulls=nulls, depth=depth + 1)]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1 if kind == "integer" else 1.5)
+    if kind == "boolean":
+        return True
+    if kind == "string":
+        text = _FORMAT_EXAMPLES.get(str(schema.get("format")), "text")
+        text = text.ljust(int(schema.get("minLength") or 0), "x")
+        return text[: int(schema["maxLength"])] if "maxLength" in schema else text
+    return "any"  # no type: any JSON value is valid
+
+
+def _object_sample(
+    schema: dict[str, Any], schemas: dict[str, Any], nulls: bool, depth: int
+) -> dict[str, Any]:
+    properties = schema.get("properties") or {}
+    if depth >= 2 * MAX_DEPTH:
+        return {}
+    if depth >= MAX_DEPTH:  # recursive schemas: only what is required
+        properties = {k: v for k, v in properties.items() if k in (schema.get("required") or [])}
+    return {
+        str(name): sample(prop, schemas, nulls=nulls, depth=depth + 1)
+        for name, prop in properties.items()
+    }

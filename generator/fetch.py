@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -188,10 +189,49 @@ def check_structure(document: dict[str, Any], source: str) -> None:
             operation_ids[operation_id] = json_pointer(where)
 
 
-def check_openapi(document: dict[str, Any], source: str) -> None:
-    """Accept OpenAPI 3.x documents that pass `check_structure` and openapi-spec-validator."""
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a document that did not stop it: repaired, or left as it is."""
+
+    pointer: str
+    rule: str
+    message: str
+
+    def line(self, source: str) -> str:
+        return f"{source}: {self.pointer}: {self.message} [{self.rule}]"
+
+
+MAX_PROBLEM_TEXT = 160
+
+
+def problems_of(repaired: dict[str, Any], invalid: list[Problem]) -> list[Problem]:
+    """The repairs recorded in a document, then what the validator still found."""
+    from generator.normalize import repairs
+
+    return [Problem(**entry) for entry in repairs(repaired)] + invalid
+
+
+def accepted(problems: list[Problem], source: str, *, strict: bool) -> list[Problem]:
+    """`problems` as warnings; with `strict` the first one is an error (exit 2)."""
+    if strict and problems:
+        first = problems[0]
+        more = (
+            f" (--strict; {len(problems)} problems in all)" if len(problems) > 1 else " (--strict)"
+        )
+        raise SpecError(
+            f"{first.message} [{first.rule}]{more}", source=source, pointer=first.pointer
+        )
+    return problems
+
+
+def check_openapi(document: dict[str, Any], source: str, *, strict: bool = False) -> list[Problem]:
+    """Accept an OpenAPI 3.x document that passes `check_basics`; what openapi-spec-validator
+    still finds once known quirks are repaired comes back as warnings (errors if `strict`)."""
+    from generator.normalize import repair
+
     check_basics(document, source)
-    validate(document, source)
+    repaired = repair(document)
+    return accepted(problems_of(repaired, validate(repaired, source)), source, strict=strict)
 
 
 def check_basics(document: dict[str, Any], source: str) -> None:
@@ -210,22 +250,33 @@ def check_basics(document: dict[str, Any], source: str) -> None:
     check_structure(document, source)
 
 
-def validate(document: dict[str, Any], source: str) -> None:
-    """openapi-spec-validator's verdict (the slow part of checking a document; imported
-    here because importing it alone takes 0.4 s, which `generate` spends in a child)."""
+def validate(document: dict[str, Any], source: str) -> list[Problem]:
+    """What openapi-spec-validator finds, one short problem per error (imported here:
+    importing it alone takes 0.4 s, which `generate` spends in a child)."""
     from openapi_spec_validator.shortcuts import get_validator_cls
 
     try:
         validator = get_validator_cls(document)(document)
-        error = next((e for e in validator.iter_errors() if not _tolerated(e)), None)
+        errors = [e for e in validator.iter_errors() if not _tolerated(e)]
     except RecursionError as exc:
         raise SpecError("document nests too deeply to validate", source=source) from exc
     except Exception as exc:  # the validator's own resolver errors
-        raise SpecError(f"invalid OpenAPI: {exc}", source=source) from exc
-    if error is not None:
-        raise SpecError(
-            f"invalid OpenAPI: {error.message}", source=source, pointer=json_pointer(error.path)
-        )
+        raise SpecError(f"invalid OpenAPI: {_short(str(exc))}", source=source) from exc
+    return [_problem(error) for error in errors]
+
+
+def _problem(error: OpenAPIValidationError) -> Problem:
+    """The most specific cause of a validation error, in a line (never a schema dump)."""
+    from jsonschema.exceptions import best_match
+
+    cause = best_match(error.context) if error.context else error
+    where = [*error.absolute_path, *(cause.relative_path if cause is not error else [])]
+    return Problem(json_pointer(where), f"openapi-{cause.validator}", _short(cause.message))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_PROBLEM_TEXT else text[: MAX_PROBLEM_TEXT - 1] + "…"
 
 
 def _tolerated(error: OpenAPIValidationError) -> bool:
@@ -243,49 +294,58 @@ def read_spec(path: Path) -> dict[str, Any]:
     return parse_document(data, str(path))
 
 
-def load_spec(path: Path) -> dict[str, Any]:
-    """Read, parse and validate a local document; any problem is a SpecError naming the file."""
+def load_spec(path: Path, *, strict: bool = True) -> dict[str, Any]:
+    """Read, parse and validate a local document; any problem is a SpecError naming the file
+    (with `strict=False`, only what cannot be repaired or understood)."""
     document = read_spec(path)
-    check_openapi(document, str(path))
+    check_openapi(document, str(path), strict=strict)
     return document
 
 
 @contextlib.contextmanager
-def validating(document: dict[str, Any], source: str) -> Iterator[Callable[[], None]]:
-    """Check the basics now, then run `validate` in a forked child while the block goes on
-    (validation is the slowest step on large documents). The block gets a function that
-    waits for the child and raises its error; leaving the block waits too, so an invalid
-    document's error wins over any error it caused in the block meanwhile."""
+def validating(
+    document: dict[str, Any], source: str, *, strict: bool = False
+) -> Iterator[Callable[[], list[Problem]]]:
+    """Check the basics now, then `validate` the repaired `document` in a forked child while
+    the block goes on (validation is the slowest step on large documents). The block gets a
+    function that waits for the child and returns the problems (raising the first under
+    `strict`); leaving the block waits too, so a validation error wins over any error the
+    document caused in the block meanwhile."""
+    from generator.normalize import repair
+
     check_basics(document, source)
+    repaired = repair(document)
+    accepted(problems_of(repaired, []), source, strict=strict)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
         try:
-            validate(document, source)
-            sender.send(None)
+            sender.send(("ok", validate(repaired, source)))
         except SpecError as error:
-            sender.send((error.message, error.pointer))
+            sender.send(("error", (error.message, error.pointer)))
         except BaseException as error:  # reported by the parent, never lost
-            sender.send((f"validation failed: {type(error).__name__}: {error}", None))
+            sender.send(("error", (f"validation failed: {type(error).__name__}: {error}", None)))
 
     process = context.Process(target=child, daemon=True)
     process.start()
     sender.close()
-    outcomes: list[tuple[str, str | None] | None] = []
+    outcomes: list[tuple[str, Any]] = []
 
-    def wait() -> None:
+    def wait() -> list[Problem]:
         if not outcomes:
             try:
                 outcomes.append(receiver.recv())
             except EOFError:
                 died = f"the validation process died (exit code {process.exitcode})"
-                outcomes.append((died, None))
+                outcomes.append(("error", (died, None)))
             finally:
                 process.join()
                 receiver.close()
-        if outcomes[0] is not None:
-            raise SpecError(outcomes[0][0], source=source, pointer=outcomes[0][1])
+        kind, value = outcomes[0]
+        if kind == "error":
+            raise SpecError(value[0], source=source, pointer=value[1])
+        return accepted(problems_of(repaired, value), source, strict=strict)
 
     try:
         yield wait
@@ -306,13 +366,15 @@ def download(
     url: str,
     *,
     etag: str | None = None,
+    headers: dict[str, str] | None = None,
     timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Download:
-    """GET `url` with a timeout, retrying 5xx/408/429 and connection errors with backoff."""
-    headers = {"Accept": "application/yaml, application/json;q=0.9, */*;q=0.1"}
+    """GET `url` with a timeout, retrying 5xx/408/429 and connection errors with backoff.
+    `headers` (credentials for a tenant's document) are sent, never logged or reported."""
+    headers = {"Accept": "application/yaml, application/json;q=0.9, */*;q=0.1", **(headers or {})}
     if etag:
         headers["If-None-Match"] = etag
     last_problem = "no attempt made"
@@ -359,25 +421,83 @@ class Snapshot:
             return {}
 
 
-def vendor(body: bytes, *, source: str, etag: str | None, snapshot: Snapshot) -> bool:
-    """Validate `body` and make it the snapshot; return False when it is already the snapshot."""
+@dataclass
+class Release:
+    """A retrieved, checked document about to become the snapshot."""
+
+    body: bytes
+    document: dict[str, Any]
+    source: str
+    """A URL, or a path relative to the project (never an absolute local path)."""
+    etag: str | None
+    problems: list[Problem]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def is_vendored(self, snapshot: Snapshot) -> bool:
+        return snapshot.read_lock().get("sha256") == self.sha256 and snapshot.spec_path.exists()
+
+
+def lock_source(file: Path, root: Path) -> str:
+    """How the lock names a local file: relative to the project, never absolute."""
+    return os.path.relpath(file.resolve(), root.resolve())
+
+
+def retrieve(
+    *,
+    url: str | None,
+    file: Path | None,
+    snapshot: Snapshot,
+    root: Path,
+    strict: bool = False,
+    headers: dict[str, str] | None = None,
+    **download_options: Any,
+) -> Release | None:
+    """Get the document from `file` or `url` and check it; None when the server answers that
+    the snapshot is current (304)."""
+    if file is not None:
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"cannot read: {exc.strerror}", source=str(file)) from exc
+        source, etag = lock_source(file, root), None
+    else:
+        assert url is not None
+        lock = snapshot.read_lock()
+        known_etag = lock.get("etag") if lock.get("source") == url else None
+        result = download(url, etag=known_etag, headers=headers, **download_options)
+        if result.not_modified:
+            return None
+        body, source, etag = result.body, url, result.etag
     document = parse_document(body, source)
-    check_openapi(document, source)
-    digest = hashlib.sha256(body).hexdigest()
-    lock = snapshot.read_lock()
-    if lock.get("sha256") == digest and snapshot.spec_path.exists():
-        return False
-    new_lock = {
-        "source": source,
-        "sha256": digest,
-        "api_title": document.get("info", {}).get("title"),
-        "api_version": document.get("info", {}).get("version"),
+    problems = check_openapi(document, source, strict=strict)
+    return Release(body, document, source, etag, problems)
+
+
+def lock_of(release: Release, **extra: Any) -> bytes:
+    """The lock file's text for `release` (`extra`: fields kept from the previous lock)."""
+    info = release.document.get("info") or {}
+    lock = {
+        "source": release.source,
+        "sha256": release.sha256,
+        "api_title": info.get("title"),
+        "api_version": info.get("version"),
         "retrieved_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "etag": etag,
+        "etag": release.etag,
+        **extra,
     }
+    return (json.dumps(lock, indent=2) + "\n").encode()
+
+
+def vendor(release: Release, snapshot: Snapshot) -> bool:
+    """Make `release` the snapshot; False when it already is."""
+    if release.is_vendored(snapshot):
+        return False
     try:
-        write_atomic(snapshot.spec_path, body)
-        write_atomic(snapshot.lock_path, (json.dumps(new_lock, indent=2) + "\n").encode())
+        write_atomic(snapshot.spec_path, release.body)
+        write_atomic(snapshot.lock_path, lock_of(release))
     except OSError as exc:
         raise FetchError(
             f"cannot write the snapshot: {exc.strerror}", source=str(exc.filename)
@@ -385,23 +505,10 @@ def vendor(body: bytes, *, source: str, etag: str | None, snapshot: Snapshot) ->
     return True
 
 
-def fetch(
-    *, url: str | None, file: Path | None, snapshot: Snapshot, **download_options: Any
-) -> bool:
-    """Get the document from `file` or `url` and vendor it; True when the snapshot changed."""
-    if file is not None:
-        try:
-            body = file.read_bytes()
-        except OSError as exc:
-            raise FetchError(f"cannot read: {exc.strerror}", source=str(file)) from exc
-        return vendor(body, source=str(file), etag=None, snapshot=snapshot)
-    assert url is not None
-    lock = snapshot.read_lock()
-    known_etag = lock.get("etag") if lock.get("source") == url else None
-    result = download(url, etag=known_etag, **download_options)
-    if result.not_modified:
-        return False
-    return vendor(result.body, source=url, etag=result.etag, snapshot=snapshot)
+def fetch(*, snapshot: Snapshot, root: Path | None = None, **options: Any) -> bool:
+    """`retrieve` (same options) and `vendor`: True when the snapshot changed."""
+    release = retrieve(snapshot=snapshot, root=root or Path.cwd(), **options)
+    return release is not None and vendor(release, snapshot)
 
 
 def read_source(source: str, **download_options: Any) -> dict[str, Any]:

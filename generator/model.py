@@ -10,19 +10,21 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.examples import example_value, python_types, resolve
-from generator.naming import class_name, identifier, unique
-from generator.normalize import (
-    RUNTIME_SHAPED_RESOURCES,
+from generator.document import (
     Document,
     body_schema,
     closure,
     iter_operations,
     ref_name,
     refs_in,
+    resolve,
+    schema_ref,
     schemas_of,
     success_response,
 )
+from generator.examples import example_value, python_types
+from generator.naming import class_name, identifier, unique
+from generator.normalize import RUNTIME_SHAPED_RESOURCES
 
 SHARED_MODULE = "shared"
 DEFAULT_BASE_URL = "https://api.finalpos.com"
@@ -51,7 +53,28 @@ STATUS_EXCEPTIONS = {
     422: "UnprocessableEntityError",
     429: "RateLimitError",
 }
-DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern"})
+# Defaults go too: the client sends only what is set, and a default the document got wrong
+# (an enum's string on a `$ref`, `null` on a required field) would not type-check.
+DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern", "default", "discriminator"})
+# Constraints dropped from inline union members: the model generator makes a class of a
+# constrained member (`anyOf: [{type: string, maxLength: 5000}, ...]`) and names it after
+# the property, which can take a component's name.
+UNION_MEMBER_CONSTRAINTS = frozenset(
+    {
+        "maxLength",
+        "minLength",
+        "maximum",
+        "minimum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "multipleOf",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+    }
+)
+# Attributes every resource has besides its operations' methods.
+RESERVED_METHODS = frozenset({"with_raw_response", "custom_fields_model"})
 # Keyword arguments every method has; spec names must not take them.
 RESERVED_ARGUMENTS = frozenset(
     {"self", "body", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
@@ -67,6 +90,8 @@ class Schema:
     module: str
     custom_table: bool = False
     """A tenant's custom table: left out of tenant-independent files (models/__init__, README)."""
+    properties: tuple[str, ...] | None = None
+    """The wire names of its fields when it is a plain object (checked after generation)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,7 @@ class Argument:
     annotation: str
     required: bool
     description: str
+    schema: Any = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +168,8 @@ class Resource:
 
     imports: dict[str, list[str]] = field(default_factory=dict)
     """Model classes the resource module imports, by models module."""
+    methods: set[str] = field(default_factory=lambda: set(RESERVED_METHODS))
+    """Method names taken: unique after truncation, checked last."""
 
     @property
     def field_checks(self) -> dict[str, list[CheckedField]]:
@@ -160,6 +188,7 @@ class ClientModel:
     package: str
     title: str
     api_version: str
+    client_version: str
     base_url: str
     api_key_header: str
     resources: list[Resource]
@@ -249,6 +278,7 @@ def _arguments(
             annotation=annotations.of(schema),
             required=required,
             description=description,
+            schema=schema,
         )
         for wire_name, schema, required, description in items
     ]
@@ -364,7 +394,8 @@ def _model_document(
     paths, and without examples (they only bloat the models) or `pattern`s: a client must
     not reject a response over a server-side format rule, and a hostile pattern could make
     parsing backtrack forever."""
-    schemas = copy.deepcopy(schemas_of(document))
+    originals = schemas_of(document)
+    schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
 
     def base_class(name: str) -> dict[str, str]:
@@ -372,12 +403,20 @@ def _model_document(
             return {"customBasePath": f"{package}._model_base.RuntimeShapedModel"}
         return {}
 
-    def rewrite(node: Any) -> Any:
+    def rewrite(node: Any, dropped: frozenset[str] = DROPPED_MODEL_KEYWORDS) -> Any:
         if isinstance(node, dict):
             name = ref_name(node)
             if name is not None:
-                return {**node, "$ref": f"#/components/schemas/{qualified[name]}"}
-            return {k: rewrite(v) for k, v in node.items() if k not in DROPPED_MODEL_KEYWORDS}
+                return {**node, **schema_ref(qualified[name])}
+            if node.get("type") == "array" and "items" not in node:
+                node = {**node, "items": {}}
+            if isinstance(node.get("properties"), dict):
+                node = {**node, "properties": _optional_means_nullable(node)}
+            return {
+                k: _rewrite_members(v, rewrite) if k in ("anyOf", "oneOf") else rewrite(v)
+                for k, v in node.items()
+                if k not in dropped
+            }
         if isinstance(node, list):
             return [rewrite(item) for item in node]
         return node
@@ -394,6 +433,66 @@ def _model_document(
     }
 
 
+def _is_object(schema: Any) -> bool:
+    return isinstance(schema, dict) and (
+        schema.get("type") == "object" or "properties" in schema or "allOf" in schema
+    )
+
+
+def merged_all_of(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
+    """An `allOf` of objects as one flat object (later parts win), so a model never inherits
+    a base whose property a later part redefines with another type."""
+    parts = schema.get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(parts, list) or depth > 16:
+        return copy.deepcopy(schema)
+    resolved = [merged_all_of(resolve(part, schemas), schemas, depth + 1) for part in parts]
+    if not resolved or not all(_is_object(part) for part in resolved):
+        return copy.deepcopy(schema)
+    merged = {key: copy.deepcopy(v) for key, v in schema.items() if key != "allOf"}
+    merged["type"] = "object"
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in [*resolved, schema]:
+        properties.update(copy.deepcopy(part.get("properties") or {}))
+        required += [r for r in part.get("required") or [] if r not in required]
+    merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Properties of an object, the optional ones also nullable: models are generated with
+    `strict_nullable` (required + nullable is `X | None` with no default), so an optional
+    property must say it may be None to get its `= None` default."""
+    required = set(schema.get("required") or [])
+    properties = {}
+    for name, prop in schema["properties"].items():
+        if name in required or not isinstance(prop, dict) or prop.get("nullable"):
+            properties[name] = prop
+        elif "$ref" in prop:
+            properties[name] = {"allOf": [prop], "nullable": True}
+        else:
+            properties[name] = {**prop, "nullable": True}
+    return properties
+
+
+def _rewrite_members(members: Any, rewrite: Any) -> Any:
+    if not isinstance(members, list):
+        return rewrite(members)
+    dropped = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
+    return [rewrite(member, dropped) for member in members]
+
+
+def _own_properties(schema: Any) -> tuple[str, ...] | None:
+    """The property names a plain object schema's class must have (None: not checked)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return None
+    if any(key in schema for key in ("allOf", "anyOf", "oneOf", "$ref")):
+        return None
+    return tuple(str(name) for name in schema["properties"])
+
+
 def _api_key_header(document: Document) -> str:
     for scheme in ((document.get("components") or {}).get("securitySchemes") or {}).values():
         if (
@@ -405,7 +504,7 @@ def _api_key_header(document: Document) -> str:
     return DEFAULT_API_KEY_HEADER
 
 
-def build(document: Document, *, package: str) -> ClientModel:
+def build(document: Document, *, package: str, client_version: str = "0.0.0") -> ClientModel:
     """The client model of a normalized document."""
     schemas = schemas_of(document)
     taken_classes = set(_MODEL_MODULE_NAMES)
@@ -432,7 +531,7 @@ def build(document: Document, *, package: str) -> ClientModel:
             Operation(
                 operation_id=str(operation.get("operationId") or f"{method} {path}"),
                 resource=resource.attribute,
-                method_name=identifier(operation["x-finalpos-method"]),
+                method_name=unique(identifier(operation["x-finalpos-method"]), resource.methods),
                 http_method=method,
                 path=path,
                 summary=_text(operation.get("summary")),
@@ -477,12 +576,17 @@ def build(document: Document, *, package: str) -> ClientModel:
         package=package,
         title=_text(info.get("title")),
         api_version=_text(str(info.get("version", ""))),
+        client_version=client_version,
         base_url=str(base_url or DEFAULT_BASE_URL).rstrip("/"),
         api_key_header=_api_key_header(document),
         resources=list(resources.values()),
         schemas=[
             Schema(
-                name, class_names[name], modules[name], "x-finalpos-custom-table" in schemas[name]
+                name,
+                class_names[name],
+                modules[name],
+                "x-finalpos-custom-table" in schemas[name],
+                _own_properties(schemas[name]),
             )
             for name in schemas
         ],

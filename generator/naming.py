@@ -76,7 +76,7 @@ def class_name(text: str, *, fallback: str = "Model") -> str:
     if name[0].isdigit():
         name = f"{fallback}{name}"
     if name in _CLASS_RESERVED:
-        name += "_"
+        name += "Model"  # not `_`: datamodel-code-generator strips trailing underscores
     return name
 
 

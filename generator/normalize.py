@@ -9,15 +9,24 @@ normalized document stays a valid OpenAPI document that any other tool can read.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from generator import repair as repair_stage
+from generator.document import (
+    Document,
+    body_schema,
+    closure,
+    iter_operations,
+    ref_name,
+    refs_in,
+    schema_ref,
+    schemas_of,
+    success_response,
+)
 from generator.naming import pascal, pluralize, singularize, snake
-
-Document = dict[str, Any]
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
 # NestJS controller method names and the client method names they become.
 NEST_METHOD_NAMES = {
@@ -76,23 +85,6 @@ CORE_CUSTOMER_PROPERTIES = {
     ],
 }
 CORE_PROPERTIES = frozenset(name for names in CORE_CUSTOMER_PROPERTIES.values() for name in names)
-
-
-def iter_operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(path, method, operation) for every operation, in document order."""
-    for path, item in (document.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = item.get(method)
-            if isinstance(operation, dict):
-                yield path, method, operation
-
-
-def schemas_of(document: Document) -> dict[str, Any]:
-    """The components/schemas mapping, created if missing."""
-    components = document.setdefault("components", {})
-    return components.setdefault("schemas", {})
 
 
 def resource_name(tag: str) -> str:
@@ -233,21 +225,6 @@ def integer_pagination_parameters(document: Document) -> Document:
     return document
 
 
-def body_schema(holder: Any) -> Any:
-    """The schema of a request body or response: its JSON media type's, else its first's."""
-    content = (holder.get("content") if isinstance(holder, dict) else None) or {}
-    media = content.get("application/json") or next(iter(content.values()), None)
-    return media.get("schema") if isinstance(media, dict) else None
-
-
-def success_response(operation: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """(status, response object) of the first 2xx response; (None, {}) when there is none."""
-    for status, response in (operation.get("responses") or {}).items():
-        if str(status).startswith("2") and isinstance(response, dict):
-            return str(status), response
-    return None, {}
-
-
 def mark_offset_pagination(document: Document) -> Document:
     """GET operations taking skip and limit and returning a list are offset-paginated."""
     for _path, method, operation in iter_operations(document):
@@ -266,14 +243,16 @@ def mark_offset_pagination(document: Document) -> Document:
 
 
 def _is_named_object(schema: Any) -> bool:
-    """An inline object with its own properties deserves a model of its own."""
-    return (
-        isinstance(schema, dict)
-        and "$ref" not in schema
-        and schema.get("type") == "object"
-        and isinstance(schema.get("properties"), dict)
-        and bool(schema["properties"])
-    )
+    """An inline object with its own properties, or an inline `allOf` merge, deserves a
+    model of its own (else the model generator would name it, and could take a name a
+    component has)."""
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return False
+    if isinstance(schema.get("allOf"), list) and schema["allOf"]:
+        return len(schema["allOf"]) > 1 or _is_named_object(schema["allOf"][0])
+    if schema.get("type") == "object" and refs_in(schema.get("additionalProperties")):
+        return True  # a map of models: inline, the model generator loses its type
+    return schema.get("type") in ("object", None) and bool(schema.get("properties"))
 
 
 def _schema_stem(name: str) -> str:
@@ -293,37 +272,66 @@ def _hoist(schemas: dict[str, Any], schema: dict[str, Any], names: list[str]) ->
         existing = schemas.get(name)
         if existing is None:
             schemas[name] = schema
-            _hoist_properties(schemas, name, schema)
-            return {"$ref": f"#/components/schemas/{name}"}
+            _hoist_within(schemas, name, schema)
+            return schema_ref(name)
         if existing == schema:
-            return {"$ref": f"#/components/schemas/{name}"}
+            return schema_ref(name)
     number = 2
     while f"{names[-1]}{number}" in schemas:
         number += 1
     return _hoist(schemas, schema, [f"{names[-1]}{number}"])
 
 
-def _hoist_properties(schemas: dict[str, Any], owner: str, schema: dict[str, Any]) -> None:
+def _hoist_value(schemas: dict[str, Any], names: list[str], schema: Any) -> Any:
+    """`schema` with its inline objects hoisted: itself, union members, array items."""
+    if not isinstance(schema, dict):
+        return schema
+    if _is_named_object(schema):
+        return _hoist(schemas, schema, names)
+    for union in ("anyOf", "oneOf"):
+        if isinstance(schema.get(union), list):
+            schema[union] = [_hoist_value(schemas, names, m) for m in schema[union]]
+    if isinstance(schema.get("items"), dict):
+        schema["items"] = _hoist_value(schemas, [n + "Item" for n in names], schema["items"])
+    if isinstance(schema.get("additionalProperties"), dict):
+        values = [n + "Value" for n in names]
+        schema["additionalProperties"] = _hoist_value(
+            schemas, values, schema["additionalProperties"]
+        )
+    return schema
+
+
+def _hoist_within(schemas: dict[str, Any], owner: str, schema: dict[str, Any]) -> None:
+    """Hoist what sits inside the component `owner`: its properties' objects, items and
+    union members (`Customer.billing` → `CustomerBilling`), and those of its allOf parts."""
     for prop, prop_schema in (schema.get("properties") or {}).items():
         part = pascal(prop) or "Field"
-        if _is_named_object(prop_schema):
-            names = [_schema_stem(owner) + part, owner + part]
-            schema["properties"][prop] = _hoist(schemas, prop_schema, names)
-        elif isinstance(prop_schema, dict) and _is_named_object(prop_schema.get("items")):
+        names = [_schema_stem(owner) + part, owner + part]
+        items = prop_schema.get("items") if isinstance(prop_schema, dict) else None
+        if isinstance(items, dict) and not _is_named_object(prop_schema):
             item_part = pascal(singularize(prop)) or "Item"
-            names = [_schema_stem(owner) + item_part, owner + item_part]
-            prop_schema["items"] = _hoist(schemas, prop_schema["items"], names)
+            prop_schema["items"] = _hoist_value(
+                schemas, [_schema_stem(owner) + item_part, owner + item_part], items
+            )
+        schema["properties"][prop] = _hoist_value(schemas, names, prop_schema)
+    for part_schema in schema.get("allOf") or []:
+        if isinstance(part_schema, dict) and "$ref" not in part_schema:
+            _hoist_within(schemas, owner, part_schema)
+    for union in ("anyOf", "oneOf"):
+        if isinstance(schema.get(union), list):
+            schema[union] = [_hoist_value(schemas, [owner + "Option"], m) for m in schema[union]]
+    if isinstance(schema.get("items"), dict):
+        schema["items"] = _hoist_value(schemas, [owner + "Item"], schema["items"])
+    if isinstance(schema.get("additionalProperties"), dict):
+        schema["additionalProperties"] = _hoist_value(
+            schemas, [owner + "Value"], schema["additionalProperties"]
+        )
 
 
 def _hoist_operation_schema(schemas: dict[str, Any], holder: dict[str, Any], name: str) -> None:
     for media in (holder.get("content") or {}).values():
-        if not isinstance(media, dict):
-            continue
-        schema = media.get("schema")
-        if _is_named_object(schema):
-            media["schema"] = _hoist(schemas, schema, [name])
-        elif isinstance(schema, dict) and _is_named_object(schema.get("items")):
-            schema["items"] = _hoist(schemas, schema["items"], [name + "Item"])
+        if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+            media["schema"] = _hoist_value(schemas, [name], media["schema"])
 
 
 def name_inline_schemas(document: Document) -> Document:
@@ -332,7 +340,7 @@ def name_inline_schemas(document: Document) -> Document:
     schemas = schemas_of(document)
     for owner in list(schemas):
         if isinstance(schemas[owner], dict):
-            _hoist_properties(schemas, owner, schemas[owner])
+            _hoist_within(schemas, owner, schemas[owner])
     for _path, _method, operation in iter_operations(document):
         base = pascal(str(operation.get("operationId") or "")) or "Operation"
         body = operation.get("requestBody")
@@ -383,43 +391,6 @@ def type_schemaless_responses(document: Document) -> Document:
     return document
 
 
-def ref_name(schema: Any) -> str | None:
-    """`Customer` for `{"$ref": "#/components/schemas/Customer"}`, else None."""
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
-    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        return ref.removeprefix("#/components/schemas/")
-    return None
-
-
-def refs_in(node: Any) -> set[str]:
-    """Every schema name a subtree refers to."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            name = ref_name(current)
-            if name:
-                found.add(name)
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-    return found
-
-
-def closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
-    """`names` and every schema they refer to, transitively."""
-    seen: set[str] = set()
-    stack = list(names)
-    while stack:
-        name = stack.pop()
-        if name in seen or name not in schemas:
-            continue
-        seen.add(name)
-        stack.extend(refs_in(schemas[name]))
-    return seen
-
-
 def mark_runtime_shaped_schemas(document: Document) -> Document:
     """Flag the customer DTOs, whose properties vary per tenant: the client must keep
     properties it does not know, so they must never be closed. Properties that are not
@@ -460,7 +431,9 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
 
 
 Pass = Callable[[Document], Document]
+REPAIR_PASSES: tuple[Pass, ...] = repair_stage.PASSES
 PASSES: tuple[Pass, ...] = (
+    *REPAIR_PASSES,
     inline_component_refs,
     drop_non_json_media,
     merge_resource_tags,
@@ -482,9 +455,20 @@ def to_yaml(document: Document) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def normalize(document: Document) -> Document:
-    """Apply every pass, in order, to a copy of `document`."""
+def normalize(document: Document, passes: tuple[Pass, ...] = PASSES) -> Document:
+    """Apply every pass (or `passes`), in order, to a copy of `document`."""
     result = copy.deepcopy(document)
-    for normalization_pass in PASSES:
+    for normalization_pass in passes:
         result = normalization_pass(result)
     return result
+
+
+def repair(document: Document) -> Document:
+    """Only the repair passes: the document as its server meant it, still laid out as written
+    (so validation errors point where the author looks)."""
+    return normalize(document, REPAIR_PASSES)
+
+
+def repairs(document: Document) -> list[dict[str, str]]:
+    """What the repair passes did, as recorded in the document."""
+    return list(document.get(repair_stage.REPAIRS) or [])

@@ -8,6 +8,7 @@ formatted by ruff, so the output is byte-identical for the same input.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -61,7 +62,6 @@ MODES = (
     },
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
 
 
 def docstring_text(value: object) -> str:
@@ -125,7 +125,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "package": client.package,
         "title": client.title or "API",
         "api_version": client.api_version,
-        "client_version": client.api_version if _VERSION.match(client.api_version) else "0.0.0",
+        "client_version": client.client_version,
         "base_url": client.base_url,
         "api_key_header": client.api_key_header,
         "resources": client.resources,
@@ -179,6 +179,7 @@ def render_models(client: ClientModel) -> dict[str, str]:
             output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=PythonVersion.PY_311,
             snake_case_field=True,
+            strict_nullable=True,
             allow_population_by_field_name=True,
             extra_fields="allow",
             use_annotated=True,
@@ -208,7 +209,7 @@ def render_models(client: ClientModel) -> dict[str, str]:
             for parts, text in (result or {}).items()
             if parts[-1] != "__init__.py"
         }
-    _check_model_names(client, files)
+    check_model_binding(client, files)
     return {path: _use_wire_datetime(text, client.package) for path, text in files.items()}
 
 
@@ -230,15 +231,50 @@ def _use_wire_datetime(text: str, package: str) -> str:
     return _DATETIME_IMPORT.sub(replace, text)
 
 
-def _check_model_names(client: ClientModel, files: dict[str, str]) -> None:
-    """Resources and `models/__init__` import models by the names `model` chose; fail
-    loudly if datamodel-code-generator named a class otherwise."""
+def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:
+    """Class name → the wire names of its fields, for every definition of that name."""
+    found: dict[str, list[set[str]]] = {}
+    for node in module.body:
+        if isinstance(node, ast.ClassDef):
+            fields = set()
+            for statement in node.body:
+                if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                    fields.add(_wire_name(statement))
+            found.setdefault(node.name, []).append(fields - {"model_config", "root"})
+    return found
+
+
+def _wire_name(statement: ast.AnnAssign) -> str:
+    for node in ast.walk(statement):
+        is_alias = isinstance(node, ast.keyword) and node.arg == "alias"
+        if is_alias and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return node.value.value
+    assert isinstance(statement.target, ast.Name)
+    return statement.target.id
+
+
+def check_model_binding(client: ClientModel, files: dict[str, str]) -> None:
+    """Resources and `models/__init__` import models by the names `model` chose: prove that
+    each component became exactly one class of that name, with the component's own
+    properties, so no method can parse into a class another schema took. Fail loudly."""
+    classes = {
+        path: _class_fields(ast.parse(text)) for path, text in files.items() if path.endswith(".py")
+    }
     for schema in client.schemas:
-        text = files.get(f"{client.package}/models/{schema.module}.py", "")
-        if not re.search(rf"^class {re.escape(schema.class_name)}\b", text, re.MULTILINE):
+        path = f"{client.package}/models/{schema.module}.py"
+        definitions = [
+            fields for p, found in classes.items() for fields in found.get(schema.class_name, [])
+        ]
+        problem = None
+        if len(definitions) != 1:
+            problem = f"{len(definitions)} classes {schema.class_name} (expected one in {path})"
+        elif not classes.get(path, {}).get(schema.class_name):
+            problem = f"class {schema.class_name} is not in {path}"
+        elif schema.properties is not None and definitions[0] != set(schema.properties):
+            problem = f"class {schema.class_name} has other fields than the schema"
+        if problem:
             raise SpecError(
-                f"model generation renamed schema {schema.spec_name!r} "
-                f"(expected class {schema.class_name} in models/{schema.module}.py)",
+                f"model generation did not bind schema {schema.spec_name!r}: {problem}",
                 pointer=json_pointer(("components", "schemas", schema.spec_name)),
             )
 
@@ -247,7 +283,8 @@ def _ruff(*args: str, cwd: Path) -> None:
     command = [sys.executable, "-m", "ruff", *args, "--no-cache", "--quiet", "."]
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1):
-        raise SpecError(f"ruff {args[0]} failed on the generated code: {completed.stderr.strip()}")
+        detail = (completed.stderr or completed.stdout).strip().splitlines()[:1] or ["no output"]
+        raise SpecError(f"ruff {args[0]} failed on the generated code: {detail[0]}")
 
 
 def write_package(client: ClientModel, destination: Path) -> None:
@@ -264,15 +301,24 @@ def write_package(client: ClientModel, destination: Path) -> None:
 
 
 def render(
-    document: Document, output: Path, *, package: str, before_swap: Callable[[], None] | None = None
+    document: Document,
+    output: Path,
+    *,
+    package: str,
+    client_version: str = "0.0.0",
+    changelog: str | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> ClientModel:
     """Build the client model of a normalized document and swap the package into `output`;
-    `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was."""
-    client = build(document, package=package)
+    `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was.
+    The changelog is not rendered: `changelog` replaces it, else the old one is kept."""
+    client = build(document, package=package, client_version=client_version)
     with staged_directory(output) as staging:
         write_package(client, staging)
+        if changelog is not None:
+            (staging / CHANGELOG).write_text(changelog, encoding="utf-8")
+        elif (output / CHANGELOG).is_file():
+            shutil.copy2(output / CHANGELOG, staging / CHANGELOG)
         if before_swap is not None:
             before_swap()
-        if (output / CHANGELOG).is_file():  # written by `changelog --write`, not rendered
-            shutil.copy2(output / CHANGELOG, staging / CHANGELOG)
     return client

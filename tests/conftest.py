@@ -22,12 +22,29 @@ from generator.normalize import normalize
 from generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SPEC = ROOT.parent / "shared" / "spec"
-BASE_SPEC = ROOT / "spec" / "finalpos-openapi.yaml"
-DEMO_TENANT_SPEC = SHARED_SPEC / "finalpos-openapi-1.2.4.demo-tenant.yaml"
-OLD_SPEC = SHARED_SPEC / "finalpos-openapi-1.0.0.yaml"
-REAL_WORLD = ROOT.parent / "shared" / "real-world-specs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The vendored snapshot: tests about it check invariants, never its version or files,
+# so they pass after any release is vendored.
+BASE_SPEC = ROOT / "spec" / "finalpos-openapi.yaml"
+# Frozen Final POS documents for tests about fixed inputs (goldens, tenants, releases).
+FROZEN = FIXTURES / "finalpos"
+FROZEN_SPEC = FROZEN / "finalpos-openapi-1.2.4.yaml"
+DEMO_TENANT_SPEC = FROZEN / "finalpos-openapi-1.2.4.demo-tenant.yaml"
+OLD_SPEC = FROZEN / "finalpos-openapi-1.0.0.yaml"
+# Other people's published documents: read in place, never copied into the repository.
+REAL_WORLD_ENV = "FINALPOS_REAL_WORLD_SPECS"
+REAL_WORLD = Path(os.environ.get(REAL_WORLD_ENV) or ROOT.parent / "shared" / "real-world-specs")
+REAL_WORLD_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def real_world_documents() -> list[Any]:
+    """The real-world tier's parameters: one per document, or one skipped parameter saying
+    why there are none (the tier never shrinks to nothing in silence)."""
+    found = sorted(p for p in REAL_WORLD.glob("*") if p.suffix in REAL_WORLD_SUFFIXES)
+    if found:
+        return [pytest.param(path, id=path.name) for path in found]
+    reason = f"no real-world documents in {REAL_WORLD} (set {REAL_WORLD_ENV} to a folder of them)"
+    return [pytest.param(None, id="real-world-absent", marks=pytest.mark.skip(reason=reason))]
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +55,17 @@ def base_document() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def normalized_base(base_document: dict[str, Any]) -> dict[str, Any]:
     return normalize(base_document)
+
+
+@pytest.fixture(scope="session")
+def frozen_document() -> dict[str, Any]:
+    """Final POS 1.2.4 as frozen in tests/fixtures: the input of goldens and simulations."""
+    return load_spec(FROZEN_SPEC)
+
+
+@pytest.fixture(scope="session")
+def normalized_frozen(frozen_document: dict[str, Any]) -> dict[str, Any]:
+    return normalize(frozen_document)
 
 
 @pytest.fixture(scope="session")

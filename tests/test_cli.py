@@ -33,10 +33,6 @@ BAD_INPUTS = {
     "list.yaml": ("- openapi: 3.0.0\n", "got list"),
     "swagger.json": (json.dumps({"swagger": "2.0", "info": {}, "paths": {}}), "#/swagger"),
     "broken.yaml": ("openapi: 3.0.0\npaths: {a: [\n", "line"),
-    "invalid.yaml": (
-        yaml.safe_dump(minimal(**{"/a": {"get": {"responses": {"200": {"description": 3}}}}})),
-        "#/paths/~1a/get/responses/200",
-    ),
     "dangling.yaml": (
         yaml.safe_dump(
             minimal(
@@ -61,6 +57,29 @@ BAD_INPUTS = {
         "Nope",
     ),
 }
+
+
+INVALID_BUT_UNDERSTOOD = yaml.safe_dump(
+    minimal(**{"/a": {"get": {"title": "x", "responses": {"200": {"description": 3}}}}})
+)
+
+
+def test_generate_warns_by_default_and_strict_refuses(tmp_path, existing_output, cli):
+    spec = tmp_path / "invalid.yaml"
+    spec.write_text(INVALID_BUT_UNDERSTOOD)
+    before = (existing_output / "finalpos" / "__init__.py").read_text()
+    code, _out, err = cli(
+        "generate", "--spec", str(spec), "--output", str(existing_output), "--strict"
+    )
+    assert code == 2 and "#/paths/~1a/get/title" in err and "(--strict" in err
+    assert (existing_output / "finalpos" / "__init__.py").read_text() == before
+    code, _out, err = cli("generate", "--spec", str(spec), "--output", str(existing_output))
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if ": warning: " in line]
+    assert len(warnings) == 2 and all(str(spec) in line for line in warnings)
+    assert "#/paths/~1a/get/title: `title` dropped [unknown-operation-field]" in warnings[0]
+    assert "#/paths/~1a/get/responses/200" in warnings[1]
+    assert all(len(line) < 300 for line in warnings)
 
 
 @pytest.fixture

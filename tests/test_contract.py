@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from generator import render as render_stage
+from generator.document import iter_operations
 from generator.fetch import load_spec
-from generator.normalize import iter_operations, normalize, to_yaml
+from generator.normalize import normalize, to_yaml
 from tests.conftest import DEMO_TENANT_SPEC, ROOT
 
 PRISM = ROOT / "node_modules" / ".bin" / "prism"

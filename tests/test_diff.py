@@ -16,12 +16,19 @@ import yaml
 from generator.diff import RULES, diff, next_version, to_json
 from generator.fetch import load_spec
 from generator.normalize import normalize
-from tests.conftest import BASE_SPEC, DEMO_TENANT_SPEC, FIXTURES, OLD_SPEC, REAL_WORLD, SHARED_SPEC
+from tests.conftest import (
+    DEMO_TENANT_SPEC,
+    FIXTURES,
+    FROZEN,
+    FROZEN_SPEC,
+    OLD_SPEC,
+    real_world_documents,
+)
 
 
 @pytest.fixture(scope="module")
 def release_report():
-    return diff(normalize(load_spec(OLD_SPEC)), normalize(load_spec(BASE_SPEC)))
+    return diff(normalize(load_spec(OLD_SPEC)), normalize(load_spec(FROZEN_SPEC)))
 
 
 def rules_of(changes) -> dict[str, list[str]]:
@@ -160,8 +167,8 @@ SIMULATED_FINDINGS = [
 ]
 
 
-def test_simulated_release_hits_every_rule(normalized_base, base_document):
-    report = diff(normalized_base, normalize(simulated_release(base_document)))
+def test_simulated_release_hits_every_rule(normalized_frozen, frozen_document):
+    report = diff(normalized_frozen, normalize(simulated_release(frozen_document)))
     found = rules_of(report.changes)
     api_rules = {rule for rule in RULES if not rule.startswith("custom-field")}
     assert api_rules - set(found) == {"request-body-became-required"}  # next test
@@ -174,8 +181,8 @@ def test_simulated_release_hits_every_rule(normalized_base, base_document):
         assert change.operation or change.schema or change.rule == "servers-changed"
 
 
-def test_request_body_became_required(normalized_base):
-    new = normalized_base
+def test_request_body_became_required(normalized_frozen):
+    new = normalized_frozen
     old = copy.deepcopy(new)
     old["paths"]["/v1/api/order/{id}"]["put"]["requestBody"]["required"] = False
     report = diff(old, new)
@@ -183,9 +190,9 @@ def test_request_body_became_required(normalized_base):
     assert report.changes[0].operation == "PUT /v1/api/order/{id}"
 
 
-def test_custom_fields_are_reported_apart(normalized_base):
+def test_custom_fields_are_reported_apart(normalized_frozen):
     tenant = normalize(load_spec(DEMO_TENANT_SPEC))
-    report = diff(normalized_base, tenant)
+    report = diff(normalized_frozen, tenant)
     assert report.changes == []
     messages = {c.message for c in report.custom_fields}
     assert "custom field loyalty.tier added: enum bronze|silver|gold" in messages
@@ -203,10 +210,9 @@ def test_custom_fields_are_reported_apart(normalized_base):
     }
 
 
-IDENTITY_DOCUMENTS = sorted(SHARED_SPEC.glob("*.yaml")) + sorted(REAL_WORLD.glob("*.json"))
-
-
-@pytest.mark.parametrize("path", IDENTITY_DOCUMENTS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*sorted(FROZEN.glob("*.yaml")), *real_world_documents()], ids=lambda p: p.name
+)
 def test_diff_of_a_document_with_itself_is_empty(path, cli):
     code, out, err = cli("diff", str(path), str(path), "--format", "json", "--fail-on", "any")
     assert code == 0, err
@@ -214,7 +220,7 @@ def test_diff_of_a_document_with_itself_is_empty(path, cli):
 
 
 def test_cli_formats_and_exit_codes(cli):
-    old, new = str(OLD_SPEC), str(BASE_SPEC)
+    old, new = str(OLD_SPEC), str(FROZEN_SPEC)
     code, out, _err = cli("diff", old, new, "--format", "json")
     assert code == 1
     payload = json.loads(out)
@@ -230,7 +236,7 @@ def test_cli_formats_and_exit_codes(cli):
     assert cli("diff", old, new, "--fail-on", "never")[0] == 0
     code, out, _err = cli("diff", old, new, "--format", "markdown", "--fail-on", "never")
     assert "### Breaking changes" in out and "| `operation-moved` |" in out
-    code, out, _err = cli("diff", str(BASE_SPEC), str(DEMO_TENANT_SPEC))
+    code, out, _err = cli("diff", str(FROZEN_SPEC), str(DEMO_TENANT_SPEC))
     assert code == 0 and "custom field loyalty.tier added" in out
     assert (
         cli("diff", str(DEMO_TENANT_SPEC), "--fail-on", "never")[0] == 0
@@ -244,13 +250,13 @@ def test_changelog_proposes_versions_and_writes_the_file(tmp_path, cli):
     output.mkdir()
     (output / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.2.4"\n')
     code, out, _err = cli(
-        "changelog", str(OLD_SPEC), str(BASE_SPEC), "--output", str(output), "--write"
+        "changelog", str(OLD_SPEC), str(FROZEN_SPEC), "--output", str(output), "--write"
     )
     assert code == 0
     assert out.startswith("### 2.0.0 (API 1.0.0 → 1.2.4)")
     changelog = (output / "CHANGELOG.md").read_text()
     assert changelog.startswith("# Changelog\n\n### 2.0.0") and "#### Breaking changes" in changelog
-    cli("changelog", str(BASE_SPEC), str(DEMO_TENANT_SPEC), "--output", str(output), "--write")
+    cli("changelog", str(FROZEN_SPEC), str(DEMO_TENANT_SPEC), "--output", str(output), "--write")
     entries = [
         line
         for line in (output / "CHANGELOG.md").read_text().splitlines()
@@ -265,8 +271,8 @@ def test_next_version_without_changes_or_with_info_only():
     assert next_version("1.2.4", moved) == "1.2.5"
 
 
-def test_simulated_release_document_stays_valid(base_document, tmp_path):
+def test_simulated_release_document_stays_valid(frozen_document, tmp_path):
     """The simulated release is itself a valid description (so the rules fire on real input)."""
     spec = tmp_path / "next.yaml"
-    spec.write_text(yaml.safe_dump(simulated_release(base_document), sort_keys=False))
+    spec.write_text(yaml.safe_dump(simulated_release(frozen_document), sort_keys=False))
     load_spec(Path(spec))

@@ -16,7 +16,7 @@ import yaml
 
 from generator import render as render_stage
 from generator.check import compare_trees
-from generator.normalize import iter_operations
+from generator.document import iter_operations
 from generator.render import render
 from tests.conftest import ROOT
 

@@ -1,5 +1,5 @@
-"""Hostile and broken descriptions (tests/fixtures/hostile/), the real NestJS documents in
-../shared/real-world-specs, and random hostile documents (hypothesis).
+"""Hostile and broken descriptions (tests/fixtures/hostile/) and random hostile documents
+(hypothesis); real documents are in test_real_documents.py.
 
 Every case either generates a package that passes ruff and mypy --strict, imports, and
 runs no injected code (a canary file that injected code would create stays absent), or
@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, REAL_WORLD, mypy_strict, ruff, run_cli
+from tests.conftest import FIXTURES, mypy_strict, ruff, run_cli
 
 CORPUS = FIXTURES / "hostile"
 CANARY_FILE = "CANARY-PWNED"
@@ -35,7 +35,6 @@ REJECTS = {
     "empty.yaml": "document is empty",
     "list.yaml": "got list",
 }
-REAL_WORLD_GENERATES = ["bazaskill.json", "nest-blogger-platform.json", "studcode.json"]
 
 # Imports every model and resource, builds every model, and calls every method through a
 # transport that answers `{}`: everything generated code does at import, construction and
@@ -99,8 +98,6 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "specs").mkdir()
     for name in GENERATES:
         (root / "specs" / name).write_bytes((CORPUS / name).read_bytes())
-    for name in REAL_WORLD_GENERATES:
-        (root / "specs" / name).write_bytes((REAL_WORLD / name).read_bytes())
     return root
 
 

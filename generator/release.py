@@ -1,0 +1,150 @@
+"""`update`: one API release, all or nothing: vendor the document, bump the client version by
+what changed, add one changelog entry, regenerate the package.
+
+The snapshot, its lock, the client version (in pyproject.toml) and the package change
+together: they are written just before the new package is swapped in, and put back if
+anything fails until the swap is done.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import diff as diff_stage
+from generator.errors import FetchError, SpecError
+from generator.fetch import Release, Snapshot, lock_of, parse_document
+from generator.fsutil import write_atomic
+from generator.normalize import normalize
+
+CLIENT_VERSION_KEY = "client-version"
+_CLIENT_VERSION_LINE = re.compile(rf'^{CLIENT_VERSION_KEY}\s*=\s*"([^"]*)"\s*$', re.MULTILINE)
+_VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
+
+
+def client_version_of(config: dict[str, Any], document: dict[str, Any] | None = None) -> str:
+    """The project's client version; for other documents, their API version when it looks
+    like one (else 0.0.0)."""
+    if document is None:
+        return str(config.get(CLIENT_VERSION_KEY) or "0.0.0")
+    api_version = str((document.get("info") or {}).get("version", ""))
+    return api_version if _VERSION.match(api_version) else "0.0.0"
+
+
+def with_client_version(pyproject: str, version: str) -> str:
+    """pyproject.toml text with `[tool.finalpos-codegen] client-version` set to `version`."""
+    line = f'{CLIENT_VERSION_KEY} = "{version}"'
+    if _CLIENT_VERSION_LINE.search(pyproject):
+        return _CLIENT_VERSION_LINE.sub(line, pyproject, count=1)
+    header = "[tool.finalpos-codegen]\n"
+    if header not in pyproject:
+        raise SpecError(f"no {header.strip()} table to record the client version in")
+    return pyproject.replace(header, header + line + "\n", 1)
+
+
+def with_entry(changelog: str | None, entry: str) -> str:
+    """The changelog with `entry` first, unless an entry of the same heading is there."""
+    previous = changelog or "# Changelog\n\n"
+    heading = entry.splitlines()[0]
+    if heading in previous.splitlines():
+        return previous
+    head, _, rest = previous.partition("\n\n")
+    return f"{head}\n\n{entry}\n{rest}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an update did."""
+
+    report: diff_stage.Report
+    old_version: str
+    new_version: str
+    old_api: str
+    new_api: str
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{len(self.report.by_level(level))} {level.replace('_', '-')}"
+            for level in diff_stage.LEVELS
+        )
+        breaking = " BREAKING:" if self.report.by_level("breaking") else ""
+        return (
+            f"API {self.old_api} → {self.new_api}:{breaking} {counts} change(s), "
+            f"{len(self.report.custom_fields)} custom-field change(s); "
+            f"client {self.old_version} → {self.new_version}"
+        )
+
+
+class Transaction:
+    """Files written now and put back as they were unless `commit` is reached."""
+
+    def __init__(self) -> None:
+        self._before: dict[Path, bytes | None] = {}
+
+    def write(self, path: Path, data: bytes) -> None:
+        if path not in self._before:
+            self._before[path] = path.read_bytes() if path.exists() else None
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            raise FetchError(f"cannot write: {exc.strerror}", source=str(path)) from exc
+
+    def roll_back(self) -> None:
+        for path, data in self._before.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, data)
+
+
+def update(
+    release: Release,
+    *,
+    snapshot: Snapshot,
+    pyproject: Path,
+    config: dict[str, Any],
+    output: Path,
+    package: str,
+) -> Outcome:
+    """Vendor `release`, bump the client version, add the changelog entry, regenerate."""
+    from generator import render as render_stage  # datamodel-code-generator is slow to import
+
+    previous = parse_document(snapshot.spec_path.read_bytes(), str(snapshot.spec_path))
+    old, new = normalize(previous), normalize(release.document)
+    report = diff_stage.diff(old, new)
+    old_version = client_version_of(config)
+    outcome = Outcome(
+        report,
+        old_version,
+        diff_stage.next_version(old_version, report),
+        str((previous.get("info") or {}).get("version")),
+        str((release.document.get("info") or {}).get("version")),
+    )
+    entry = diff_stage.changelog_entry(
+        report, version=outcome.new_version, old_api=outcome.old_api, new_api=outcome.new_api
+    )
+    changelog_path = output / diff_stage.CHANGELOG
+    changelog = with_entry(changelog_path.read_text() if changelog_path.is_file() else None, entry)
+    transaction = Transaction()
+
+    def write_release() -> None:
+        transaction.write(snapshot.spec_path, release.body)
+        transaction.write(snapshot.lock_path, lock_of(release))
+        text = with_client_version(pyproject.read_text(), outcome.new_version)
+        transaction.write(pyproject, text.encode())
+
+    try:
+        render_stage.render(
+            new,
+            output,
+            package=package,
+            client_version=outcome.new_version,
+            changelog=changelog,
+            before_swap=write_release,
+        )
+    except BaseException:
+        transaction.roll_back()
+        raise
+    return outcome

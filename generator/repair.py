@@ -1,0 +1,178 @@
+"""The first normalize passes: repair quirks real servers publish, each with a warning.
+
+A document that breaks a rule of OpenAPI but can still be understood is generated: each pass
+here fixes one known quirk in place and records what it did under the document's
+`x-finalpos-repairs` (JSON pointer, rule, a few words), which the command line prints as
+warnings and `--strict` refuses. The repaired document is valid OpenAPI again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.document import Document, follow, iter_operations, iter_schemas
+from generator.errors import json_pointer
+
+REPAIRS = "x-finalpos-repairs"
+OPERATION_FIELDS = frozenset(
+    {
+        "tags",
+        "summary",
+        "description",
+        "externalDocs",
+        "operationId",
+        "parameters",
+        "requestBody",
+        "responses",
+        "callbacks",
+        "deprecated",
+        "security",
+        "servers",
+    }
+)
+_TEMPLATE = re.compile(r"{([^{}/]+)}")
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def record(document: Document, where: tuple[Any, ...], rule: str, message: str) -> None:
+    """Note one repair (or one problem left as it is) for the warnings."""
+    entry = {"pointer": json_pointer(where), "rule": rule, "message": message}
+    document.setdefault(REPAIRS, []).append(entry)
+
+
+def http_schemes_without_location(document: Document) -> Document:
+    """`in`/`name` belong to apiKey schemes; @nestjs/swagger adds them to http bearer ones."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for name, scheme in schemes.items():
+        if not isinstance(scheme, dict) or scheme.get("type") != "http":
+            continue
+        for key in ("in", "name"):
+            if key in scheme:
+                del scheme[key]
+                where = ("components", "securitySchemes", name, key)
+                record(document, where, "http-scheme-location", f"`{key}` dropped: http scheme")
+    return document
+
+
+def openapi31_keywords_in_30(document: Document) -> Document:
+    """OpenAPI 3.0 schemas have no `const` or `examples`: `const: X` becomes `enum: [X]`, a
+    list of `examples` becomes one `example`."""
+    if not str(document.get("openapi", "")).startswith("3.0"):
+        return document
+    for schema, where in list(iter_schemas(document)):
+        if "const" in schema:
+            schema["enum"] = [schema.pop("const")]
+            record(document, (*where, "const"), "openapi31-keyword", "`const` → `enum` (3.0)")
+        if isinstance(schema.get("examples"), list):
+            examples = schema.pop("examples")
+            if examples and "example" not in schema:
+                schema["example"] = examples[0]
+            record(document, (*where, "examples"), "openapi31-keyword", "`examples` → `example`")
+    return document
+
+
+def _declared(document: Document, parameters: Any) -> set[str]:
+    found = (follow(document, p) for p in parameters or [])
+    return {str(p.get("name")) for p in found if isinstance(p, dict) and p.get("in") == "path"}
+
+
+def undeclared_path_parameters(document: Document) -> Document:
+    """A `{name}` in the path that no parameter declares becomes a required string parameter."""
+    for path, method, operation in iter_operations(document):
+        item = document["paths"][path]
+        declared = _declared(document, item.get("parameters"))
+        declared |= _declared(document, operation.get("parameters"))
+        for name in _TEMPLATE.findall(path):
+            if name in declared:
+                continue
+            parameter = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            operation.setdefault("parameters", []).append(parameter)
+            where = ("paths", path, method, "parameters")
+            record(document, where, "undeclared-path-parameter", f"{name!r} declared as a string")
+    return document
+
+
+def optional_path_parameters(document: Document) -> Document:
+    """Path parameters are always required."""
+    for path, method, operation in iter_operations(document):
+        for index, parameter in enumerate(operation.get("parameters") or []):
+            is_path = isinstance(parameter, dict) and parameter.get("in") == "path"
+            if is_path and parameter.get("required") is not True:
+                parameter["required"] = True
+                where = ("paths", path, method, "parameters", index, "required")
+                record(document, where, "optional-path-parameter", "path parameter required")
+    return document
+
+
+def misplaced_operation_fields(document: Document) -> Document:
+    """Fields an operation cannot have (`title`...) are dropped; `x-` extensions stay."""
+    for path, method, operation in iter_operations(document):
+        for key in [k for k in operation if k not in OPERATION_FIELDS]:
+            if not str(key).startswith("x-"):
+                del operation[key]
+                where = ("paths", path, method, key)
+                record(document, where, "unknown-operation-field", f"`{key}` dropped")
+    return document
+
+
+def _coerced(value: Any, kind: str) -> tuple[bool, Any]:
+    """(True, value as `kind`) when the value can say the same in that type."""
+    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return True, str(value)
+    if kind in ("integer", "number") and isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return False, None
+        if kind == "number":
+            return True, number
+        return (True, int(number)) if number.is_integer() else (False, None)
+    return False, None
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind in ("integer", "number") and isinstance(value, bool):
+        return False
+    if kind == "integer" and isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, _JSON_TYPES[kind])
+
+
+def mistyped_defaults(document: Document) -> Document:
+    """A `default` outside the enum is dropped; one of the wrong type (`default: 1` on a
+    string) is converted when it says the same (`"1"`), else dropped."""
+    for schema, where in list(iter_schemas(document)):
+        if "default" not in schema or schema["default"] is None:
+            continue
+        default, kind = schema["default"], schema.get("type")
+        pointer = (*where, "default")
+        if isinstance(schema.get("enum"), list) and default not in schema["enum"]:
+            del schema["default"]
+            record(document, pointer, "enum-default", f"default {default!r} not in the enum")
+        elif isinstance(kind, str) and kind in _JSON_TYPES and not _fits(default, kind):
+            converted, value = _coerced(default, kind)
+            if converted:
+                schema["default"] = value
+                record(document, pointer, "default-type", f"default {default!r} → {value!r}")
+            else:
+                del schema["default"]
+                record(document, pointer, "default-type", f"default {default!r} is not {kind}")
+    return document
+
+
+PASSES = (
+    http_schemes_without_location,
+    openapi31_keywords_in_30,
+    undeclared_path_parameters,
+    optional_path_parameters,
+    misplaced_operation_fields,
+    mistyped_defaults,
+)
