@@ -7,13 +7,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.diff import CHANGELOG
 from generator.document import Document
+from generator.fsutil import is_tool_leftover
 from generator.model import build
 from generator.render import write_package
 
-# Files tools leave next to a package; they are not generator output.
-IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build"})
 MAX_DIFF_LINES = 40
 # The normalized description a package was generated from, shipped with its contract tests.
 SHIPPED_DESCRIPTION = "tests/openapi.json"
@@ -34,10 +32,7 @@ def tree_files(root: Path) -> dict[str, Path]:
     return {
         path.relative_to(root).as_posix(): path
         for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and path.relative_to(root).as_posix() != CHANGELOG
-        and not IGNORED_PARTS.intersection(path.relative_to(root).parts)
-        and not any(part.endswith(".egg-info") for part in path.relative_to(root).parts)
+        if path.is_file() and not is_tool_leftover(path.relative_to(root))
     }
 
 

@@ -21,7 +21,7 @@ from generator import release as release_stage
 from generator.errors import CodegenError, FetchError, SpecError
 from generator.fetch import Problem
 from generator.fsutil import write_atomic
-from generator.normalize import normalize, to_yaml
+from generator.normalize import normalize, normalize_against, to_yaml
 
 DEFAULTS = {
     "spec-url": "https://docs.finalpos.com/_spec/openapi.yaml?download",
@@ -47,9 +47,17 @@ def project_config(start: Path) -> tuple[Path, dict[str, Any]]:
     return start, dict(DEFAULTS)
 
 
-def _normalized(document: dict[str, Any], spec: Path) -> dict[str, Any]:
+def _official(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The vendored snapshot, normalized: what a tenant's description is read against."""
+    snapshot = root / config["spec-path"]
+    return normalize(fetch_stage.read_spec(snapshot)) if snapshot.is_file() else None
+
+
+def _normalized(
+    document: dict[str, Any], spec: Path | str, official: dict[str, Any] | None = None
+) -> dict[str, Any]:
     try:
-        return normalize(document)
+        return normalize_against(document, official)
     except RecursionError as exc:
         raise SpecError("document nests too deeply", source=str(spec)) from exc
 
@@ -59,11 +67,13 @@ def _warn(command: str, source: str, problems: list[Problem]) -> None:
         print(f"finalpos-codegen {command}: warning: {problem.line(source)}", file=sys.stderr)
 
 
-def _load_normalized(args: argparse.Namespace, spec: Path) -> dict[str, Any]:
+def _load_normalized(
+    args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
+) -> dict[str, Any]:
     document = fetch_stage.read_spec(spec)
     problems = fetch_stage.check_openapi(document, str(spec), strict=args.strict)
     _warn(args.command, str(spec), problems)
-    return _normalized(document, spec)
+    return _normalized(document, spec, _official(root, config))
 
 
 def _headers(pairs: list[str]) -> dict[str, str]:
@@ -147,7 +157,7 @@ def _client_version(package: str, config: dict[str, Any], document: dict[str, An
 
 def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
     spec = args.spec or root / config["spec-path"]
-    text = to_yaml(_load_normalized(args, spec))
+    text = to_yaml(_load_normalized(args, spec, root, config))
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -168,7 +178,7 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     document = fetch_stage.read_spec(spec)
     version = _client_version(package, config, document)
     with fetch_stage.validating(document, str(spec), strict=args.strict) as validated:
-        normalized = _normalized(document, spec)  # while validation runs in parallel
+        normalized = _normalized(document, spec, _official(root, config))  # while validating
 
         def warn_before_swap() -> None:
             _warn(args.command, str(spec), validated())
@@ -193,7 +203,7 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    document = _load_normalized(args, spec)
+    document = _load_normalized(args, spec, root, config)
     version = _client_version(package, config, document)
     drifts = check_stage.check(document, output, package=package, client_version=version)
     if not drifts:
@@ -237,7 +247,8 @@ def _report(
         fetch_stage.validating(documents[0], old_source, strict=args.strict) as old_checked,
         fetch_stage.validating(documents[1], new_source, strict=args.strict) as new_checked,
     ):
-        old, new = (normalize(document) for document in documents)
+        old = _normalized(documents[0], old_source)
+        new = _normalized(documents[1], new_source, official=old)
         report = diff_stage.diff(old, new)
         _warn(args.command, old_source, old_checked())
         _warn(args.command, new_source, new_checked())

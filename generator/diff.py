@@ -23,9 +23,8 @@ from generator.document import (
     success_response,
 )
 from generator.errors import json_pointer
+from generator.fsutil import CHANGELOG as CHANGELOG  # where the package keeps its changelog
 
-# The release notes `changelog --write` keeps in the client package; generate keeps it.
-CHANGELOG = "CHANGELOG.md"
 LEVELS = ("breaking", "non_breaking", "info")
 LEVEL_TITLES = {
     "breaking": "Breaking changes",

@@ -74,6 +74,8 @@ def python_types(schema: Any, schemas: dict[str, Any]) -> list[str]:
             names.append("pydantic.BaseModel" if "properties" in target else "dict")
         elif each == "null":
             names.append("type(None)")
+    if target.get("nullable") and names:
+        names.append("type(None)")
     return names
 
 

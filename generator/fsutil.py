@@ -1,8 +1,10 @@
-"""Atomic file-system updates shared by the stages that write (fetch, render)."""
+"""Atomic file-system updates shared by the stages that write (fetch, render), and the
+output folder's manifest: the generator replaces only a folder it wrote itself."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -57,3 +59,54 @@ def swap_in(new: Path, target: Path) -> None:
         os.rename(retired, target)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+MANIFEST = ".finalpos-codegen-manifest.json"
+# The release notes `changelog --write` and `update` keep in the package; not rendered.
+CHANGELOG = "CHANGELOG.md"
+# What tools leave next to a package, and the changelog `update` keeps: not generator output,
+# yet no reason to refuse the folder.
+IGNORED_PARTS = frozenset(
+    {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", CHANGELOG}
+)
+
+
+def is_tool_leftover(relative: Path) -> bool:
+    return bool(IGNORED_PARTS.intersection(relative.parts)) or any(
+        part.endswith(".egg-info") for part in relative.parts
+    )
+
+
+def manifest_text(paths: list[str]) -> str:
+    """The manifest of a generation: every file it wrote, sorted."""
+    return json.dumps({"generator": "finalpos-codegen", "files": sorted(paths)}, indent=2) + "\n"
+
+
+def refusal(output: Path) -> str | None:
+    """Why `output` may not be replaced by a generation (None: it may). Allowed: absent, empty,
+    or holding a generation's files (per its manifest) and tool leftovers only."""
+    if not output.exists():
+        return None
+    if not output.is_dir():
+        return "it is not a folder"
+    if (output / ".git").exists():
+        return "it holds a git repository (.git)"
+    if (output / "pyproject.toml").is_file() and "[tool.finalpos-codegen]" in (
+        output / "pyproject.toml"
+    ).read_text(errors="replace"):
+        return "it is the generator's project folder"
+    present = [p for p in sorted(output.rglob("*")) if p.is_file() or p.is_symlink()]
+    if not present and not any(output.iterdir()):
+        return None
+    try:
+        written = set(json.loads((output / MANIFEST).read_text())["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return (
+            f"it is not empty and has no {MANIFEST} (not a folder this generator wrote; "
+            "if it is an older generation, delete it and generate again)"
+        )
+    for path in present:
+        relative = path.relative_to(output)
+        if relative.as_posix() not in written and not is_tool_leftover(relative):
+            return f"it holds {relative.as_posix()!r}, which this generator did not write"
+    return None

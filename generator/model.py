@@ -122,11 +122,13 @@ class ErrorResponse:
 
 @dataclass(frozen=True)
 class CheckedField:
-    """A response property the contract tests check: its parsed type and example value."""
+    """What the document guarantees of a response property, which any correct server meets:
+    its parsed types, presence when required, membership when an enum."""
 
     wire_name: str
     python_types: list[str]
-    example: Any
+    required: bool
+    enum: list[Any] | None
 
 
 @dataclass
@@ -144,14 +146,18 @@ class Operation:
     query_params: list[Argument]
     body_model: str | None
     body_fields: list[Argument]
-    response_kind: str  # "model", "list", "json" or "none"
+    response_kind: str  # "model", "list", "typed", "json" or "none"
     response_model: str | None
+    response_annotation: str
     success_status: int
     paginated: bool
     errors: list[ErrorResponse]
     call_example: dict[str, Any] = field(default_factory=dict)
     """Example arguments for the contract tests: `path` (positional) and `keywords`."""
     checked_fields: list[CheckedField] = field(default_factory=list)
+    response_example: dict[str, Any] | None = None
+    """The response's own example (media type `example`), the only values a test may expect
+    exactly: property examples are hints a server (or mock) need not return."""
 
     @property
     def label(self) -> str:
@@ -226,46 +232,110 @@ def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict
     return modules
 
 
+_PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+_FORMATS = {"date-time": "datetime.datetime", "date": "datetime.date"}
+
+
+def _members(annotation: str) -> list[str]:
+    """The top-level members of `A | B[C | D] | Literal['x | y']`."""
+    members, depth, quote, escaped, start = [], 0, "", False, 0
+    for index, char in enumerate(annotation):
+        if quote:
+            escaped, quote = (
+                (not escaped and char == "\\"),
+                ("" if char == quote and not escaped else quote),
+            )
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif depth == 0 and annotation.startswith(" | ", index):
+            members.append(annotation[start:index])
+            start = index + 3
+    return [*members, annotation[start:]]
+
+
+def _union(parts: list[str]) -> str:
+    """`A | B`, each member once, `None` last."""
+    members = [member for part in parts for member in _members(part)]
+    optional = "None" in members
+    unique_parts = list(dict.fromkeys(m for m in members if m != "None"))
+    if "Any" in unique_parts or not unique_parts:
+        return "Any"
+    return _nullable(" | ".join(unique_parts), optional)
+
+
+def _nullable(annotation: str, nullable: bool) -> str:
+    if not nullable or annotation == "Any" or annotation.endswith(" | None"):
+        return annotation
+    return f"{annotation} | None"
+
+
+def _literal(values: list[Any]) -> str | None:
+    """`Literal[...]` of an enum's values (spec text only as repr() literals), or None when a
+    value cannot be one (objects, floats)."""
+    kept = [v for v in values if v is not None]
+    if not kept or not all(isinstance(v, str | int | bool) for v in kept):
+        return None
+    literal = f"Literal[{', '.join(repr(v) for v in kept)}]"
+    return f"{literal} | None" if len(kept) < len(values) else literal
+
+
 class _Annotations:
-    """Python annotations for schemas used as method arguments."""
+    """Python annotations for schemas: method arguments (`accept_mappings`: a model or a
+    plain mapping) and parsed responses (the model classes themselves)."""
 
     def __init__(self, schemas: dict[str, Any], class_names: dict[str, str]):
         self.schemas = schemas
         self.class_names = class_names
         self.used_models: set[str] = set()
 
-    def of(self, schema: Any) -> str:
-        if not isinstance(schema, dict):
+    def of(self, schema: Any, *, accept_mappings: bool = True, depth: int = 0) -> str:
+        if not isinstance(schema, dict) or depth > 16:
             return "Any"
+        nullable = bool(schema.get("nullable"))
         name = ref_name(schema)
         if name is not None:
             target = self.schemas.get(name, {})
-            if isinstance(target, dict) and (
-                target.get("type") == "object" or "properties" in target
-            ):
+            if _is_object(target):
                 self.used_models.add(self.class_names[name])
-                return f"{self.class_names[name]} | Mapping[str, Any]"
-            return self.of(target)
+                mapping = " | Mapping[str, Any]" if accept_mappings else ""
+                return _nullable(f"{self.class_names[name]}{mapping}", nullable)
+            inner = self.of(target, accept_mappings=accept_mappings, depth=depth + 1)
+            return _nullable(inner, nullable)
+        return _nullable(self._base(schema, accept_mappings, depth), nullable)
+
+    def _base(self, schema: dict[str, Any], accept_mappings: bool, depth: int) -> str:
+        def of(member: Any) -> str:
+            return self.of(member, accept_mappings=accept_mappings, depth=depth + 1)
+
+        if "const" in schema:
+            return _literal([schema["const"]]) or "Any"
+        if isinstance(schema.get("enum"), list) and (literal := _literal(schema["enum"])):
+            return literal
+        for union in ("oneOf", "anyOf"):
+            if isinstance(schema.get(union), list):
+                return _union([of(member) for member in schema[union]])
+        parts = schema.get("allOf")
+        if isinstance(parts, list) and parts:
+            return of(parts[0]) if len(parts) == 1 else "Mapping[str, Any]"
         kind = schema.get("type")
         if isinstance(kind, list):  # OpenAPI 3.1 type arrays
-            parts = [self.of({**schema, "type": k}) for k in kind if k != "null"]
-            optional = " | None" if "null" in kind else ""
-            return (" | ".join(dict.fromkeys(parts)) or "Any") + optional
-        base = {
-            "string": "str",
-            "integer": "int",
-            "number": "float",
-            "boolean": "bool",
-        }.get(kind or "", "")
-        if kind == "string" and schema.get("format") == "date-time":
-            base = "datetime.datetime | str"
-        elif kind == "string" and schema.get("format") == "date":
-            base = "datetime.date | str"
-        elif kind == "array":
-            base = f"Sequence[{self.of(schema.get('items'))}]"
-        elif kind == "object" or not base:
-            base = "Mapping[str, Any]" if kind == "object" else "Any"
-        return f"{base} | None" if schema.get("nullable") and base != "Any" else base
+            members = [of({**schema, "type": k}) if k != "null" else "None" for k in kind]
+            return _union(members)
+        if kind == "null":
+            return "None"
+        if kind == "string" and schema.get("format") in _FORMATS:
+            wire = " | str" if accept_mappings else ""
+            return _FORMATS[schema["format"]] + wire
+        if kind == "array":
+            item = of(schema.get("items"))
+            return f"Sequence[{item}]" if accept_mappings else f"builtins.list[{item}]"
+        if kind == "object" or "properties" in schema:
+            return "Mapping[str, Any]" if accept_mappings else "dict[str, Any]"
+        return _PRIMITIVES.get(str(kind), "Any")
 
 
 def _arguments(
@@ -296,19 +366,25 @@ def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
 
 
 def _response_shape(
-    operation: dict[str, Any], class_names: dict[str, str]
-) -> tuple[str, str | None, int]:
+    operation: dict[str, Any], class_names: dict[str, str], annotations: _Annotations
+) -> tuple[str, str | None, int, str]:
+    """(kind, model class, status, annotation) of the success response. Kinds: `model` and
+    `list` (of a component's class), `typed` (any other schema: primitives, arrays, unions,
+    enums), `json` (no schema: untyped JSON), `none` (no body)."""
     status, schema, has_content = _success(operation)
     if not has_content:
-        return "none", None, status
+        return "none", None, status, "None"
     name = ref_name(schema)
-    if name is not None:
-        return "model", class_names[name], status
+    if name is not None and _is_object(annotations.schemas.get(name)):
+        annotations.used_models.add(class_names[name])
+        return "model", class_names[name], status, class_names[name]
     if isinstance(schema, dict) and schema.get("type") == "array":
         item = ref_name(schema.get("items"))
-        if item is not None:
-            return "list", class_names[item], status
-    return "json", None, status
+        if item is not None and _is_object(annotations.schemas.get(item)):
+            annotations.used_models.add(class_names[item])
+            return "list", class_names[item], status, f"builtins.list[{class_names[item]}]"
+    annotation = annotations.of(schema, accept_mappings=False)
+    return ("json" if annotation == "Any" else "typed"), None, status, annotation
 
 
 def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[ErrorResponse]:
@@ -375,16 +451,37 @@ def _add_contract_examples(
         keywords["body"] = example_value(body_schema(operation.get("requestBody")), schemas)
     op.call_example = {"path": path, "keywords": keywords}
     _status, schema, _content = _success(operation)
+    example = _media_example(success_response(operation)[1])
     if op.response_kind == "list":
         schema = (schema or {}).get("items")
-    if op.response_kind in ("model", "list"):
-        for name, prop in (resolve(schema, schemas).get("properties") or {}).items():
-            target = resolve(prop, schemas)
-            if "example" in target and python_types(prop, schemas):
-                example = target["example"]
-                op.checked_fields.append(
-                    CheckedField(str(name), python_types(prop, schemas), example)
-                )
+        example = example[0] if isinstance(example, list) and example else None
+    if op.response_kind not in ("model", "list"):
+        return
+    op.response_example = example if isinstance(example, dict) else None
+    target = merged_all_of(resolve(schema, schemas), schemas)
+    required = set(target.get("required") or [])
+    for name, prop in (target.get("properties") or {}).items():
+        types = python_types(prop, schemas)
+        if types:
+            enum = resolve(prop, schemas).get("enum")
+            op.checked_fields.append(
+                CheckedField(str(name), types, name in required, enum if enum else None)
+            )
+
+
+def _media_example(response: dict[str, Any]) -> Any:
+    """The example a response's media type gives itself (`example`, else the first of
+    `examples`), or None."""
+    for media in (response.get("content") or {}).values():
+        if not isinstance(media, dict):
+            continue
+        if "example" in media:
+            return media["example"]
+        examples = media.get("examples")
+        if isinstance(examples, dict) and examples:
+            first = next(iter(examples.values()))
+            return first.get("value") if isinstance(first, dict) else None
+    return None
 
 
 def _model_document(
@@ -526,7 +623,9 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         taken = set(RESERVED_ARGUMENTS)
         annotations.used_models = set()
         body_name, body_props = _body(operation, schemas)
-        kind, response_model, status = _response_shape(operation, class_names)
+        kind, response_model, status, response_annotation = _response_shape(
+            operation, class_names, annotations
+        )
         resource.operations.append(
             Operation(
                 operation_id=str(operation.get("operationId") or f"{method} {path}"),
@@ -546,6 +645,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 body_fields=_arguments(body_props, annotations, taken),
                 response_kind=kind,
                 response_model=response_model,
+                response_annotation=response_annotation,
                 success_status=status,
                 paginated="x-finalpos-pagination" in operation,
                 errors=_errors(operation, class_names),

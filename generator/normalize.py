@@ -40,51 +40,10 @@ NEST_METHOD_NAMES = {
 PAGINATION_PARAMETERS = ("skip", "limit")
 # Resources whose DTOs the API builds at runtime from each tenant's custom tables.
 RUNTIME_SHAPED_RESOURCES = frozenset({"customers"})
-# The documented customer properties of each API release (Create/Update DTOs and the
-# response). Any other customer property is a tenant's custom field.
-CORE_CUSTOMER_PROPERTIES = {
-    "1.0.0": [
-        "id",
-        "createdAt",
-        "updatedAt",
-        "companyId",
-        "externalId",
-        "email",
-        "firstName",
-        "lastName",
-        "phone",
-        "tags",
-        "fromOliver",
-        "metadata",
-        "notes",
-        "billing",
-        "shipping",
-        "outletId",
-        "totalSpent",
-        "lastAction",
-    ],
-    "1.2.4": [
-        "id",
-        "createdAt",
-        "updatedAt",
-        "companyId",
-        "email",
-        "firstName",
-        "lastName",
-        "fromFinal",
-        "outletId",
-        "externalId",
-        "phone",
-        "totalSpent",
-        "lastAction",
-        "tags",
-        "billing",
-        "shipping",
-        "metadata",
-        "notes",
-    ],
-}
-CORE_PROPERTIES = frozenset(name for names in CORE_CUSTOMER_PROPERTIES.values() for name in names)
+# Set by the caller on a tenant's document: the customer properties of the official
+# description (the vendored snapshot). Without it a document is official: all its customer
+# properties are core, so a new release's new ones are API changes, not custom fields.
+CORE_KEY = "x-finalpos-core-customer-properties"
 
 
 def resource_name(tag: str) -> str:
@@ -394,7 +353,7 @@ def type_schemaless_responses(document: Document) -> Document:
 def mark_runtime_shaped_schemas(document: Document) -> Document:
     """Flag the customer DTOs, whose properties vary per tenant: the client must keep
     properties it does not know, so they must never be closed. Properties that are not
-    core (CORE_CUSTOMER_PROPERTIES) are listed as the tenant's custom fields, and the
+    core (`CORE_KEY`, else all of them) are listed as the tenant's custom fields, and the
     schemas named after them (one per custom table) are flagged as custom tables."""
     schemas = schemas_of(document)
     runtime_shaped: list[str] = []
@@ -413,9 +372,10 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
                     runtime_shaped.append(name)
     core_refs: set[str] = set()
     custom_refs: dict[str, str] = {}
+    core = document.get(CORE_KEY)
     for name in dict.fromkeys(runtime_shaped):
         properties = schemas[name].get("properties") or {}
-        custom = [prop for prop in properties if prop not in CORE_PROPERTIES]
+        custom = [prop for prop in properties if core is not None and prop not in core]
         if custom:
             schemas[name]["x-finalpos-custom-fields"] = custom
         for prop, prop_schema in properties.items():
@@ -461,6 +421,35 @@ def normalize(document: Document, passes: tuple[Pass, ...] = PASSES) -> Document
     for normalization_pass in passes:
         result = normalization_pass(result)
     return result
+
+
+def core_properties(normalized: Document) -> list[str]:
+    """The core customer properties of a normalized document: those of its runtime-shaped
+    schemas that are not custom fields, sorted."""
+    found: set[str] = set()
+    for schema in schemas_of(normalized).values():
+        if isinstance(schema, dict) and schema.get("x-finalpos-runtime-shaped"):
+            custom = set(schema.get("x-finalpos-custom-fields") or [])
+            found |= {str(p) for p in schema.get("properties") or {} if p not in custom}
+    return sorted(found)
+
+
+def _version(document: Document) -> str:
+    return str((document.get("info") or {}).get("version"))
+
+
+def normalize_against(document: Document, official: Document | None) -> Document:
+    """Normalize `document`; when it has the API version of `official` (the normalized
+    vendored snapshot) it is a tenant's description of that release, so its customer
+    properties beyond the official ones are custom fields. Another version is a release:
+    its new customer properties are API changes."""
+    normalized = normalize(document)
+    if official is None or _version(document) != _version(official):
+        return normalized
+    core = core_properties(official)
+    if set(core_properties(normalized)) <= set(core):
+        return normalized  # nothing beyond the official properties: no custom fields
+    return normalize({**document, CORE_KEY: core})
 
 
 def repair(document: Document) -> Document:

@@ -30,10 +30,11 @@ from datamodel_code_generator import (
 )
 
 from generator.diff import CHANGELOG
+from generator.document import Document
 from generator.errors import SpecError, json_pointer
-from generator.fsutil import staged_directory
+from generator.fsutil import MANIFEST, manifest_text, refusal, staged_directory
 from generator.model import STATUS_EXCEPTIONS, ClientModel, build
-from generator.normalize import CORE_PROPERTIES, Document
+from generator.normalize import core_properties
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HEADER_TEXT = (
@@ -70,6 +71,19 @@ def docstring_text(value: object) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).strip()
 
 
+def python_literal(value: object) -> str:
+    """JSON data (from the spec) as a Python literal: repr() of str, int, float, bool, None,
+    lists and dicts of them is an expression that only builds that value."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(python_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{python_literal(str(k))}: {python_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    raise TypeError(f"not JSON data: {type(value).__name__}")
+
+
 def markdown_text(value: object) -> str:
     """One table-safe line of Markdown."""
     return _CONTROL.sub(" ", str(value)).replace("\n", " ").replace("|", "\\|").strip()
@@ -85,6 +99,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = lambda value: repr(str(value))
+    env.filters["pyliteral"] = python_literal
     env.filters["docstring"] = docstring_text
     env.filters["markdown"] = markdown_text
     env.filters["tomlstr"] = lambda value: json.dumps(str(value))
@@ -135,7 +150,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "modes": MODES,
         "public_names": PUBLIC_NAMES,
         "status_exceptions": STATUS_EXCEPTIONS,
-        "core_customer_properties": sorted(CORE_PROPERTIES),
+        "core_customer_properties": core_properties(client.document),
         "normalized_json": json.dumps(client.document, indent=2, ensure_ascii=False),
     }
 
@@ -290,6 +305,7 @@ def _ruff(*args: str, cwd: Path) -> None:
 def write_package(client: ClientModel, destination: Path) -> None:
     """Write the whole package into the empty folder `destination`, formatted."""
     files = {**render_templates(client), **render_models(client)}
+    files[MANIFEST] = manifest_text([*files, MANIFEST])
     for relative, text in sorted(files.items()):
         path = (destination / relative).resolve()
         if not path.is_relative_to(destination.resolve()):
@@ -313,6 +329,9 @@ def render(
     `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was.
     The changelog is not rendered: `changelog` replaces it, else the old one is kept."""
     client = build(document, package=package, client_version=client_version)
+    why = refusal(output)
+    if why is not None:
+        raise SpecError(f"refusing to replace the output folder: {why}", source=str(output))
     with staged_directory(output) as staging:
         write_package(client, staging)
         if changelog is not None:

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from generator.cli import main
+from generator.cli import main, project_config
 from generator.fetch import load_spec
 from generator.normalize import normalize
+from generator.release import client_version_of
 from generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,8 @@ OLD_SPEC = FROZEN / "finalpos-openapi-1.0.0.yaml"
 REAL_WORLD_ENV = "FINALPOS_REAL_WORLD_SPECS"
 REAL_WORLD = Path(os.environ.get(REAL_WORLD_ENV) or ROOT.parent / "shared" / "real-world-specs")
 REAL_WORLD_SUFFIXES = (".json", ".yaml", ".yml")
+# The project's client version, as `generate` stamps it on the project's own package.
+CLIENT_VERSION = client_version_of(project_config(ROOT)[1])
 
 
 def real_world_documents() -> list[Any]:
@@ -74,7 +77,7 @@ def fresh_generation(
 ) -> Path:
     """A generation of the vendored spec made by this test run (not the committed tree)."""
     output = tmp_path_factory.mktemp("fresh") / "generated"
-    render(normalized_base, output, package="finalpos")
+    render(normalized_base, output, package="finalpos", client_version=CLIENT_VERSION)
     return output
 
 

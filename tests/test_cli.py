@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from generator.fsutil import MANIFEST, manifest_text
 from tests.conftest import BASE_SPEC, run_cli
 
 
@@ -84,9 +86,13 @@ def test_generate_warns_by_default_and_strict_refuses(tmp_path, existing_output,
 
 @pytest.fixture
 def existing_output(tmp_path: Path) -> Path:
+    """An earlier generation: its files and the manifest that lists them."""
     output = tmp_path / "out"
     (output / "finalpos").mkdir(parents=True)
     (output / "finalpos" / "__init__.py").write_text("# an earlier generation\n")
+    (output / "finalpos" / "gone.py").write_text("# a module the API no longer has\n")
+    files = ["finalpos/__init__.py", "finalpos/gone.py", MANIFEST]
+    (output / MANIFEST).write_text(manifest_text(files))
     return output
 
 
@@ -125,13 +131,66 @@ def test_bad_package_name_is_exit_2(tmp_path, existing_output, cli):
     assert tree_digest(existing_output) == before
 
 
-def test_generate_replaces_the_output_folder_whole(tmp_path, existing_output, cli):
-    (existing_output / "stale.py").write_text("x = 1\n")
+def test_generate_replaces_its_own_earlier_output_whole(tmp_path, existing_output, cli):
+    (existing_output / "finalpos" / "__pycache__").mkdir()
+    (existing_output / "finalpos" / "__pycache__" / "x.pyc").write_bytes(b"")  # tool leftover
     code, out, _err = cli("generate", "--output", str(existing_output))
     assert code == 0, out
-    assert not (existing_output / "stale.py").exists()
+    assert not (existing_output / "finalpos" / "gone.py").exists()
     assert (existing_output / "finalpos" / "_client.py").exists()
+    assert "finalpos/_client.py" in (existing_output / MANIFEST).read_text()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left
+
+
+def git_checkout(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    (folder / "notes.txt").write_text("mine\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("user-file", "holds 'finalpos/notes.txt', which this generator did not write"),
+        ("foreign-folder", "has no .finalpos-codegen-manifest.json"),
+        ("git-checkout", "holds a git repository (.git)"),
+        ("project-root", "the generator's project folder"),
+        ("a-file", "it is not a folder"),
+    ],
+)
+def test_generate_refuses_a_folder_it_did_not_write(case, reason, tmp_path, existing_output, cli):
+    output = {
+        "user-file": existing_output,
+        "foreign-folder": tmp_path / "precious",
+        "git-checkout": tmp_path / "checkout",
+        "project-root": tmp_path / "project",
+        "a-file": tmp_path / "file.txt",
+    }[case]
+    if case == "user-file":
+        (output / "finalpos" / "notes.txt").write_text("my notes\n")
+    elif case == "foreign-folder":
+        output.mkdir()
+        (output / "notes.txt").write_text("my notes\n")
+    elif case == "git-checkout":
+        git_checkout(output)
+    elif case == "project-root":
+        output.mkdir()
+        (output / "pyproject.toml").write_text("[tool.finalpos-codegen]\n")
+    elif case == "a-file":
+        output.write_text("data\n")
+    before = tree_digest(tmp_path)
+    code, _out, err = cli("generate", "--output", str(output))
+    assert code == 2 and "refusing to replace the output folder" in err and reason in err, err
+    assert tree_digest(tmp_path) == before
+
+
+def test_generate_into_an_empty_or_new_folder(tmp_path, cli):
+    (tmp_path / "empty").mkdir()
+    for name in ("empty", "new"):
+        code, _out, err = cli("generate", "--output", str(tmp_path / name))
+        assert code == 0, err
+        assert (tmp_path / name / MANIFEST).is_file()
 
 
 def test_normalize_writes_yaml_to_a_file(tmp_path, cli):

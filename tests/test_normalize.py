@@ -3,6 +3,7 @@ plus a golden record of the whole normalized 1.2.4 document."""
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 
@@ -366,12 +367,34 @@ def test_mark_runtime_shaped_schemas_tells_custom_fields_from_core():
             "CustomerLoyalty": {"type": "object", "properties": {"tier": {"type": "string"}}},
         },
     )
+    official = n.mark_runtime_shaped_schemas(n.merge_resource_tags(copy.deepcopy(document)))
+    schemas = official["components"]["schemas"]
+    assert schemas["Customer"]["x-finalpos-runtime-shaped"] is True
+    assert "x-finalpos-custom-fields" not in schemas["Customer"]  # official: all core
+    assert n.core_properties(official) == ["billing", "email", "loyalty", "vip"]
+    document[n.CORE_KEY] = ["email", "billing"]  # a tenant of a release with two properties
     schemas = n.mark_runtime_shaped_schemas(n.merge_resource_tags(document))["components"][
         "schemas"
     ]
     assert schemas["Customer"]["x-finalpos-custom-fields"] == ["loyalty", "vip"]
     assert schemas["CustomerLoyalty"]["x-finalpos-custom-table"] == "loyalty"
     assert "x-finalpos-custom-table" not in schemas["CustomerBilling"]
+
+
+def test_a_document_of_another_version_is_a_release_not_a_tenant(normalized_frozen):
+    """Same API version: extra customer properties are a tenant's custom fields; another
+    version: they are the release's new properties (an API change)."""
+    document = copy.deepcopy(normalized_frozen)
+    document["components"]["schemas"]["Customer"]["properties"]["loyaltyPoints"] = {
+        "type": "integer"
+    }
+    tenant = n.normalize_against(document, normalized_frozen)
+    assert tenant["components"]["schemas"]["Customer"]["x-finalpos-custom-fields"] == [
+        "loyaltyPoints"
+    ]
+    document["info"]["version"] = "1.3.0"
+    release = n.normalize_against(document, normalized_frozen)
+    assert "x-finalpos-custom-fields" not in release["components"]["schemas"]["Customer"]
 
 
 def test_normalize_does_not_touch_its_input_and_is_deterministic(base_document):
@@ -390,7 +413,7 @@ def test_demo_tenant_custom_properties_survive(normalized_frozen):
     from generator.fetch import load_spec
     from tests.conftest import DEMO_TENANT_SPEC
 
-    tenant = n.normalize(load_spec(DEMO_TENANT_SPEC))
+    tenant = n.normalize_against(load_spec(DEMO_TENANT_SPEC), normalized_frozen)
     customer = tenant["components"]["schemas"]["Customer"]["properties"]
     assert {"loyalty", "preferences"} <= set(customer)
     assert set(normalized_frozen["components"]["schemas"]["Customer"]["properties"]) < set(customer)

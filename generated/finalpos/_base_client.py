@@ -9,7 +9,6 @@ that both call.
 from __future__ import annotations
 
 import email.utils
-import gc
 import logging
 import os
 import random
@@ -104,11 +103,6 @@ class APIResponse(Generic[T]):
         return self.parser(self.http_response)
 
 
-def given(**values: object) -> dict[str, object]:
-    """The arguments the caller passed: NOT_GIVEN ones are left out."""
-    return {key: value for key, value in values.items() if not isinstance(value, NotGiven)}
-
-
 def build_body(
     model: type[pydantic.BaseModel], body: object, fields: Mapping[str, object]
 ) -> dict[str, Any]:
@@ -133,37 +127,39 @@ def _list_adapter(model: type[Any]) -> pydantic.TypeAdapter[list[Any]]:
 
 
 def _validated(
-    response: httpx.Response, operation: str, model: type[Any], parse: Callable[[bytes], T]
+    response: httpx.Response, operation: str, expected: str, parse: Callable[[bytes], T]
 ) -> T:
-    # Parsing a large page allocates tens of thousands of objects and no cycles: the cyclic
-    # garbage collector would run many times for nothing (half the time at 10,000 items).
-    collecting = gc.isenabled()
-    gc.disable()
+    """Validate the raw bytes in one pass (pydantic-core parses the JSON itself). The
+    process's garbage collector is left alone: a library does not switch it."""
     try:
         return parse(response.content)
     except pydantic.ValidationError as exc:
         raise APIResponseValidationError(
             response=response,
             operation=operation,
-            model=model.__name__,
+            model=expected,
             errors=cast(list[Any], exc.errors()),
         ) from None
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def model_parser(model: type[T], operation: str) -> Callable[[httpx.Response], T]:
     """Parse a response body into `model`, naming the operation and field on mismatch."""
     validate = cast(Callable[[bytes], T], cast(Any, model).model_validate_json)
-    return lambda response: _validated(response, operation, model, validate)
+    return lambda response: _validated(response, operation, model.__name__, validate)
 
 
 def list_parser(model: type[T], operation: str) -> Callable[[httpx.Response], list[T]]:
     """Parse a JSON array of `model`."""
     return lambda response: _validated(
-        response, operation, model, _list_adapter(cast(Any, model)).validate_json
+        response, operation, model.__name__, _list_adapter(cast(Any, model)).validate_json
     )
+
+
+def type_parser(annotation: Any, operation: str) -> Callable[[httpx.Response], Any]:
+    """Parse a response into any type (a primitive, a list, a union of models, a Literal)."""
+    adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
+    expected = getattr(annotation, "__name__", None) or str(annotation)
+    return lambda response: _validated(response, operation, expected, adapter.validate_json)
 
 
 def json_parser(response: httpx.Response) -> Any:

@@ -9,9 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidatorFunctionWrapHandler
 from pydantic_core import CoreSchema, core_schema
 
-# The documented (core) customer properties of every API release; any other property of a
-# customer is a tenant's custom field (see `RuntimeShapedModel.custom_fields`).
-CORE_CUSTOMER_PROPERTIES = frozenset(
+# The documented (core) customer properties of the API release this client was generated
+# from; any other property of a customer is a tenant's custom field (see
+# `RuntimeShapedModel.custom_fields`).
+CORE_CUSTOMER_PROPERTIES: frozenset[str] = frozenset(
     {
         "billing",
         "companyId",
@@ -20,7 +21,6 @@ CORE_CUSTOMER_PROPERTIES = frozenset(
         "externalId",
         "firstName",
         "fromFinal",
-        "fromOliver",
         "id",
         "lastAction",
         "lastName",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 
 import pytest
 from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
@@ -15,37 +14,43 @@ from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 import finalpos
 from finalpos import models
 
-LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
-LIST_FIELDS = json.loads('{"keywords": {"limit": 2, "table_id": "example"}, "path": []}')
-CREATE_ROW = json.loads(
-    '{"keywords": {"body": {"tableId": {"$oid": "507f1f77bcf86cd799439011"}}}, "path": []}'
-)
-RETRIEVE_ROW = json.loads('{"keywords": {}, "path": ["example"]}')
-CREATE_VALUE = json.loads(
-    '{"keywords": {"body": {"rowId": {"$oid": "507f1f77bcf86cd799439011"}, "tableId": {"$oid": "507f1f77bcf86cd799439011"}}}, "path": []}'
-)
-LIST_ROWS = json.loads('{"keywords": {"limit": 2}, "path": []}')
-LIST_VALUES = json.loads('{"keywords": {"limit": 2}, "path": []}')
+LIST = {"path": [], "keywords": {"limit": 2}}
+LIST_FIELDS = {"path": [], "keywords": {"table_id": "example", "limit": 2}}
+CREATE_ROW = {"path": [], "keywords": {"body": {"tableId": {"$oid": "507f1f77bcf86cd799439011"}}}}
+RETRIEVE_ROW = {"path": ["example"], "keywords": {}}
+CREATE_VALUE = {
+    "path": [],
+    "keywords": {
+        "body": {
+            "tableId": {"$oid": "507f1f77bcf86cd799439011"},
+            "rowId": {"$oid": "507f1f77bcf86cd799439011"},
+        }
+    },
+}
+LIST_ROWS = {"path": [], "keywords": {"limit": 2}}
+LIST_VALUES = {"path": [], "keywords": {"limit": 2}}
 
-# Documented fields of CustomTableData: wire name, Python types after parsing, example value.
+# What the document guarantees of CustomTableData's fields: Python types after parsing,
+# presence when required, membership when an enum.
 FIELDS_CustomTableData: list[FieldCheck] = [
-    ("_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("isDeleted", (bool,), json.loads("false")),
-    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
-    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    FieldCheck("_id", (dict,), required=True),
+    FieldCheck("companyId", (dict,), required=True),
+    FieldCheck("tableId", (dict,), required=True),
+    FieldCheck("isDeleted", (bool,)),
+    FieldCheck("createdAt", (datetime.datetime,)),
+    FieldCheck("updatedAt", (datetime.datetime,)),
 ]
 
-# Documented fields of CustomTableValue: wire name, Python types after parsing, example value.
+# What the document guarantees of CustomTableValue's fields: Python types after parsing,
+# presence when required, membership when an enum.
 FIELDS_CustomTableValue: list[FieldCheck] = [
-    ("_id", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("companyId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("tableId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("rowId", (dict,), json.loads('{"$oid": "507f1f77bcf86cd799439011"}')),
-    ("isDeleted", (bool,), json.loads("false")),
-    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
-    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
+    FieldCheck("_id", (dict,)),
+    FieldCheck("companyId", (dict,)),
+    FieldCheck("tableId", (dict,)),
+    FieldCheck("rowId", (dict,)),
+    FieldCheck("isDeleted", (bool,)),
+    FieldCheck("createdAt", (datetime.datetime,)),
+    FieldCheck("updatedAt", (datetime.datetime,)),
 ]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 
 import pydantic
 import pytest
@@ -16,47 +15,112 @@ from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 import finalpos
 from finalpos import models
 
-CREATE = json.loads(
-    '{"keywords": {"body": {"balance": "1000.50", "billing": {}, "cartDiscount": {}, "cartFees": [{}], "currency": "USD", "customSales": [{}], "customerId": "o1p2q3r4s5t6u7v8w9x0y1z2", "customerNote": "Customer note", "externalId": "o1p2q3r4s5t6u7v8w9x0y1z2", "lineItems": [{}], "metadata": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}], "notes": [{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}], "parkExpiryDate": "never", "parkReduceStock": "0", "posData": {}, "receiptId": "o1p2q3r4s5t6u7v8w9x0y1z2", "sessionId": "o1p2q3r4s5t6u7v8w9x0y1z2", "shipping": {}, "signature": "SGVsbG8gV29ybGQ=", "source": "final", "status": "pending", "summary": {"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}}}, "path": []}'
-)
-RETRIEVE = json.loads('{"keywords": {}, "path": ["example"]}')
-UPDATE = json.loads(
-    '{"keywords": {"body": {"balance": "1000.50", "billing": {}, "cartDiscount": {}, "cartFees": [{}], "currency": "USD", "customSales": [{}], "customerId": "o1p2q3r4s5t6u7v8w9x0y1z2", "customerNote": "Customer note", "externalId": "o1p2q3r4s5t6u7v8w9x0y1z2", "lineItems": [{}], "metadata": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}], "notes": [{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}], "parkExpiryDate": "never", "parkReduceStock": "0", "posData": {}, "receiptId": "o1p2q3r4s5t6u7v8w9x0y1z2", "sessionId": "o1p2q3r4s5t6u7v8w9x0y1z2", "shipping": {}, "signature": "SGVsbG8gV29ybGQ=", "source": "final", "status": "pending", "summary": {"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}}}, "path": ["example"]}'
-)
-DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
-LIST = json.loads('{"keywords": {"limit": 2}, "path": []}')
+CREATE = {
+    "path": [],
+    "keywords": {
+        "body": {
+            "currency": "USD",
+            "receiptId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "status": "pending",
+            "customerId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "source": "final",
+            "sessionId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "balance": "1000.50",
+            "externalId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "customerNote": "Customer note",
+            "parkReduceStock": "0",
+            "parkExpiryDate": "never",
+            "signature": "SGVsbG8gV29ybGQ=",
+            "summary": {
+                "discountTotal": "1000.50",
+                "shippingTotal": "1000.50",
+                "total": "1000.50",
+                "totalTaxes": "1000.50",
+                "isTaxInclusive": False,
+                "subTotal": "1000.50",
+            },
+            "cartDiscount": {},
+            "cartFees": [{}],
+            "posData": {},
+            "metadata": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}],
+            "notes": [{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}],
+            "billing": {},
+            "shipping": {},
+            "lineItems": [{}],
+            "customSales": [{}],
+        }
+    },
+}
+RETRIEVE = {"path": ["example"], "keywords": {}}
+UPDATE = {
+    "path": ["example"],
+    "keywords": {
+        "body": {
+            "currency": "USD",
+            "receiptId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "status": "pending",
+            "customerId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "source": "final",
+            "sessionId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "balance": "1000.50",
+            "externalId": "o1p2q3r4s5t6u7v8w9x0y1z2",
+            "customerNote": "Customer note",
+            "parkReduceStock": "0",
+            "parkExpiryDate": "never",
+            "signature": "SGVsbG8gV29ybGQ=",
+            "summary": {
+                "discountTotal": "1000.50",
+                "shippingTotal": "1000.50",
+                "total": "1000.50",
+                "totalTaxes": "1000.50",
+                "isTaxInclusive": False,
+                "subTotal": "1000.50",
+            },
+            "cartDiscount": {},
+            "cartFees": [{}],
+            "posData": {},
+            "metadata": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}],
+            "notes": [{"createdAt": "2025-12-07T19:31:48.436+00:00", "message": "Note 1"}],
+            "billing": {},
+            "shipping": {},
+            "lineItems": [{}],
+            "customSales": [{}],
+        }
+    },
+}
+DELETE = {"path": ["example"], "keywords": {}}
+LIST = {"path": [], "keywords": {"limit": 2}}
 
-# Documented fields of Order: wire name, Python types after parsing, example value.
+# What the document guarantees of Order's fields: Python types after parsing,
+# presence when required, membership when an enum.
 FIELDS_Order: list[FieldCheck] = [
-    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
-    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
-    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("currency", (str,), json.loads('"USD"')),
-    ("receiptId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("status", (str,), json.loads('"pending"')),
-    ("customerId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("source", (str,), json.loads('"final"')),
-    ("sessionId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("balance", (str,), json.loads('"1000.50"')),
-    ("externalId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("fromFinal", (bool,), json.loads("false")),
-    ("customerNote", (str,), json.loads('"Customer note"')),
-    ("parkReduceStock", (str,), json.loads('"0"')),
-    ("parkExpiryDate", (str,), json.loads('"never"')),
-    ("signature", (str,), json.loads('"SGVsbG8gV29ybGQ="')),
-    (
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads(
-            '{"discountTotal": "1000.50", "isTaxInclusive": false, "shippingTotal": "1000.50", "subTotal": "1000.50", "total": "1000.50", "totalTaxes": "1000.50"}'
-        ),
-    ),
-    (
-        "metadata",
-        (list,),
-        json.loads('[{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}]'),
-    ),
+    FieldCheck("id", (str,)),
+    FieldCheck("createdAt", (datetime.datetime,)),
+    FieldCheck("updatedAt", (datetime.datetime,)),
+    FieldCheck("companyId", (str,)),
+    FieldCheck("currency", (str,)),
+    FieldCheck("receiptId", (str,)),
+    FieldCheck("status", (str,)),
+    FieldCheck("customerId", (str,)),
+    FieldCheck("source", (str,)),
+    FieldCheck("sessionId", (str,)),
+    FieldCheck("balance", (str,)),
+    FieldCheck("externalId", (str,)),
+    FieldCheck("fromFinal", (bool,)),
+    FieldCheck("customerNote", (str,)),
+    FieldCheck("parkReduceStock", (str,)),
+    FieldCheck("parkExpiryDate", (str,)),
+    FieldCheck("signature", (str,)),
+    FieldCheck("summary", (pydantic.BaseModel,)),
+    FieldCheck("cartDiscount", (dict,)),
+    FieldCheck("cartFees", (list,)),
+    FieldCheck("posData", (dict,)),
+    FieldCheck("metadata", (list,)),
+    FieldCheck("notes", (list,)),
+    FieldCheck("billing", (dict,)),
+    FieldCheck("shipping", (dict,)),
+    FieldCheck("lineItems", (list,)),
+    FieldCheck("customSales", (list,)),
 ]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 
 import pydantic
 import pytest
@@ -16,48 +15,89 @@ from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 import finalpos
 from finalpos import models
 
-CREATE = json.loads(
-    '{"keywords": {"body": {"balance": "0.00", "currency": "USD", "externalId": "ext_refund_123", "lineItems": [{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}], "orderId": "507f1f77bcf86cd799439011", "payment": [{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}], "reason": "Customer requested refund", "refundedBy": "507f1f77bcf86cd799439013", "refundedByExternalId": "ext_user_123", "sessionId": "507f1f77bcf86cd799439012", "summary": {"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}, "taxes": [{"amount": "10.00", "name": "Sales Tax", "percentage": 10}]}}, "path": []}'
-)
-RETRIEVE = json.loads('{"keywords": {}, "path": ["example"]}')
-UPDATE = json.loads(
-    '{"keywords": {"body": {"balance": "0.00", "currency": "USD", "externalId": "ext_refund_123", "lineItems": [{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}], "orderId": "507f1f77bcf86cd799439011", "payment": [{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}], "reason": "Customer requested refund", "refundedBy": "507f1f77bcf86cd799439013", "refundedByExternalId": "ext_user_123", "sessionId": "507f1f77bcf86cd799439012", "summary": {"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}, "taxes": [{"amount": "10.00", "name": "Sales Tax", "percentage": 10}]}}, "path": ["example"]}'
-)
-DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
+CREATE = {
+    "path": [],
+    "keywords": {
+        "body": {
+            "orderId": "507f1f77bcf86cd799439011",
+            "sessionId": "507f1f77bcf86cd799439012",
+            "externalId": "ext_refund_123",
+            "currency": "USD",
+            "lineItems": [
+                {
+                    "name": "Sweet Tea",
+                    "quantity": 1,
+                    "price": "5.00",
+                    "total": "5.00",
+                    "productId": "507f1f77bcf86cd799439011",
+                    "variantId": "507f1f77bcf86cd799439012",
+                }
+            ],
+            "reason": "Customer requested refund",
+            "refundedBy": "507f1f77bcf86cd799439013",
+            "refundedByExternalId": "ext_user_123",
+            "summary": {"total": "100.00", "subTotal": "90.00", "totalTaxes": "10.00"},
+            "taxes": [{"name": "Sales Tax", "amount": "10.00", "percentage": 10}],
+            "payment": [
+                {"paymentType": "credit_card", "amount": "100.00", "transactionId": "txn_123"}
+            ],
+            "balance": "0.00",
+        }
+    },
+}
+RETRIEVE = {"path": ["example"], "keywords": {}}
+UPDATE = {
+    "path": ["example"],
+    "keywords": {
+        "body": {
+            "orderId": "507f1f77bcf86cd799439011",
+            "sessionId": "507f1f77bcf86cd799439012",
+            "externalId": "ext_refund_123",
+            "currency": "USD",
+            "lineItems": [
+                {
+                    "name": "Sweet Tea",
+                    "quantity": 1,
+                    "price": "5.00",
+                    "total": "5.00",
+                    "productId": "507f1f77bcf86cd799439011",
+                    "variantId": "507f1f77bcf86cd799439012",
+                }
+            ],
+            "reason": "Customer requested refund",
+            "refundedBy": "507f1f77bcf86cd799439013",
+            "refundedByExternalId": "ext_user_123",
+            "summary": {"total": "100.00", "subTotal": "90.00", "totalTaxes": "10.00"},
+            "taxes": [{"name": "Sales Tax", "amount": "10.00", "percentage": 10}],
+            "payment": [
+                {"paymentType": "credit_card", "amount": "100.00", "transactionId": "txn_123"}
+            ],
+            "balance": "0.00",
+        }
+    },
+}
+DELETE = {"path": ["example"], "keywords": {}}
 
-# Documented fields of Refunds: wire name, Python types after parsing, example value.
+# What the document guarantees of Refunds's fields: Python types after parsing,
+# presence when required, membership when an enum.
 FIELDS_Refunds: list[FieldCheck] = [
-    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
-    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
-    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("orderId", (str,), json.loads('"507f1f77bcf86cd799439011"')),
-    ("sessionId", (str,), json.loads('"507f1f77bcf86cd799439012"')),
-    ("externalId", (str,), json.loads('"ext_refund_123"')),
-    ("currency", (str,), json.loads('"USD"')),
-    (
-        "lineItems",
-        (list,),
-        json.loads(
-            '[{"name": "Sweet Tea", "price": "5.00", "productId": "507f1f77bcf86cd799439011", "quantity": 1, "total": "5.00", "variantId": "507f1f77bcf86cd799439012"}]'
-        ),
-    ),
-    ("reason", (str,), json.loads('"Customer requested refund"')),
-    ("refundedBy", (str,), json.loads('"507f1f77bcf86cd799439013"')),
-    ("refundedByExternalId", (str,), json.loads('"ext_user_123"')),
-    (
-        "summary",
-        (pydantic.BaseModel,),
-        json.loads('{"subTotal": "90.00", "total": "100.00", "totalTaxes": "10.00"}'),
-    ),
-    (
-        "payment",
-        (list,),
-        json.loads(
-            '[{"amount": "100.00", "paymentType": "credit_card", "transactionId": "txn_123"}]'
-        ),
-    ),
-    ("balance", (str,), json.loads('"0.00"')),
+    FieldCheck("id", (str,)),
+    FieldCheck("createdAt", (datetime.datetime,)),
+    FieldCheck("updatedAt", (datetime.datetime,)),
+    FieldCheck("companyId", (str,)),
+    FieldCheck("orderId", (str,)),
+    FieldCheck("sessionId", (str,)),
+    FieldCheck("externalId", (str,)),
+    FieldCheck("currency", (str,)),
+    FieldCheck("fromFinal", (bool,)),
+    FieldCheck("lineItems", (list,)),
+    FieldCheck("reason", (str,)),
+    FieldCheck("refundedBy", (str,)),
+    FieldCheck("refundedByExternalId", (str,)),
+    FieldCheck("summary", (pydantic.BaseModel,)),
+    FieldCheck("taxes", (list,)),
+    FieldCheck("payment", (list,)),
+    FieldCheck("balance", (str,)),
 ]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 
 import pytest
 from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
@@ -15,29 +14,52 @@ from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
 import finalpos
 from finalpos import models
 
-CREATE = json.loads(
-    '{"keywords": {"body": {"name": "Manager", "permissions": [{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]}}, "path": []}'
-)
-RETRIEVE = json.loads('{"keywords": {}, "path": ["example"]}')
-UPDATE = json.loads(
-    '{"keywords": {"body": {"name": "Manager", "permissions": [{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]}}, "path": ["example"]}'
-)
-DELETE = json.loads('{"keywords": {}, "path": ["example"]}')
+CREATE = {
+    "path": [],
+    "keywords": {
+        "body": {
+            "name": "Manager",
+            "permissions": [
+                {
+                    "name": "create_order",
+                    "permissionId": "507f1f77bcf86cd799439011",
+                    "category": "orders",
+                    "subCategory": "management",
+                    "value": True,
+                }
+            ],
+        }
+    },
+}
+RETRIEVE = {"path": ["example"], "keywords": {}}
+UPDATE = {
+    "path": ["example"],
+    "keywords": {
+        "body": {
+            "name": "Manager",
+            "permissions": [
+                {
+                    "name": "create_order",
+                    "permissionId": "507f1f77bcf86cd799439011",
+                    "category": "orders",
+                    "subCategory": "management",
+                    "value": True,
+                }
+            ],
+        }
+    },
+}
+DELETE = {"path": ["example"], "keywords": {}}
 
-# Documented fields of Roles: wire name, Python types after parsing, example value.
+# What the document guarantees of Roles's fields: Python types after parsing,
+# presence when required, membership when an enum.
 FIELDS_Roles: list[FieldCheck] = [
-    ("id", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("createdAt", (datetime.datetime,), json.loads('"2025-12-07T19:31:48.436+00:00"')),
-    ("updatedAt", (datetime.datetime,), json.loads('"2025-12-07T19:35:48.436+00:00"')),
-    ("companyId", (str,), json.loads('"o1p2q3r4s5t6u7v8w9x0y1z2"')),
-    ("name", (str,), json.loads('"Manager"')),
-    (
-        "permissions",
-        (list,),
-        json.loads(
-            '[{"category": "orders", "name": "create_order", "permissionId": "507f1f77bcf86cd799439011", "subCategory": "management", "value": true}]'
-        ),
-    ),
+    FieldCheck("id", (str,)),
+    FieldCheck("createdAt", (datetime.datetime,)),
+    FieldCheck("updatedAt", (datetime.datetime,)),
+    FieldCheck("companyId", (str,)),
+    FieldCheck("name", (str,)),
+    FieldCheck("permissions", (list,)),
 ]
 
 
