@@ -25,10 +25,15 @@ from generator.document import (
 from generator.examples import example_value, python_types
 from generator.naming import class_name, identifier, unique
 from generator.normalize import RUNTIME_SHAPED_RESOURCES
+from generator.security import (
+    Requirement,
+    Scheme,
+    default_requirement,
+    requirement,
+    schemes_of,
+)
 
 SHARED_MODULE = "shared"
-DEFAULT_BASE_URL = "https://api.finalpos.com"
-DEFAULT_API_KEY_HEADER = "x-api-key"
 # Names the generated model modules import; a schema may not take them.
 _MODEL_MODULE_NAMES = frozenset(
     {
@@ -152,6 +157,8 @@ class Operation:
     success_status: int
     paginated: bool
     errors: list[ErrorResponse]
+    security: Requirement = ()
+    """Alternatives of scheme names to authenticate with; `()` needs no credentials."""
     call_example: dict[str, Any] = field(default_factory=dict)
     """Example arguments for the contract tests: `path` (positional) and `keywords`."""
     checked_fields: list[CheckedField] = field(default_factory=list)
@@ -196,7 +203,10 @@ class ClientModel:
     api_version: str
     client_version: str
     base_url: str
-    api_key_header: str
+    env_prefix: str
+    """Environment variables are `<env_prefix>_API_KEY`, `_BASE_URL`, `_LOG`..."""
+    schemes: list[Scheme]
+    default_security: Requirement
     resources: list[Resource]
     schemas: list[Schema]
     runtime_shaped_modules: list[str]
@@ -211,6 +221,17 @@ class ClientModel:
     @property
     def operations(self) -> list[Operation]:
         return [op for resource in self.resources for op in resource.operations]
+
+    @property
+    def auth_required(self) -> bool:
+        """Every operation needs credentials: a client without any is refused up front."""
+        return bool(self.operations) and all(op.security for op in self.operations)
+
+    @property
+    def credentials(self) -> list[str]:
+        """The constructor's credential arguments this API uses, in a stable order."""
+        used = {c for scheme in self.schemes for c in scheme.credentials}
+        return [c for c in ("api_key", "bearer_token", "username", "password") if c in used]
 
 
 def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict[str, str]:
@@ -581,6 +602,21 @@ def _rewrite_members(members: Any, rewrite: Any) -> Any:
     return [rewrite(member, dropped) for member in members]
 
 
+def default_base_url(document: Document) -> str:
+    """The first server's absolute URL, its variables at their defaults; "" when the document
+    names none (the client then needs `base_url`)."""
+    for server in document.get("servers") or []:
+        if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+            continue
+        url = server["url"]
+        for name, variable in (server.get("variables") or {}).items():
+            if isinstance(variable, dict) and "default" in variable:
+                url = url.replace("{" + str(name) + "}", str(variable["default"]))
+        if url.startswith(("http://", "https://")) and "{" not in url:
+            return url.rstrip("/")
+    return ""
+
+
 def _own_properties(schema: Any) -> tuple[str, ...] | None:
     """The property names a plain object schema's class must have (None: not checked)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
@@ -588,17 +624,6 @@ def _own_properties(schema: Any) -> tuple[str, ...] | None:
     if any(key in schema for key in ("allOf", "anyOf", "oneOf", "$ref")):
         return None
     return tuple(str(name) for name in schema["properties"])
-
-
-def _api_key_header(document: Document) -> str:
-    for scheme in ((document.get("components") or {}).get("securitySchemes") or {}).values():
-        if (
-            isinstance(scheme, dict)
-            and scheme.get("type") == "apiKey"
-            and scheme.get("in") == "header"
-        ):
-            return str(scheme.get("name") or DEFAULT_API_KEY_HEADER)
-    return DEFAULT_API_KEY_HEADER
 
 
 def build(document: Document, *, package: str, client_version: str = "0.0.0") -> ClientModel:
@@ -618,6 +643,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
 
     annotations = _Annotations(schemas, class_names)
     paths = document.get("paths") or {}
+    schemes = schemes_of(document)
     for path, method, operation in iter_operations(document):
         resource = resources[operation["x-finalpos-resource"]]
         taken = set(RESERVED_ARGUMENTS)
@@ -649,6 +675,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 success_status=status,
                 paginated="x-finalpos-pagination" in operation,
                 errors=_errors(operation, class_names),
+                security=requirement(operation, document, schemes),
             )
         )
         _add_contract_examples(resource.operations[-1], operation, paths[path], schemas)
@@ -670,15 +697,15 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
             "table_parameter": (required or structure["list_fields"].query_params)[0].wire_name,
         }
     info = document.get("info") or {}
-    servers = document.get("servers") or [{}]
-    base_url = servers[0].get("url") if isinstance(servers[0], dict) else None
     return ClientModel(
         package=package,
         title=_text(info.get("title")),
         api_version=_text(str(info.get("version", ""))),
         client_version=client_version,
-        base_url=str(base_url or DEFAULT_BASE_URL).rstrip("/"),
-        api_key_header=_api_key_header(document),
+        base_url=default_base_url(document),
+        env_prefix=package.upper(),
+        schemes=list(schemes.values()),
+        default_security=default_requirement(document, schemes),
         resources=list(resources.values()),
         schemas=[
             Schema(

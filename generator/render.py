@@ -100,6 +100,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["pyrepr"] = lambda value: repr(str(value))
     env.filters["pyliteral"] = python_literal
+    env.filters["pyliteral_tuple"] = lambda value: repr(tuple(tuple(map(str, a)) for a in value))
     env.filters["docstring"] = docstring_text
     env.filters["markdown"] = markdown_text
     env.filters["tomlstr"] = lambda value: json.dumps(str(value))
@@ -142,7 +143,11 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "api_version": client.api_version,
         "client_version": client.client_version,
         "base_url": client.base_url,
-        "api_key_header": client.api_key_header,
+        "env_prefix": client.env_prefix,
+        "schemes": client.schemes,
+        "default_security": client.default_security,
+        "auth_required": client.auth_required,
+        "credentials": client.credentials,
         "resources": client.resources,
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,
@@ -251,11 +256,14 @@ def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:
     found: dict[str, list[set[str]]] = {}
     for node in module.body:
         if isinstance(node, ast.ClassDef):
-            fields = set()
-            for statement in node.body:
-                if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-                    fields.add(_wire_name(statement))
-            found.setdefault(node.name, []).append(fields - {"model_config", "root"})
+            fields = {
+                _wire_name(statement)
+                for statement in node.body
+                if isinstance(statement, ast.AnnAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.target.id not in ("model_config", "root")  # pydantic's own
+            }
+            found.setdefault(node.name, []).append(fields)
     return found
 
 

@@ -40,7 +40,7 @@ def answer(request):
     case = current["case"]
     return httpx.Response(case["status"], json=case["body"])
 http = httpx.Client(transport=httpx.MockTransport(answer))
-client = package.Client(api_key="k", http_client=http, max_retries=0)
+client = package.Client(api_key="k", base_url="http://test", http_client=http, max_retries=0)
 seen = []
 for case in cases:
     current["case"] = case

@@ -8,6 +8,7 @@ that both call.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import logging
 import os
@@ -35,8 +36,19 @@ T = TypeVar("T")
 
 logger = logging.getLogger("finalpos")
 
-API_KEY_ENV = "FINALPOS_API_KEY"
-API_KEY_HEADER = "x-api-key"
+ENV_PREFIX = "FINALPOS"
+# Credential argument → its environment variable.
+CREDENTIAL_ENV = {
+    "api_key": f"{ENV_PREFIX}_API_KEY",
+}
+# The document's security schemes: name → (credential kind, where it goes, header/query/cookie name).
+SECURITY_SCHEMES: dict[str, tuple[str, str, str]] = {
+    "X-Api-Key": ("api_key", "header", "x-api-key"),
+}
+# What most operations require (alternatives of scheme names); others say their own.
+DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("X-Api-Key",),)
+# Every operation needs credentials: a client without any is refused when it is created.
+AUTH_REQUIRED = True
 DEFAULT_BASE_URL = "https://api.finalpos.com"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
@@ -48,8 +60,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 def _configure_logging() -> None:
-    """`FINALPOS_LOG=info|debug` switches the package's logger on."""
-    level = os.environ.get("FINALPOS_LOG", "").lower()
+    """`<PREFIX>_LOG=info|debug` switches the package's logger on."""
+    level = os.environ.get(f"{ENV_PREFIX}_LOG", "").lower()
     if level in ("info", "debug"):
         logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
         if not logger.handlers:
@@ -77,6 +89,7 @@ class RequestOptions:
     extra_body: Body | None = None
     timeout: Timeout | NotGiven = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
+    security: tuple[tuple[str, ...], ...] = DEFAULT_SECURITY
 
 
 @dataclass
@@ -230,10 +243,20 @@ def retry_delay(attempt: int, response: httpx.Response | None) -> float:
     return backoff * (1 - 0.25 * random.random())
 
 
-def _merge_query(options: RequestOptions) -> dict[str, Any]:
+def _merge_query(options: RequestOptions, auth: dict[str, str]) -> dict[str, Any]:
     params = {key: value for key, value in options.params.items() if value is not None}
+    params.update(auth)
     params.update(options.extra_query or {})
-    return params
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def redacted(url: httpx.URL) -> str:
+    """The URL as logs may show it: no user info, and credential query values hidden."""
+    secret = {
+        parameter for kind, location, parameter in SECURITY_SCHEMES.values() if location == "query"
+    }
+    params = [(key, "***" if key in secret else value) for key, value in url.params.multi_items()]
+    return str(url.copy_with(userinfo=b"", params=params or None)).replace("%2A%2A%2A", "***")
 
 
 class BaseClient:
@@ -243,20 +266,36 @@ class BaseClient:
         self,
         *,
         api_key: str | None,
+        bearer_token: str | None,
+        username: str | None,
+        password: str | None,
         base_url: str | httpx.URL | None,
         timeout: Timeout | NotGiven,
         max_retries: int,
         default_headers: Headers | None,
     ) -> None:
-        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not api_key:
-            raise FinalPOSError(
-                f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable."
+        given = {
+            "api_key": api_key,
+            "bearer_token": bearer_token,
+            "username": username,
+            "password": password,
+        }
+        self._credentials: dict[str, str] = {}
+        for name, env in CREDENTIAL_ENV.items():
+            value = given[name] if given[name] is not None else os.environ.get(env)
+            if value:
+                self._credentials[name] = value
+        if AUTH_REQUIRED and not any(
+            self._satisfies(alternative) for alternative in DEFAULT_SECURITY
+        ):
+            ways = " or ".join(
+                f"pass {name}=... or set {env}" for name, env in CREDENTIAL_ENV.items()
             )
-        self._api_key = api_key
-        self.base_url = httpx.URL(
-            str(base_url or os.environ.get("FINALPOS_BASE_URL") or DEFAULT_BASE_URL)
-        )
+            raise FinalPOSError(f"No credentials: {ways}.")
+        base_url = base_url or os.environ.get(f"{ENV_PREFIX}_BASE_URL") or DEFAULT_BASE_URL
+        if not base_url:
+            raise FinalPOSError(f"No server: pass base_url=... or set {ENV_PREFIX}_BASE_URL.")
+        self.base_url = httpx.URL(str(base_url))
         self.timeout: Timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
@@ -264,11 +303,46 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
 
-    def _headers(self, options: RequestOptions) -> dict[str, str]:
+    def _satisfies(self, alternative: tuple[str, ...]) -> bool:
+        kinds = {
+            "api_key": ("api_key",),
+            "bearer": ("bearer_token",),
+            "basic": ("username", "password"),
+        }
+        return all(
+            all(name in self._credentials for name in kinds[SECURITY_SCHEMES[scheme][0]])
+            for scheme in alternative
+        )
+
+    def _auth(
+        self, options: RequestOptions
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """(headers, query, cookies) for the first alternative the client has credentials for."""
+        places: dict[str, dict[str, str]] = {"header": {}, "query": {}, "cookie": {}}
+        for alternative in options.security:
+            if not self._satisfies(alternative):
+                continue
+            for scheme in alternative:
+                kind, location, parameter = SECURITY_SCHEMES[scheme]
+                if kind == "api_key":
+                    places[location][parameter] = self._credentials["api_key"]
+                elif kind == "bearer":
+                    places["header"]["Authorization"] = (
+                        f"Bearer {self._credentials['bearer_token']}"
+                    )
+                else:
+                    pair = f"{self._credentials['username']}:{self._credentials['password']}"
+                    places["header"]["Authorization"] = (
+                        f"Basic {base64.b64encode(pair.encode()).decode()}"
+                    )
+            break
+        return places["header"], places["query"], places["cookie"]
+
+    def _headers(self, options: RequestOptions, auth: dict[str, str]) -> dict[str, str]:
         headers: dict[str, str | None] = {
             "Accept": "application/json",
-            "User-Agent": f"finalpos-python/{__version__}",
-            API_KEY_HEADER: self._api_key,
+            "User-Agent": f"{ENV_PREFIX.lower()}-python/{__version__}",
+            **auth,
             **self._default_headers,
             **(options.headers or {}),
         }
@@ -284,12 +358,14 @@ class BaseClient:
         url = self.base_url.copy_with(
             raw_path=self.base_url.raw_path.rstrip(b"/") + options.path.encode()
         )
+        auth_headers, auth_query, auth_cookies = self._auth(options)
         return http.build_request(
             options.method.upper(),
             url,
-            params=_merge_query(options),
+            params=_merge_query(options, auth_query),
             json=body,
-            headers=self._headers(options),
+            headers=self._headers(options, auth_headers),
+            cookies=auth_cookies or None,
             timeout=timeout,
         )
 
@@ -299,7 +375,7 @@ class BaseClient:
         )
 
     def _log_attempt(self, request: httpx.Request, attempt: int) -> None:
-        logger.info("%s %s (attempt %d)", request.method, request.url, attempt + 1)
+        logger.info("%s %s (attempt %d)", request.method, redacted(request.url), attempt + 1)
 
     def _decide(
         self,
@@ -336,6 +412,9 @@ class SyncAPIClient(BaseClient):
         self,
         *,
         api_key: str | None = None,
+        bearer_token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
         base_url: str | httpx.URL | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -344,6 +423,9 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(
             api_key=api_key,
+            bearer_token=bearer_token,
+            username=username,
+            password=password,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -406,6 +488,9 @@ class AsyncAPIClient(BaseClient):
         self,
         *,
         api_key: str | None = None,
+        bearer_token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
         base_url: str | httpx.URL | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -414,6 +499,9 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(
             api_key=api_key,
+            bearer_token=bearer_token,
+            username=username,
+            password=password,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,

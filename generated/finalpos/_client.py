@@ -31,8 +31,8 @@ __all__ = ["AsyncClient", "Client"]
 class Client(SyncAPIClient):
     """Synchronous client of the Final POS API 1.2.4.
 
-    `api_key` defaults to the FINALPOS_API_KEY environment variable and `base_url` to
-    FINALPOS_BASE_URL, then to https://api.finalpos.com.
+    `api_key` defaults to the FINALPOS_API_KEY environment variable.
+    `base_url` defaults to FINALPOS_BASE_URL, then to https://api.finalpos.com.
     """
 
     @cached_property
@@ -129,8 +129,8 @@ class Client(SyncAPIClient):
 class AsyncClient(AsyncAPIClient):
     """Asynchronous client of the Final POS API 1.2.4.
 
-    `api_key` defaults to the FINALPOS_API_KEY environment variable and `base_url` to
-    FINALPOS_BASE_URL, then to https://api.finalpos.com.
+    `api_key` defaults to the FINALPOS_API_KEY environment variable.
+    `base_url` defaults to FINALPOS_BASE_URL, then to https://api.finalpos.com.
     """
 
     @cached_property

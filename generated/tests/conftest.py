@@ -4,8 +4,8 @@
 By default a Stoplight Prism mock server is started on a free loopback port, serving
 `openapi.json` (the normalized description these tests were generated from) or
 FINALPOS_MOCK_SPEC, with `--errors`, so a request or response that breaks the
-description fails the test. Set FINALPOS_BASE_URL (and
-FINALPOS_API_KEY) to run the same tests against the hosted mock or a staging server.
+description fails the test. Set FINALPOS_BASE_URL (and the credentials'
+variables) to run the same tests against the hosted mock or a staging server.
 Prism is found through PRISM (a path to the `prism` executable) or on PATH.
 """
 
@@ -27,7 +27,10 @@ import pytest
 import finalpos
 
 HERE = Path(__file__).resolve().parent
-API_KEY = os.environ.get("FINALPOS_API_KEY", "contract-test-key")
+# Credentials for every kind the API uses (a mock accepts any value).
+CREDENTIALS = {
+    "api_key": os.environ.get("FINALPOS_API_KEY", "contract-test-api-key"),
+}
 STARTUP_SECONDS = 60
 _prism_log: Path | None = None
 
@@ -103,11 +106,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def client(base_url: str) -> Iterator[finalpos.Client]:
-    with finalpos.Client(api_key=API_KEY, base_url=base_url, max_retries=0) as session_client:
+    with finalpos.Client(**CREDENTIALS, base_url=base_url, max_retries=0) as session_client:
         yield session_client
 
 
 @pytest.fixture
 def async_client(base_url: str) -> finalpos.AsyncClient:
     """A new async client per test: each test runs its own event loop."""
-    return finalpos.AsyncClient(api_key=API_KEY, base_url=base_url, max_retries=0)
+    return finalpos.AsyncClient(**CREDENTIALS, base_url=base_url, max_retries=0)

@@ -9,8 +9,11 @@ from typing import Any, NamedTuple
 
 import pydantic
 
-# Per-call header that removes the API key: the auth-path tests send no key.
-NO_KEY: dict[str, str | None] = {"x-api-key": None}
+# Per-call headers and query that remove every credential: the auth-path tests send none.
+NO_AUTH_HEADERS: dict[str, str | None] = {
+    "x-api-key": None,
+}
+NO_AUTH_QUERY: dict[str, str | None] = {}
 
 
 def prefer(status: int) -> dict[str, str]:
@@ -21,6 +24,11 @@ def prefer(status: int) -> dict[str, str]:
 def call(method: Callable[..., Any], example: dict[str, Any], **options: Any) -> Any:
     """`method(*path arguments, **keyword arguments, **options)` from an example."""
     return method(*example["path"], **example["keywords"], **options)
+
+
+def call_without_credentials(method: Callable[..., Any], example: dict[str, Any]) -> Any:
+    """`call`, with every credential header and query parameter removed."""
+    return call(method, example, extra_headers=NO_AUTH_HEADERS, extra_query=NO_AUTH_QUERY)
 
 
 def field_value(model: pydantic.BaseModel, wire_name: str) -> Any:

@@ -9,7 +9,13 @@ import asyncio
 import datetime
 
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -64,9 +70,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Account)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.accounts.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.accounts.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -102,9 +108,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Account)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.accounts.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.accounts.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -149,9 +155,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Account)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.accounts.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.accounts.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -196,9 +202,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Account)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.accounts.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.accounts.delete, DELETE)
     assert error.value.status_code == 401
 
 

@@ -9,7 +9,13 @@ import asyncio
 import datetime
 
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -76,9 +82,9 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     assert isinstance(result, list)
 
 
-def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.list, LIST, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.list, LIST)
     assert error.value.status_code == 401
 
 
@@ -104,9 +110,11 @@ def test_list_fields_success_async(async_client: finalpos.AsyncClient) -> None:
     assert isinstance(result, list)
 
 
-def test_list_fields_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_fields_without_credentials_is_an_authentication_error(
+    client: finalpos.Client,
+) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.list_fields, LIST_FIELDS, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.list_fields, LIST_FIELDS)
     assert error.value.status_code == 401
 
 
@@ -133,9 +141,9 @@ def test_create_row_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_CustomTableData)
 
 
-def test_create_row_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_row_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.create_row, CREATE_ROW, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.create_row, CREATE_ROW)
     assert error.value.status_code == 401
 
 
@@ -171,9 +179,11 @@ def test_retrieve_row_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_CustomTableData)
 
 
-def test_retrieve_row_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_row_without_credentials_is_an_authentication_error(
+    client: finalpos.Client,
+) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.retrieve_row, RETRIEVE_ROW, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.retrieve_row, RETRIEVE_ROW)
     assert error.value.status_code == 401
 
 
@@ -218,9 +228,11 @@ def test_create_value_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_CustomTableValue)
 
 
-def test_create_value_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_value_without_credentials_is_an_authentication_error(
+    client: finalpos.Client,
+) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.create_value, CREATE_VALUE, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.create_value, CREATE_VALUE)
     assert error.value.status_code == 401
 
 
@@ -255,9 +267,9 @@ def test_list_rows_success_async(async_client: finalpos.AsyncClient) -> None:
     assert isinstance(result, list)
 
 
-def test_list_rows_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_rows_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.list_rows, LIST_ROWS, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.list_rows, LIST_ROWS)
     assert error.value.status_code == 401
 
 
@@ -283,7 +295,9 @@ def test_list_values_success_async(async_client: finalpos.AsyncClient) -> None:
     assert isinstance(result, list)
 
 
-def test_list_values_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_values_without_credentials_is_an_authentication_error(
+    client: finalpos.Client,
+) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.custom_tables.list_values, LIST_VALUES, extra_headers=NO_KEY)
+        call_without_credentials(client.custom_tables.list_values, LIST_VALUES)
     assert error.value.status_code == 401

@@ -10,7 +10,13 @@ import datetime
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -142,9 +148,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Customer)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.customers.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.customers.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -180,9 +186,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Customer)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.customers.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.customers.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -227,9 +233,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Customer)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.customers.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.customers.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -274,9 +280,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Customer)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.customers.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.customers.delete, DELETE)
     assert error.value.status_code == 401
 
 
@@ -324,7 +330,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result[0], FIELDS_Customer)
 
 
-def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.customers.list, LIST, extra_headers=NO_KEY)
+        call_without_credentials(client.customers.list, LIST)
     assert error.value.status_code == 401

@@ -10,7 +10,13 @@ import datetime
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -147,9 +153,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Order)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.orders.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.orders.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -185,9 +191,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Order)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.orders.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.orders.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -232,9 +238,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Order)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.orders.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.orders.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -279,9 +285,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Order)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.orders.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.orders.delete, DELETE)
     assert error.value.status_code == 401
 
 
@@ -329,7 +335,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result[0], FIELDS_Order)
 
 
-def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.orders.list, LIST, extra_headers=NO_KEY)
+        call_without_credentials(client.orders.list, LIST)
     assert error.value.status_code == 401

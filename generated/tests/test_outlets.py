@@ -10,7 +10,13 @@ import datetime
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -112,9 +118,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Outlet)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.outlets.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.outlets.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -150,9 +156,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Outlet)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.outlets.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.outlets.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -197,9 +203,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Outlet)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.outlets.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.outlets.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -244,9 +250,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Outlet)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.outlets.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.outlets.delete, DELETE)
     assert error.value.status_code == 401
 
 
@@ -294,7 +300,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result[0], FIELDS_Outlet)
 
 
-def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.outlets.list, LIST, extra_headers=NO_KEY)
+        call_without_credentials(client.outlets.list, LIST)
     assert error.value.status_code == 401

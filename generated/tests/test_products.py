@@ -9,7 +9,13 @@ import asyncio
 import datetime
 
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -132,9 +138,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Product)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.products.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.products.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -170,9 +176,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Product)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.products.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.products.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -217,9 +223,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Product)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.products.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.products.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -264,9 +270,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Product)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.products.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.products.delete, DELETE)
     assert error.value.status_code == 401
 
 
@@ -314,7 +320,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result[0], FIELDS_Product)
 
 
-def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.products.list, LIST, extra_headers=NO_KEY)
+        call_without_credentials(client.products.list, LIST)
     assert error.value.status_code == 401

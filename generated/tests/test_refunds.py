@@ -10,7 +10,13 @@ import datetime
 
 import pydantic
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -124,9 +130,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Refunds)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.refunds.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.refunds.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -162,9 +168,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Refunds)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.refunds.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.refunds.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -209,9 +215,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Refunds)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.refunds.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.refunds.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -256,9 +262,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Refunds)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.refunds.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.refunds.delete, DELETE)
     assert error.value.status_code == 401
 
 

@@ -9,7 +9,13 @@ import asyncio
 import datetime
 
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -86,9 +92,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Roles)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.roles.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.roles.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -124,9 +130,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Roles)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.roles.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.roles.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -171,9 +177,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Roles)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.roles.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.roles.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -218,9 +224,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Roles)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.roles.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.roles.delete, DELETE)
     assert error.value.status_code == 401
 
 

@@ -9,7 +9,13 @@ import asyncio
 import datetime
 
 import pytest
-from contract_helpers import NO_KEY, FieldCheck, call, check_fields, prefer
+from contract_helpers import (
+    FieldCheck,
+    call,
+    call_without_credentials,
+    check_fields,
+    prefer,
+)
 
 import finalpos
 from finalpos import models
@@ -98,9 +104,9 @@ def test_create_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Station)
 
 
-def test_create_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_create_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.stations.create, CREATE, extra_headers=NO_KEY)
+        call_without_credentials(client.stations.create, CREATE)
     assert error.value.status_code == 401
 
 
@@ -136,9 +142,9 @@ def test_retrieve_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Station)
 
 
-def test_retrieve_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_retrieve_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.stations.retrieve, RETRIEVE, extra_headers=NO_KEY)
+        call_without_credentials(client.stations.retrieve, RETRIEVE)
     assert error.value.status_code == 401
 
 
@@ -183,9 +189,9 @@ def test_update_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Station)
 
 
-def test_update_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_update_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.stations.update, UPDATE, extra_headers=NO_KEY)
+        call_without_credentials(client.stations.update, UPDATE)
     assert error.value.status_code == 401
 
 
@@ -230,9 +236,9 @@ def test_delete_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result, FIELDS_Station)
 
 
-def test_delete_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_delete_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.stations.delete, DELETE, extra_headers=NO_KEY)
+        call_without_credentials(client.stations.delete, DELETE)
     assert error.value.status_code == 401
 
 
@@ -280,7 +286,7 @@ def test_list_success_async(async_client: finalpos.AsyncClient) -> None:
     check_fields(result[0], FIELDS_Station)
 
 
-def test_list_without_api_key_is_an_authentication_error(client: finalpos.Client) -> None:
+def test_list_without_credentials_is_an_authentication_error(client: finalpos.Client) -> None:
     with pytest.raises(finalpos.AuthenticationError) as error:
-        call(client.stations.list, LIST, extra_headers=NO_KEY)
+        call_without_credentials(client.stations.list, LIST)
     assert error.value.status_code == 401
