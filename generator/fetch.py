@@ -147,18 +147,16 @@ def _resolves(document: dict[str, Any], ref: str) -> bool:
     return True
 
 
-def _in_json_content(where: tuple[Any, ...]) -> bool:
-    """False under a non-JSON media type (multipart uploads...), which the client drops."""
-    for before, media in zip(where, where[1:], strict=False):
-        if before == "content" and "json" not in str(media):
-            return False
-    return True
+def _has_schema_beside(node: dict[str, Any]) -> bool:
+    """A `$ref` with schema keywords beside it: the keywords say what was meant, and the
+    repair pass `dangling_refs_beside_schemas` drops the ref."""
+    return any(key in node for key in ("type", "properties", "items", "allOf", "anyOf", "oneOf"))
 
 
 def check_structure(document: dict[str, Any], source: str) -> None:
     """What the validator reports badly or not at all, each with its JSON pointer:
-    nesting too deep to process, external or dangling $refs (dangling ones are let pass
-    under non-JSON media types, which normalization drops), duplicate operationIds."""
+    nesting too deep to process, external or dangling $refs (but for one beside the schema
+    it meant, which a repair pass drops), duplicate operationIds."""
     operation_ids: dict[str, str] = {}
     for node, where in _walk(document):
         if len(where) > MAX_NESTING:
@@ -176,7 +174,7 @@ def check_structure(document: dict[str, Any], source: str) -> None:
                 raise SpecError(
                     f"external $ref {ref!r} is not supported", source=source, pointer=pointer
                 )
-            if not _resolves(document, ref) and _in_json_content(where):
+            if not _resolves(document, ref) and not _has_schema_beside(node):
                 raise SpecError(f"$ref {ref!r} points to nothing", source=source, pointer=pointer)
         if len(where) == 3 and where[0] == "paths" and isinstance(node.get("operationId"), str):
             operation_id = node["operationId"]

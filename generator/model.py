@@ -151,6 +151,7 @@ class Operation:
     query_params: list[Argument]
     body_model: str | None
     body_fields: list[Argument]
+    body_encoding: str  # "json", "multipart" or "form"
     response_kind: str  # "model", "list", "typed", "json" or "none"
     response_model: str | None
     response_annotation: str
@@ -348,6 +349,8 @@ class _Annotations:
             return _union(members)
         if kind == "null":
             return "None"
+        if kind == "string" and schema.get("format") == "binary":
+            return "FileTypes" if accept_mappings else "str"  # an upload: bytes, a file...
         if kind == "string" and schema.get("format") in _FORMATS:
             wire = " | str" if accept_mappings else ""
             return _FORMATS[schema["format"]] + wire
@@ -452,6 +455,16 @@ def _body(
         for prop, prop_schema in properties.items()
     ]
     return name, fields
+
+
+def _body_encoding(operation: dict[str, Any]) -> str:
+    """How the request body is sent: JSON, or the form encoding the document gives."""
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    if any("json" in str(media) for media in content):
+        return "json"
+    if "multipart/form-data" in content:
+        return "multipart"
+    return "form" if "application/x-www-form-urlencoded" in content else "json"
 
 
 def _add_contract_examples(
@@ -669,6 +682,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 ),
                 body_model=class_names[body_name] if body_name else None,
                 body_fields=_arguments(body_props, annotations, taken),
+                body_encoding=_body_encoding(operation),
                 response_kind=kind,
                 response_model=response_model,
                 response_annotation=response_annotation,

@@ -83,20 +83,34 @@ def _is_json(media_type: str) -> bool:
     return "json" in media_type
 
 
-def drop_non_json_media(document: Document) -> Document:
-    """The client speaks JSON only: drop other media types (multipart uploads, text) from
-    request bodies and responses, noting them in `x-finalpos-dropped-media-types`. A
-    request body left with no JSON form is removed."""
+# Request bodies the client can send besides JSON, in order of preference.
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _kept_media(media_types: list[str], request: bool) -> list[str]:
+    """JSON if there is any; else, for a request body, its first form encoding."""
+    json_types = [media for media in media_types if _is_json(media)]
+    if json_types or not request:
+        return json_types
+    return [media for media in FORM_MEDIA_TYPES if media in media_types][:1]
+
+
+def drop_unsupported_media(document: Document) -> Document:
+    """The client sends JSON, multipart and form bodies and reads JSON responses: drop other
+    media types (and a form encoding beside JSON), noting them in
+    `x-finalpos-dropped-media-types`. A request body left with nothing is removed."""
     for _path, _method, operation in iter_operations(document):
         holders = [("requestBody", operation.get("requestBody"))]
         holders += [(status, r) for status, r in (operation.get("responses") or {}).items()]
         for key, holder in holders:
             if not isinstance(holder, dict) or not isinstance(holder.get("content"), dict):
                 continue
-            dropped = [media for media in holder["content"] if not _is_json(str(media))]
+            media_types = [str(media) for media in holder["content"]]
+            kept = _kept_media(media_types, key == "requestBody")
+            dropped = [media for media in media_types if media not in kept]
             if not dropped:
                 continue
-            holder["content"] = {m: v for m, v in holder["content"].items() if _is_json(str(m))}
+            holder["content"] = {m: v for m, v in holder["content"].items() if m in kept}
             holder["x-finalpos-dropped-media-types"] = dropped
             if key == "requestBody" and not holder["content"]:
                 operation["x-finalpos-dropped-request-body"] = dropped
@@ -395,7 +409,7 @@ REPAIR_PASSES: tuple[Pass, ...] = repair_stage.PASSES
 PASSES: tuple[Pass, ...] = (
     *REPAIR_PASSES,
     inline_component_refs,
-    drop_non_json_media,
+    drop_unsupported_media,
     merge_resource_tags,
     name_client_methods,
     integer_pagination_parameters,

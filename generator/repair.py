@@ -168,7 +168,28 @@ def mistyped_defaults(document: Document) -> Document:
     return document
 
 
+def _dangling(document: Document, ref: Any) -> bool:
+    return (
+        isinstance(ref, str)
+        and ref.startswith("#")
+        and follow(document, {"$ref": ref}) == {"$ref": ref}
+    )
+
+
+def dangling_refs_beside_schemas(document: Document) -> Document:
+    """A `$ref` that points to nothing, beside the schema it meant (`{"$ref":
+    "#/components/schemas/", "type": "object", "properties": ...}`), is dropped."""
+    for schema, where in list(iter_schemas(document)):
+        if _dangling(document, schema.get("$ref")):
+            ref = schema.pop("$ref")
+            record(
+                document, (*where, "$ref"), "dangling-ref", f"{ref!r} points to nothing: dropped"
+            )
+    return document
+
+
 PASSES = (
+    dangling_refs_beside_schemas,
     http_schemes_without_location,
     openapi31_keywords_in_30,
     undeclared_path_parameters,

@@ -65,20 +65,30 @@ def test_inline_component_refs_copies_shared_parameters_and_responses():
     assert document["components"]["parameters"]["Skip"]["name"] == "skip"  # a copy, not shared
 
 
-def test_drop_non_json_media_keeps_json_and_removes_upload_only_bodies():
-    upload = {"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/"}}}}
+def test_drop_unsupported_media_keeps_json_forms_and_nothing_else():
+    form = {"schema": {"type": "object", "properties": {"file": {"format": "binary"}}}}
+    upload = {"content": {"multipart/form-data": form, "application/octet-stream": {}}}
+    json_or_form = {"content": {"application/json": {}, "application/x-www-form-urlencoded": {}}}
+    octet = {"content": {"application/octet-stream": {"schema": {}}}}
     both = {
         "content": {"application/json": {"schema": {}}, "text/plain": {"schema": {}}},
         "description": "ok",
     }
     document = doc(
-        {"/up": {"post": op("Up_create", "Up", requestBody=upload, responses={"200": both})}}
+        {
+            "/up": {"post": op("Up_create", "Up", requestBody=upload, responses={"200": both})},
+            "/json": {"post": op("Json_create", "Json", requestBody=json_or_form)},
+            "/raw": {"post": op("Raw_create", "Raw", requestBody=octet)},
+        }
     )
-    operation = n.drop_non_json_media(document)["paths"]["/up"]["post"]
-    assert "requestBody" not in operation
-    assert operation["x-finalpos-dropped-request-body"] == ["multipart/form-data"]
+    paths = n.drop_unsupported_media(document)["paths"]
+    operation = paths["/up"]["post"]
+    assert list(operation["requestBody"]["content"]) == ["multipart/form-data"]
     assert list(operation["responses"]["200"]["content"]) == ["application/json"]
     assert operation["responses"]["200"]["x-finalpos-dropped-media-types"] == ["text/plain"]
+    assert list(paths["/json"]["post"]["requestBody"]["content"]) == ["application/json"]
+    assert "requestBody" not in paths["/raw"]["post"]
+    assert paths["/raw"]["post"]["x-finalpos-dropped-request-body"] == ["application/octet-stream"]
 
 
 def test_merge_resource_tags_joins_singular_plural_and_custom_table_tags():

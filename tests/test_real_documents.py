@@ -40,7 +40,8 @@ def answer(request):
     case = current["case"]
     return httpx.Response(case["status"], json=case["body"])
 http = httpx.Client(transport=httpx.MockTransport(answer))
-client = package.Client(api_key="k", base_url="http://test", http_client=http, max_retries=0)
+CREDENTIALS = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
+client = package.Client(**CREDENTIALS, base_url="http://test", http_client=http, max_retries=0)
 seen = []
 for case in cases:
     current["case"] = case
@@ -140,3 +141,75 @@ def test_every_documented_response_parses_into_its_class(path, nulls, generation
     for case, classes in zip(cases, json.loads(ran.stdout), strict=True):
         if case["expected"]:
             assert set(classes) <= {case["expected"]}, (case["method"], classes)
+
+
+# Calls each operation of the security and bodies documents through an in-memory transport
+# and reports what went on the wire.
+WIRE = """
+import json, sys, importlib, httpx
+package = importlib.import_module(sys.argv[1])
+calls = json.loads(sys.argv[2])
+seen = []
+def answer(request):
+    seen.append({
+        "path": request.url.path,
+        "query": dict(request.url.params),
+        "headers": {k: v for k, v in request.headers.items() if k in ("x-key", "authorization")},
+        "cookie": request.headers.get("cookie"),
+        "type": request.headers.get("content-type", "").split(";")[0],
+        "body": request.read().decode(errors="replace"),
+    })
+    return httpx.Response(200, json={"id": "a", "name": "n"})
+http = httpx.Client(transport=httpx.MockTransport(answer))
+client = package.Client(**json.loads(sys.argv[3]), base_url="http://test", http_client=http)
+for method, kwargs in calls:
+    if "file" in kwargs:  # (filename, text, type) → (filename, bytes, type)
+        name, text, kind = kwargs["file"]
+        kwargs["file"] = (name, text.encode(), kind)
+    getattr(client.default, method)(**kwargs)
+print(json.dumps(seen))
+"""
+
+
+def wire(generations, name: str, calls: list, credentials: dict, tmp_path: Path) -> list[dict]:
+    package, output, result = generations[CORPUS / name]
+    assert result.returncode == 0, result.stderr
+    ran = subprocess.run(
+        [sys.executable, "-c", WIRE, package, json.dumps(calls), json.dumps(credentials)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    return json.loads(ran.stdout)
+
+
+def test_each_operation_sends_the_credentials_its_security_requirement_names(generations, tmp_path):
+    names = ["by_header", "by_query", "by_cookie", "by_bearer", "by_basic", "by_either", "open"]
+    every = {"api_key": "K", "bearer_token": "T", "username": "u", "password": "p"}
+    sent = wire(generations, "security.yaml", [[n, {}] for n in names], every, tmp_path)
+    by_path = {request["path"]: request for request in sent}
+    assert by_path["/header"]["headers"] == {"x-key": "K"}
+    assert by_path["/query"]["query"] == {"key": "K"} and by_path["/query"]["headers"] == {}
+    assert by_path["/cookie"]["cookie"] == "session=K"
+    assert by_path["/bearer"]["headers"] == {"authorization": "Bearer T"}
+    assert by_path["/basic"]["headers"] == {"authorization": "Basic dTpw"}
+    assert by_path["/either"]["headers"] == {"authorization": "Bearer T"}  # first alternative
+    assert by_path["/open"]["headers"] == {} and by_path["/open"]["query"] == {}
+    only_key = wire(generations, "security.yaml", [["by_either", {}]], {"api_key": "K"}, tmp_path)
+    assert only_key[0]["headers"] == {"x-key": "K"}  # the alternative it has credentials for
+
+
+def test_form_and_multipart_bodies_are_sent_as_documented(generations, tmp_path):
+    upload = {"file": ["a.txt", "hello", "text/plain"], "name": "doc", "tags": ["x", "y"]}
+    calls = [
+        ["upload_attachment", upload],
+        ["login", {"username": "u", "password": "p", "remember": False}],
+    ]
+    multipart, form = wire(generations, "bodies.yaml", calls, {}, tmp_path)
+    assert multipart["type"] == "multipart/form-data"
+    assert 'name="file"; filename="a.txt"' in multipart["body"] and "hello" in multipart["body"]
+    assert multipart["body"].count('name="tags"') == 2
+    assert form["type"] == "application/x-www-form-urlencoded"
+    assert form["body"] == "username=u&password=p&remember=false"

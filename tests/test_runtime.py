@@ -475,7 +475,7 @@ def test_missing_key_and_env_key(fp, monkeypatch):
     with pytest.raises(fp.FinalPOSError, match="FINALPOS_API_KEY"):
         fp.Client()
     monkeypatch.setenv("FINALPOS_API_KEY", "from-env")
-    assert fp.Client()._api_key == "from-env"
+    assert fp.Client()._credentials == {"api_key": "from-env"}
 
 
 def test_finalpos_log_env_switches_logging_on(fresh_generation, server):

@@ -38,7 +38,7 @@ logger = logging.getLogger("finalpos")
 
 ENV_PREFIX = "FINALPOS"
 # Credential argument → its environment variable.
-CREDENTIAL_ENV = {
+CREDENTIAL_ENV: dict[str, str] = {
     "api_key": f"{ENV_PREFIX}_API_KEY",
 }
 # The document's security schemes: name → (credential kind, where it goes, header/query/cookie name).
@@ -90,6 +90,9 @@ class RequestOptions:
     timeout: Timeout | NotGiven = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
     security: tuple[tuple[str, ...], ...] = DEFAULT_SECURITY
+    form: Mapping[str, Any] | None = None
+    """A form body (fields by wire name), sent urlencoded or, with `multipart`, as multipart."""
+    multipart: bool = False
 
 
 @dataclass
@@ -132,6 +135,43 @@ def build_body(
         )
     data.update(fields)
     return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def build_form(body: object, fields: Mapping[str, object]) -> dict[str, Any]:
+    """A form body's fields by wire name, from a model, a mapping, keyword fields or all
+    three. Files (bytes, file objects, (name, content[, type]) tuples) are kept as they are."""
+    data: dict[str, Any] = {}
+    if isinstance(body, pydantic.BaseModel):
+        data.update(body.model_dump(by_alias=True, exclude_unset=True))
+    elif isinstance(body, Mapping):
+        data.update(body)
+    elif body is not None and not isinstance(body, NotGiven):
+        raise TypeError(f"body must be a model, a mapping or None, not {type(body).__name__}")
+    data.update(fields)
+    return data
+
+
+def _is_file(value: object) -> bool:
+    return isinstance(value, bytes | tuple) or hasattr(value, "read")
+
+
+def _form_value(value: object) -> Any:
+    """A form field as text: JSON's spelling for booleans, lists kept (repeated fields)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return [_form_value(item) for item in value]
+    return value if isinstance(value, str) else str(value)
+
+
+def _multipart(form: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Every field as a part: files as given, other values as unnamed text parts (so the
+    body is multipart even without a file)."""
+    parts: list[tuple[str, Any]] = []
+    for key, value in form.items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append((key, item if _is_file(item) else (None, _form_value(item))))
+    return parts
 
 
 @cache
@@ -359,11 +399,20 @@ class BaseClient:
             raw_path=self.base_url.raw_path.rstrip(b"/") + options.path.encode()
         )
         auth_headers, auth_query, auth_cookies = self._auth(options)
+        form = {
+            k: v
+            for k, v in {**(options.form or {}), **(options.extra_body or {})}.items()
+            if v is not None
+        }
         return http.build_request(
             options.method.upper(),
             url,
             params=_merge_query(options, auth_query),
-            json=body,
+            json=body if options.form is None else None,
+            data={k: _form_value(v) for k, v in form.items()}
+            if options.form is not None and not options.multipart
+            else None,
+            files=_multipart(form) if options.multipart else None,
             headers=self._headers(options, auth_headers),
             cookies=auth_cookies or None,
             timeout=timeout,

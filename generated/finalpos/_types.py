@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias
+from typing import IO, Final, Literal, TypeAlias
 
 import httpx
 
@@ -33,3 +33,8 @@ Timeout: TypeAlias = float | httpx.Timeout | None
 Headers: TypeAlias = Mapping[str, str | None]
 Query: TypeAlias = Mapping[str, object]
 Body: TypeAlias = Mapping[str, object]
+# A file to upload in a multipart body: its content, or (filename, content[, content type]).
+FileContent: TypeAlias = bytes | IO[bytes]
+FileTypes: TypeAlias = (
+    FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str | None]
+)

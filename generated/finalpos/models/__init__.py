@@ -80,7 +80,7 @@ if TYPE_CHECKING:
     from .zapier_triggers import UpdateZapierTriggersDto as UpdateZapierTriggersDto
     from .zapier_triggers import ZapierTriggers as ZapierTriggers
 
-_MODULE_OF = {
+_MODULE_OF: dict[str, str] = {
     "MetadataDto": "shared",
     "NoteDto": "shared",
     "CreateCustomerDto": "customers",
