@@ -25,6 +25,7 @@ from generator.document import (
 from generator.examples import example_value, python_types
 from generator.naming import class_name, identifier, unique
 from generator.normalize import RUNTIME_SHAPED_RESOURCES
+from generator.repair import CONTRADICTION
 from generator.security import (
     Requirement,
     Scheme,
@@ -151,7 +152,10 @@ class Operation:
     query_params: list[Argument]
     body_model: str | None
     body_fields: list[Argument]
-    body_encoding: str  # "json", "multipart" or "form"
+    body_encoding: str  # "json", "multipart", "form" or "binary"
+    body_annotation: str | None
+    """A body that is not an object model (a string, a list, bytes): the `body` argument's type."""
+    body_required: bool
     response_kind: str  # "model", "list", "typed", "json" or "none"
     response_model: str | None
     response_annotation: str
@@ -160,6 +164,8 @@ class Operation:
     errors: list[ErrorResponse]
     security: Requirement = ()
     """Alternatives of scheme names to authenticate with; `()` needs no credentials."""
+    documented_success: bool = True
+    """The document gives a 2xx response (else no test can know what success looks like)."""
     call_example: dict[str, Any] = field(default_factory=dict)
     """Example arguments for the contract tests: `path` (positional) and `keywords`."""
     checked_fields: list[CheckedField] = field(default_factory=list)
@@ -445,7 +451,7 @@ def _body(
     operation: dict[str, Any], schemas: dict[str, Any]
 ) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
     name = ref_name(body_schema(operation.get("requestBody")))
-    if name is None:
+    if name is None or not _is_object(schemas.get(name)):
         return None, []
     schema = schemas.get(name) or {}
     required = set(schema.get("required") or [])
@@ -457,6 +463,14 @@ def _body(
     return name, fields
 
 
+def _satisfiable_success(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """A 2xx response is documented, and its schema describes some value (not a
+    contradictory allOf)."""
+    status, response = success_response(operation)
+    schema = resolve(body_schema(response), schemas)
+    return status is not None and CONTRADICTION not in schema
+
+
 def _body_encoding(operation: dict[str, Any]) -> str:
     """How the request body is sent: JSON, or the form encoding the document gives."""
     content = (operation.get("requestBody") or {}).get("content") or {}
@@ -464,7 +478,21 @@ def _body_encoding(operation: dict[str, Any]) -> str:
         return "json"
     if "multipart/form-data" in content:
         return "multipart"
+    if "application/octet-stream" in content:
+        return "binary"
     return "form" if "application/x-www-form-urlencoded" in content else "json"
+
+
+def _raw_body(
+    operation: dict[str, Any], body_name: str | None, annotations: _Annotations
+) -> str | None:
+    """The `body` argument's type when the body is not an object model, else None."""
+    body = operation.get("requestBody")
+    if body_name is not None or not isinstance(body, dict) or not body.get("content"):
+        return None
+    if _body_encoding(operation) == "binary":
+        return "FileContent"
+    return annotations.of(body_schema(body))
 
 
 def _add_contract_examples(
@@ -481,8 +509,14 @@ def _add_contract_examples(
     }
     if op.paginated:
         keywords["limit"] = 2
+    if op.body_annotation:
+        raw = example_value(body_schema(operation.get("requestBody")), schemas)
+        keywords["body"] = "example" if op.body_encoding == "binary" else raw
     if op.body_model:
-        keywords["body"] = example_value(body_schema(operation.get("requestBody")), schemas)
+        body = example_value(body_schema(operation.get("requestBody")), schemas)
+        if op.body_encoding != "json" and isinstance(body, dict):
+            body = _unambiguous_form(body, operation, schemas)
+        keywords["body"] = body
     op.call_example = {"path": path, "keywords": keywords}
     _status, schema, _content = _success(operation)
     example = _media_example(success_response(operation)[1])
@@ -501,6 +535,17 @@ def _add_contract_examples(
             op.checked_fields.append(
                 CheckedField(str(name), types, name in required, enum if enum else None)
             )
+
+
+def _unambiguous_form(
+    body: dict[str, Any], operation: dict[str, Any], schemas: dict[str, Any]
+) -> dict[str, Any]:
+    """A form example a server reads one way only: form encodings cannot tell a list of one
+    from a scalar, so send the required fields (or, when none is, the scalar ones)."""
+    required = set(resolve(body_schema(operation["requestBody"]), schemas).get("required") or [])
+    if required:
+        return {k: v for k, v in body.items() if k in required}
+    return {k: v for k, v in body.items() if not isinstance(v, list | dict)}
 
 
 def _media_example(response: dict[str, Any]) -> Any:
@@ -683,6 +728,8 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 body_model=class_names[body_name] if body_name else None,
                 body_fields=_arguments(body_props, annotations, taken),
                 body_encoding=_body_encoding(operation),
+                body_annotation=_raw_body(operation, body_name, annotations),
+                body_required=bool((operation.get("requestBody") or {}).get("required")),
                 response_kind=kind,
                 response_model=response_model,
                 response_annotation=response_annotation,
@@ -690,6 +737,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 paginated="x-finalpos-pagination" in operation,
                 errors=_errors(operation, class_names),
                 security=requirement(operation, document, schemes),
+                documented_success=_satisfiable_success(operation, schemas),
             )
         )
         _add_contract_examples(resource.operations[-1], operation, paths[path], schemas)

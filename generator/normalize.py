@@ -84,7 +84,11 @@ def _is_json(media_type: str) -> bool:
 
 
 # Request bodies the client can send besides JSON, in order of preference.
-FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FORM_MEDIA_TYPES = (
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+    "application/octet-stream",
+)
 
 
 def _kept_media(media_types: list[str], request: bool) -> list[str]:
@@ -96,7 +100,7 @@ def _kept_media(media_types: list[str], request: bool) -> list[str]:
 
 
 def drop_unsupported_media(document: Document) -> Document:
-    """The client sends JSON, multipart and form bodies and reads JSON responses: drop other
+    """The client sends JSON, multipart, form and raw bytes and reads JSON responses: drop other
     media types (and a form encoding beside JSON), noting them in
     `x-finalpos-dropped-media-types`. A request body left with nothing is removed."""
     for _path, _method, operation in iter_operations(document):

@@ -188,6 +188,37 @@ def dangling_refs_beside_schemas(document: Document) -> Document:
     return document
 
 
+CONTRADICTION = "x-finalpos-contradiction"
+
+
+def _types_by_property(document: Document, part: Any) -> dict[str, str]:
+    part = follow(document, part)
+    properties = part.get("properties") if isinstance(part, dict) else None
+    return {
+        str(name): prop["type"]
+        for name, prop in (properties or {}).items()
+        if isinstance(prop, dict) and isinstance(prop.get("type"), str) and not prop.get("nullable")
+    }
+
+
+def contradictory_all_of(document: Document) -> Document:
+    """An `allOf` whose parts give one property two types (`items`: object in the base, array
+    in the extension) describes no value at all: flagged (`x-finalpos-contradiction`), so no
+    contract test expects a server to return one; the model takes the last part's type."""
+    for schema, where in list(iter_schemas(document)):
+        parts = schema.get("allOf")
+        if not isinstance(parts, list) or len(parts) < 2:
+            continue
+        seen: dict[str, str] = {}
+        for part in parts:
+            for name, kind in _types_by_property(document, part).items():
+                if seen.setdefault(name, kind) != kind and CONTRADICTION not in schema:
+                    schema[CONTRADICTION] = name
+                    message = f"allOf parts give {name!r} two types ({seen[name]}, {kind})"
+                    record(document, (*where, "allOf"), "contradictory-all-of", message)
+    return document
+
+
 PASSES = (
     dangling_refs_beside_schemas,
     http_schemes_without_location,
@@ -196,4 +227,5 @@ PASSES = (
     optional_path_parameters,
     misplaced_operation_fields,
     mistyped_defaults,
+    contradictory_all_of,
 )

@@ -83,7 +83,10 @@ class RequestOptions:
     method: str
     path: str
     params: Query = field(default_factory=dict)
-    json: Body | None = None
+    json: Any = None
+    """The JSON body: a model's fields by wire name, or any JSON value; NOT_GIVEN: none."""
+    content: Any = None
+    """Raw bytes (or a file object) sent as the body."""
     headers: Headers | None = None
     extra_query: Query | None = None
     extra_body: Body | None = None
@@ -290,6 +293,13 @@ def _merge_query(options: RequestOptions, auth: dict[str, str]) -> dict[str, Any
     return {key: value for key, value in params.items() if value is not None}
 
 
+def _drops_cookies(options: RequestOptions) -> bool:
+    """`extra_headers={"Cookie": None}` removes cookie credentials too."""
+    return any(
+        key.lower() == "cookie" and value is None for key, value in (options.headers or {}).items()
+    )
+
+
 def redacted(url: httpx.URL) -> str:
     """The URL as logs may show it: no user info, and credential query values hidden."""
     secret = {
@@ -391,9 +401,9 @@ class BaseClient:
     def _build_request(
         self, http: httpx.Client | httpx.AsyncClient, options: RequestOptions
     ) -> httpx.Request:
-        body: dict[str, Any] | None = None
-        if options.json is not None or options.extra_body:
-            body = {**(options.json or {}), **(options.extra_body or {})}
+        body: Any = None if isinstance(options.json, NotGiven) else options.json
+        if options.extra_body and (body is None or isinstance(body, Mapping)):
+            body = {**(body or {}), **options.extra_body}
         timeout = self.timeout if isinstance(options.timeout, NotGiven) else options.timeout
         url = self.base_url.copy_with(
             raw_path=self.base_url.raw_path.rstrip(b"/") + options.path.encode()
@@ -408,13 +418,14 @@ class BaseClient:
             options.method.upper(),
             url,
             params=_merge_query(options, auth_query),
-            json=body if options.form is None else None,
+            json=body if options.form is None and options.content is None else None,
+            content=None if isinstance(options.content, NotGiven) else options.content,
             data={k: _form_value(v) for k, v in form.items()}
             if options.form is not None and not options.multipart
             else None,
             files=_multipart(form) if options.multipart else None,
             headers=self._headers(options, auth_headers),
-            cookies=auth_cookies or None,
+            cookies=None if _drops_cookies(options) else auth_cookies or None,
             timeout=timeout,
         )
 

