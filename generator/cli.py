@@ -8,6 +8,8 @@ traceback; warnings (repaired quirks, validator findings) one line each.
 from __future__ import annotations
 
 import argparse
+import builtins
+import keyword
 import os
 import sys
 import time
@@ -115,8 +117,13 @@ def _snapshot(root: Path, config: dict[str, Any]) -> fetch_stage.Snapshot:
 
 
 def _package_name(name: str) -> str:
-    if not name.isidentifier() or not name.isascii() or name.startswith("_"):
-        raise SpecError(f"--package-name must be a plain Python identifier, got {name!r}")
+    """A name `import NAME` works with and that shadows nothing: no keyword, no builtin."""
+    taken = keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in dir(builtins)
+    if not name.isidentifier() or not name.isascii() or name.startswith("_") or taken:
+        raise SpecError(
+            f"--package-name must be a plain Python identifier that is not a keyword or "
+            f"builtin, got {name!r}"
+        )
     return name
 
 
@@ -385,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args, root, config))
     except CodegenError as exc:
+        if exc.source is None and hasattr(args, "spec"):  # name the document it came from
+            exc.source = str(args.spec or root / config["spec-path"])
         print(f"finalpos-codegen {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

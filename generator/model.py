@@ -22,6 +22,7 @@ from generator.document import (
     schemas_of,
     success_response,
 )
+from generator.errors import SpecError
 from generator.examples import example_value, python_types
 from generator.naming import class_name, identifier, unique
 from generator.normalize import RUNTIME_SHAPED_RESOURCES
@@ -686,6 +687,8 @@ def _own_properties(schema: Any) -> tuple[str, ...] | None:
 
 def build(document: Document, *, package: str, client_version: str = "0.0.0") -> ClientModel:
     """The client model of a normalized document."""
+    if next(iter_operations(document), None) is None:
+        raise SpecError("the document has no operations: nothing to generate", pointer="#/paths")
     schemas = schemas_of(document)
     taken_classes = set(_MODEL_MODULE_NAMES)
     class_names = {name: unique(class_name(name), taken_classes) for name in schemas}

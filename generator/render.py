@@ -303,11 +303,12 @@ def check_model_binding(client: ClientModel, files: dict[str, str]) -> None:
 
 
 def _ruff(*args: str, cwd: Path) -> None:
-    command = [sys.executable, "-m", "ruff", *args, "--no-cache", "--quiet", "."]
+    command = [sys.executable, "-m", "ruff", *args, "--no-cache", "."]
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1):
-        detail = (completed.stderr or completed.stdout).strip().splitlines()[:1] or ["no output"]
-        raise SpecError(f"ruff {args[0]} failed on the generated code: {detail[0]}")
+        lines = (completed.stderr + completed.stdout).splitlines()
+        detail = next((line for line in lines if "error" in line.lower()), None)
+        raise SpecError(f"ruff {args[0]} failed on the generated code: {detail or 'no output'}")
 
 
 def write_package(client: ClientModel, destination: Path) -> None:

@@ -111,6 +111,15 @@ def test_generate_rejects_bad_input_and_leaves_output_alone(name, tmp_path, exis
     assert tree_digest(tmp_path) == before
 
 
+def test_a_document_without_operations_is_a_clear_error(tmp_path, cli):
+    spec = tmp_path / "empty-paths.yaml"
+    spec.write_text(yaml.safe_dump(minimal()))
+    code, _out, err = cli("generate", "--spec", str(spec), "--output", str(tmp_path / "out"))
+    assert code == 2
+    assert f"{spec}: #/paths: the document has no operations" in err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("command", ["normalize", "check"])
 def test_other_commands_reject_bad_input_with_exit_2(command, tmp_path, cli):
     spec = tmp_path / "list.yaml"
@@ -122,11 +131,10 @@ def test_other_commands_reject_bad_input_with_exit_2(command, tmp_path, cli):
     assert str(spec) in err and "Traceback" not in err
 
 
-def test_bad_package_name_is_exit_2(tmp_path, existing_output, cli):
+@pytest.mark.parametrize("name", ["os; import x", "class", "match", "list", "_private"])
+def test_bad_package_name_is_exit_2(name, tmp_path, existing_output, cli):
     before = tree_digest(existing_output)
-    code, _out, err = cli(
-        "generate", "--output", str(existing_output), "--package-name", "os; import x"
-    )
+    code, _out, err = cli("generate", "--output", str(existing_output), "--package-name", name)
     assert code == 2 and "--package-name" in err
     assert tree_digest(existing_output) == before
 

@@ -71,7 +71,7 @@ def parse_cases(document: dict[str, Any], package: str, *, nulls: bool) -> list[
         if op.response_kind == "none":
             continue
         kwargs = {q.name: sample(q.schema, schemas) for q in op.query_params if q.required}
-        if op.body_model:
+        if op.body_model or op.body_annotation:
             kwargs["body"] = sample(body_schema(operation["requestBody"]), schemas)
         cases.append(
             {

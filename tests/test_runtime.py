@@ -529,3 +529,49 @@ def test_custom_fields_model_is_built_from_the_tenant_tables(make_client, server
         s.query.get("tableId") for s in script.seen if s.path == "/v1/api/custom-table-fields"
     ]
     assert queried == [["t1"], ["t2"]]
+
+
+def test_credentials_in_the_base_url_and_query_never_in_repr_or_logs(fp, server, caplog):
+    base_url, _script = server
+    with_user = base_url.replace("http://", "http://user:pa55w0rd@")
+    client = fp.Client(api_key=SECRET, base_url=with_user)
+    logging.getLogger("finalpos").setLevel(logging.INFO)
+    with caplog.at_level(logging.INFO, logger="finalpos"):
+        client.customers.retrieve("c1", extra_query={"note": "x"})
+    assert "pa55w0rd" not in repr(client) and "pa55w0rd" not in caplog.text
+    assert "/v1/api/customer/c1" in caplog.text
+
+
+def test_status_errors_carry_the_request_id(fp, make_client, server):
+    _url, script = server
+    script.default = reply(404, {"statusCode": 404, "message": "gone"}, x_request_id="req-42")
+    with pytest.raises(fp.NotFoundError) as error:
+        make_client().customers.retrieve("c1")
+    assert error.value.request_id == "req-42" and error.value.error_message == "gone"
+
+
+def test_parsing_leaves_the_garbage_collector_alone(fp, make_client, server, monkeypatch):
+    """A library does not switch process-wide state: gc stays as the user set it."""
+    import gc
+
+    _url, script = server
+    script.default = reply(200, {"id": "c1", "email": "a@b.co", "lastName": "L"})
+    switched: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: switched.append("disable"))
+    monkeypatch.setattr(gc, "enable", lambda: switched.append("enable"))
+    make_client().customers.retrieve("c1")
+    assert switched == []
+
+
+def test_log_level_is_read_when_a_client_is_created(fp, monkeypatch):
+    logger = logging.getLogger("finalpos")
+    before = logger.level
+    try:
+        logger.setLevel(logging.WARNING)
+        monkeypatch.setenv("FINALPOS_LOG", "debug")
+        fp.Client(api_key=SECRET, base_url="http://127.0.0.1:9")
+        assert logger.level == logging.DEBUG
+    finally:
+        logger.setLevel(before)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)

@@ -72,9 +72,6 @@ def _configure_logging() -> None:
             logger.addHandler(handler)
 
 
-_configure_logging()
-
-
 @dataclass
 class RequestOptions:
     """One call, as a resource method describes it."""
@@ -330,6 +327,7 @@ class BaseClient:
             "username": username,
             "password": password,
         }
+        _configure_logging()  # read now, not at import: the environment may have changed
         self._credentials: dict[str, str] = {}
         for name, env in CREDENTIAL_ENV.items():
             value = given[name] if given[name] is not None else os.environ.get(env)
@@ -351,7 +349,7 @@ class BaseClient:
         self._default_headers = dict(default_headers or {})
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
+        return f"{type(self).__name__}(base_url={redacted(self.base_url)!r})"
 
     def _satisfies(self, alternative: tuple[str, ...]) -> bool:
         kinds = {

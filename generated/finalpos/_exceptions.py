@@ -75,12 +75,16 @@ class APIResponseValidationError(APIError):
         self.errors = errors
 
 
+# Headers servers name a request by (quote the id when reporting a problem).
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id")
+
+
 class APIStatusError(APIError):
     """The API answered with a 4xx or 5xx status.
 
     `body` is the parsed JSON body (the NestJS `{statusCode, message, error}` object
     when the API sends one); `error_message` is its `message`, a string or a list of
-    strings (NestJS validation errors).
+    strings (NestJS validation errors); `request_id` the server's request id header, if any.
     """
 
     def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
@@ -90,6 +94,10 @@ class APIStatusError(APIError):
         details = body if isinstance(body, dict) else {}
         self.error_message: str | list[str] | None = details.get("message")
         self.error: str | None = details.get("error")
+        self.request_id: str | None = next(
+            (response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers),
+            None,
+        )
 
 
 class BadRequestError(APIStatusError):
