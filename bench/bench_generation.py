@@ -5,9 +5,11 @@ description, and finalpos-codegen at 1x, 10x and 50x the operations and schemas
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import sys
+from pathlib import Path
 
 import yaml
 from common import ROOT, WORK, Row, generate_opc, generate_ours, normalized_spec, run_measured
@@ -31,6 +33,51 @@ def generation_rows(runs: int = 5) -> list[Row]:
             f"<= 1.0x: {'met' if ratio <= 1.0 else 'missed'}",
         ),
     ]
+
+
+REAL_WORLD = Path(
+    os.environ.get("FINALPOS_REAL_WORLD_SPECS") or ROOT.parent / "shared" / "real-world-specs"
+)
+
+
+def _side_by_side(label: str, source: Path, runs: int) -> list[Row]:
+    """Time and peak memory of both generators on one document, medians over `runs`."""
+    ours, opc = [], []
+    for index in range(runs):
+        ours.append(run_measured(*generate_ours(source, WORK / f"{source.stem}-ours-{index}")))
+        opc.append(run_measured(*generate_opc(source, WORK / f"{source.stem}-opc-{index}")))
+    ours_s, ours_mib = (statistics.median(m[i] for m in ours) for i in (0, 1))
+    opc_s, opc_mib = (statistics.median(m[i] for m in opc) for i in (0, 1))
+    ratio = ours_s / opc_s
+    return [
+        (
+            f"{label}: ours / opc: time s, peak MiB",
+            f"{ours_s:.1f} / {opc_s:.1f} s, {ours_mib:.0f} / {opc_mib:.0f} MiB",
+            "",
+        ),
+        (
+            f"{label}: ours / openapi-python-client",
+            f"{ratio:.2f}x",
+            f"<= 1.0x: {'met' if ratio <= 1.0 else 'missed'}",
+        ),
+    ]
+
+
+def real_document_rows(runs: int = 3) -> list[Row]:
+    """Both generators on the largest real-world document (read in place)."""
+    documents = sorted(REAL_WORLD.glob("*.json"), key=lambda p: p.stat().st_size, reverse=True)
+    if not documents:
+        return [("largest real document", "skipped", f"no documents in {REAL_WORLD}")]
+    largest = documents[0]
+    return _side_by_side(f"{largest.name} ({largest.stat().st_size // 1024} KiB)", largest, runs)
+
+
+def synthetic_rows(factor: int = 50) -> list[Row]:
+    """Both generators on the synthetic document with `factor` times the operations."""
+    base = yaml.load((ROOT / "spec" / "finalpos-openapi.yaml").read_text(), Loader=yaml.CSafeLoader)
+    source = WORK / f"synthetic-{factor}x.json"
+    source.write_text(json.dumps(scaled(base, factor)))
+    return _side_by_side(f"synthetic {factor}x", source, runs=1)
 
 
 def scale_rows(factors: tuple[int, ...] = (1, 10, 50)) -> list[Row]:
@@ -63,6 +110,6 @@ def scale_rows(factors: tuple[int, ...] = (1, 10, 50)) -> list[Row]:
 
 
 if __name__ == "__main__":
-    for row in generation_rows() + scale_rows():
+    for row in generation_rows() + real_document_rows() + synthetic_rows() + scale_rows():
         print(" | ".join(row))
     sys.exit(0)

@@ -9,7 +9,7 @@ import platform
 import sys
 import time
 
-from bench_generation import generation_rows, scale_rows
+from bench_generation import generation_rows, real_document_rows, scale_rows, synthetic_rows
 from bench_import import import_rows
 from bench_memory import memory_rows
 from bench_parsing import parsing_rows
@@ -18,6 +18,8 @@ from common import ROOT, Row
 
 SECTIONS = [
     ("1. Generation", generation_rows),
+    ("1b. Real document", real_document_rows),
+    ("1c. Synthetic 50x vs peer", synthetic_rows),
     ("2. Scale", scale_rows),
     ("3. Parsing", parsing_rows),
     ("4. Requests", request_rows),

@@ -16,7 +16,7 @@ import pytest
 from generator import render as render_stage
 from generator.document import iter_operations
 from generator.normalize import normalize, normalize_against, to_yaml
-from tests.conftest import FIXTURES, ROOT, real_world_documents, run_cli
+from tests.conftest import DEMO_TENANT_SPEC, FIXTURES, ROOT, real_world_documents, run_cli
 
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
@@ -160,8 +160,10 @@ PRISM_CANNOT_SERVE["opc-baseline-3.1.yaml"] = {
     },
 }
 CONTRACT_DOCUMENTS = [
-    pytest.param(path, id=path.name) for path in sorted((FIXTURES / "corpus").glob("*.yaml"))
-] + real_world_documents()
+    pytest.param(DEMO_TENANT_SPEC, id="demo-tenant"),
+    *(pytest.param(path, id=path.name) for path in sorted((FIXTURES / "corpus").glob("*.yaml"))),
+    *real_world_documents(),
+]
 
 
 @pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")

@@ -213,3 +213,26 @@ def test_form_and_multipart_bodies_are_sent_as_documented(generations, tmp_path)
     assert multipart["body"].count('name="tags"') == 2
     assert form["type"] == "application/x-www-form-urlencoded"
     assert form["body"] == "username=u&password=p&remember=false"
+
+
+def test_strict_refuses_the_repaired_quirks(tmp_path):
+    """Without --strict the quirks document generates with warnings; with it, exit 2 naming
+    the first problem's place and rule, and nothing is written."""
+    spec = CORPUS / "quirks.yaml"
+    output = tmp_path / "out"
+    lenient = run_cli("generate", "--spec", str(spec), "--output", str(output))
+    assert lenient.returncode == 0, lenient.stderr
+    rules = {line.rsplit("[", 1)[-1].rstrip("]") for line in lenient.stderr.splitlines()}
+    assert {
+        "http-scheme-location",
+        "openapi31-keyword",
+        "undeclared-path-parameter",
+        "unknown-operation-field",
+        "default-type",
+        "enum-default",
+    } <= rules
+    strict_output = tmp_path / "strict"
+    strict = run_cli("generate", "--spec", str(spec), "--output", str(strict_output), "--strict")
+    assert strict.returncode == 2 and "(--strict; 10 problems in all)" in strict.stderr
+    assert f"{spec}: #/components/securitySchemes/bearer/in" in strict.stderr
+    assert not strict_output.exists()
