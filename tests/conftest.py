@@ -40,6 +40,11 @@ REAL_WORLD_SUFFIXES = (".json", ".yaml", ".yml")
 CLIENT_VERSION = client_version_of(project_config(ROOT)[1])
 
 
+def package_name(document: Path) -> str:
+    """The import name a test generates `document` under: `doc_<stem>`."""
+    return "doc_" + "".join(c if c.isalnum() else "_" for c in document.stem).lower()
+
+
 def real_world_documents() -> list[Any]:
     """The real-world tier's parameters: one per document, or one skipped parameter saying
     why there are none (the tier never shrinks to nothing in silence)."""

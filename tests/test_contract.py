@@ -16,7 +16,14 @@ import pytest
 from generator import render as render_stage
 from generator.document import iter_operations
 from generator.normalize import normalize, normalize_against, to_yaml
-from tests.conftest import DEMO_TENANT_SPEC, FIXTURES, ROOT, real_world_documents, run_cli
+from tests.conftest import (
+    DEMO_TENANT_SPEC,
+    FIXTURES,
+    ROOT,
+    package_name,
+    real_world_documents,
+    run_cli,
+)
 
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
@@ -173,7 +180,7 @@ def test_contract_suite_of_any_document_passes_against_prism_serving_it(
 ):
     """The contract tests generated from a document nobody here wrote check only what the
     document guarantees, so Prism serving that document passes them."""
-    package = "doc_" + "".join(c if c.isalnum() else "_" for c in path.stem).lower()
+    package = package_name(path)
     output = tmp_path / package
     generated = run_cli(
         "generate", "--spec", str(path), "--output", str(output), "--package-name", package

@@ -24,7 +24,14 @@ from generator.examples import sample
 from generator.fetch import read_spec
 from generator.model import build
 from generator.normalize import normalize
-from tests.conftest import FIXTURES, mypy_strict, real_world_documents, ruff, run_cli
+from tests.conftest import (
+    FIXTURES,
+    mypy_strict,
+    package_name,
+    real_world_documents,
+    ruff,
+    run_cli,
+)
 
 CORPUS = FIXTURES / "corpus"
 CORPUS_DOCUMENTS = sorted(CORPUS.glob("*.yaml"))
@@ -51,10 +58,6 @@ for case in cases:
     seen.append([type(item).__name__ for item in items])
 print(json.dumps(seen))
 """
-
-
-def package_name(path: Path) -> str:
-    return "doc_" + "".join(c if c.isalnum() else "_" for c in path.stem).lower()
 
 
 def parse_cases(document: dict[str, Any], package: str, *, nulls: bool) -> list[dict[str, Any]]:

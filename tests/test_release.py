@@ -128,3 +128,30 @@ def test_failed_update_changes_nothing(repository):
     result = run_cli("update", "--file", str(broken), "--strict", cwd=repository)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert tree_digest(repository) == state
+
+
+def test_drift_fails_and_says_why_when_the_description_cannot_be_fetched(repository, tmp_path):
+    """Offline (here: a closed loopback port) `make drift` exits non-zero, and the report's
+    first line says the fetch failed: the weekly job goes red instead of reporting no change."""
+    shutil.copy2(ROOT / "Makefile", repository / "Makefile")
+    pyproject = repository / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'spec-url = "https://docs.finalpos.com/_spec/openapi.yaml?download"',
+            'spec-url = "http://127.0.0.1:9/openapi.yaml"',
+        )
+    )
+    venv = Path(sys.executable).parent.parent
+    state = tree_digest(repository / "spec")
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", f"{venv}/.installed", "drift", f"VENV={venv}"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    report = (repository / "drift-report.md").read_text().splitlines()
+    assert report[0].startswith("**Drift check failed: the live API description could not")
+    assert "127.0.0.1:9" in report[0]
+    assert tree_digest(repository / "spec") == state
