@@ -49,10 +49,17 @@ def project_config(start: Path) -> tuple[Path, dict[str, Any]]:
     return start, dict(DEFAULTS)
 
 
-def _official(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The vendored snapshot, normalized: what a tenant's description is read against."""
-    snapshot = root / config["spec-path"]
-    return normalize(fetch_stage.read_spec(snapshot)) if snapshot.is_file() else None
+def _official(
+    root: Path, config: dict[str, Any], document: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The vendored snapshot, normalized, when `document` may be a tenant's description of it
+    (same API version, per the lock); None otherwise, without reading the snapshot."""
+    snapshot = _snapshot(root, config)
+    locked = snapshot.read_lock().get("api_version")
+    version = (document.get("info") or {}).get("version")
+    if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
+        return None
+    return normalize(fetch_stage.read_spec(snapshot.spec_path))
 
 
 def _normalized(
@@ -75,7 +82,7 @@ def _load_normalized(
     document = fetch_stage.read_spec(spec)
     problems = fetch_stage.check_openapi(document, str(spec), strict=args.strict)
     _warn(args.command, str(spec), problems)
-    return _normalized(document, spec, _official(root, config))
+    return _normalized(document, spec, _official(root, config, document))
 
 
 def _headers(pairs: list[str]) -> dict[str, str]:
@@ -185,7 +192,8 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     document = fetch_stage.read_spec(spec)
     version = _client_version(package, config, document)
     with fetch_stage.validating(document, str(spec), strict=args.strict) as validated:
-        normalized = _normalized(document, spec, _official(root, config))  # while validating
+        official = _official(root, config, document)
+        normalized = _normalized(document, spec, official)  # while validation runs
 
         def warn_before_swap() -> None:
             _warn(args.command, str(spec), validated())

@@ -237,15 +237,16 @@ _DATETIME_IMPORT = re.compile(r"^from datetime import (.+)$", re.MULTILINE)
 
 
 def _use_wire_datetime(text: str, package: str) -> str:
-    """Point the models' `datetime` annotations at WireDatetime, which writes back the
-    exact text it read (datamodel-code-generator cannot map a format to a custom class)."""
+    """Point the models' `datetime` annotations at `Datetime`: `datetime.datetime` for users,
+    read as a WireDatetime that writes back the exact text it read (datamodel-code-generator
+    cannot map a format to a custom class)."""
 
     def replace(match: re.Match[str]) -> str:
         names = [name.strip() for name in match.group(1).split(",")]
         if "datetime" not in names:
             return match.group(0)
         rest = [name for name in names if name != "datetime"]
-        wire = f"from {package}._model_base import WireDatetime as datetime"
+        wire = f"from {package}._model_base import Datetime as datetime"
         return f"from datetime import {', '.join(rest)}\n{wire}" if rest else wire
 
     return _DATETIME_IMPORT.sub(replace, text)

@@ -5,6 +5,7 @@ responses, per-call options, secrets. Delays are checked with an injected clock.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import logging
 import socket
@@ -419,15 +420,40 @@ def test_per_call_options_reach_the_wire(make_client, server):
     assert seen.headers["x-api-key"] == SECRET
 
 
-def test_update_with_a_model_sends_unknown_fields_back(fp, make_client, server):
+def test_update_with_a_model_sends_what_the_update_accepts(fp, make_client, server):
+    """The fields the update DTO declares and the tenant's custom fields, values as the server
+    sent them (datetimes byte for byte); never server-owned ones the DTO does not declare."""
     _url, script = server
-    wire = dict(CUSTOMER, loyalty={"tier": "gold", "points": 10})
+    wire = dict(
+        CUSTOMER,
+        lastAction="2025-12-07T19:31:48.436+00:00",
+        updatedAt="2025-12-07T19:35:48.436+00:00",
+        loyalty={"tier": "gold", "points": 10},
+    )
     script.default = reply(200, wire)
     client = make_client()
     customer = client.customers.retrieve("c1")
     client.customers.update("c1", body=customer)
-    # Every value as the server sent it, datetimes included (key order: declared fields first).
-    assert json.loads(script.seen[-1].raw) == wire
+    sent = json.loads(script.seen[-1].raw)
+    declared = {i.alias or n for n, i in fp.models.UpdateCustomerDto.model_fields.items()}
+    assert sent == {k: v for k, v in wire.items() if k in declared or k == "loyalty"}
+    assert sent["lastAction"] == wire["lastAction"] and sent["loyalty"] == wire["loyalty"]
+    assert not {"id", "createdAt", "updatedAt"} & set(sent)
+
+
+def test_a_plain_datetime_can_be_set_and_is_sent_in_iso_8601(fp, make_client, server):
+    _url, script = server
+    script.default = reply(200, dict(CUSTOMER, lastAction="2025-12-07T19:31:48.436+00:00"))
+    client = make_client()
+    customer = client.customers.retrieve("c1")
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    customer.last_action = when
+    moved = customer.model_copy(update={"last_action": when})
+    client.customers.update("c1", body=customer)
+    assert json.loads(script.seen[-1].raw)["lastAction"] == "2026-01-02T03:04:05+00:00"
+    assert json.loads(moved.model_dump_json(by_alias=True))["lastAction"] == when.isoformat()
+    client.customers.update("c1", last_action=when)
+    assert json.loads(script.seen[-1].raw) == {"lastAction": "2026-01-02T03:04:05+00:00"}
 
 
 def test_response_that_breaks_the_model_names_operation_and_field(fp, make_client, server):

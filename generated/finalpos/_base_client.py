@@ -126,7 +126,7 @@ def build_body(
     return its JSON form. Unknown properties are kept: tenants' custom fields pass through."""
     data: dict[str, Any] = {}
     if isinstance(body, pydantic.BaseModel):
-        data.update(body.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        data.update(_accepted_by(model, body))
     elif isinstance(body, Mapping):
         data.update(body)
     elif body is not None and not isinstance(body, NotGiven):
@@ -135,6 +135,18 @@ def build_body(
         )
     data.update(fields)
     return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _accepted_by(model: type[pydantic.BaseModel], body: pydantic.BaseModel) -> dict[str, Any]:
+    """What a model sends as the body `model` describes: all of it when it is one; else (a
+    response model passed to an update) only the properties `model` declares and the
+    tenant's custom fields, never server-owned ones (`id`, `createdAt`...)."""
+    dumped = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(body, model):
+        return dumped
+    declared = {info.alias or name for name, info in model.model_fields.items()}
+    custom = set(getattr(body, "custom_fields", None) or {})
+    return {key: value for key, value in dumped.items() if key in declared or key in custom}
 
 
 def build_form(body: object, fields: Mapping[str, object]) -> dict[str, Any]:

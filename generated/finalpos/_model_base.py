@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidatorFunctionWrapHandler
 from pydantic_core import CoreSchema, core_schema
@@ -105,4 +105,11 @@ class WireDatetime(_dt.datetime):
         return result
 
     def _serialize(self) -> str:
-        return self._wire if self._wire is not None else self.isoformat()
+        # `self` may be a plain datetime a user assigned: ISO 8601 then.
+        wire: str | None = getattr(self, "_wire", None)
+        return wire if wire is not None else self.isoformat()
+
+
+# What the models' datetime fields are typed with: a plain `datetime.datetime` for users (and
+# for mypy), read as a WireDatetime that writes back the exact text it came from.
+Datetime = Annotated[_dt.datetime, WireDatetime]

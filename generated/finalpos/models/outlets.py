@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
+from finalpos._model_base import Datetime as datetime
 from finalpos._model_base import FinalPOSModel
-from finalpos._model_base import WireDatetime as datetime
 
 
 class OutletStripe(FinalPOSModel):
