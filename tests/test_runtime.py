@@ -601,3 +601,20 @@ def test_log_level_is_read_when_a_client_is_created(fp, monkeypatch):
         logger.setLevel(before)
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
+
+
+def test_with_options_copies_the_client_with_changes_and_shares_the_pool(fp, server):
+    base_url, script = server
+    script.default = reply(200, CUSTOMER)
+    with fp.Client(api_key=SECRET, base_url=base_url, max_retries=3) as client:
+        quick = client.with_options(timeout=2.5, default_headers={"X-Team": "pos"})
+        assert (quick.timeout, quick.max_retries, quick.base_url) == (2.5, 3, client.base_url)
+        assert quick._http is client._http
+        quick.customers.retrieve("c1")
+        assert script.seen[-1].headers["X-Team"] == "pos"
+        assert script.seen[-1].headers["x-api-key"] == SECRET
+        other = client.copy(api_key="other-key")
+        other.customers.retrieve("c1")
+        assert script.seen[-1].headers["x-api-key"] == "other-key"
+        other.close()
+        client.customers.retrieve("c1")  # the copy did not close the shared pool

@@ -536,6 +536,40 @@ class SyncAPIClient(BaseClient):
             self._sleep(delay)
             attempt += 1
 
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        bearer_token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Headers | None = None,
+    ) -> Self:
+        """A copy of this client with some options changed (`client.with_options(timeout=5)`);
+        it shares this client's connection pool, which stays this client's to close."""
+        credentials = {
+            "api_key": api_key,
+            "bearer_token": bearer_token,
+            "username": username,
+            "password": password,
+        }
+        return type(self)(
+            **{
+                name: value if value is not None else self._credentials.get(name)
+                for name, value in credentials.items()
+            },
+            base_url=base_url or self.base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            default_headers={**self._default_headers, **(default_headers or {})},
+            http_client=self._http,
+        )
+
+    copy = with_options
+
     def close(self) -> None:
         """Close the HTTP connection pool (not an `http_client` you passed in)."""
         if self._owns_http:
@@ -613,6 +647,40 @@ class AsyncAPIClient(BaseClient):
                 await response.aclose()
             await self._sleep(delay)
             attempt += 1
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        bearer_token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Headers | None = None,
+    ) -> Self:
+        """A copy of this client with some options changed (`client.with_options(timeout=5)`);
+        it shares this client's connection pool, which stays this client's to close."""
+        credentials = {
+            "api_key": api_key,
+            "bearer_token": bearer_token,
+            "username": username,
+            "password": password,
+        }
+        return type(self)(
+            **{
+                name: value if value is not None else self._credentials.get(name)
+                for name, value in credentials.items()
+            },
+            base_url=base_url or self.base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            default_headers={**self._default_headers, **(default_headers or {})},
+            http_client=self._http,
+        )
+
+    copy = with_options
 
     async def close(self) -> None:
         """Close the HTTP connection pool (not an `http_client` you passed in)."""
