@@ -340,6 +340,9 @@ class BaseClient:
             "password": password,
         }
         _configure_logging()  # read now, not at import: the environment may have changed
+        self._auth_by_requirement: dict[
+            tuple[tuple[str, ...], ...], tuple[dict[str, str], dict[str, str], dict[str, str]]
+        ] = {}
         self._credentials: dict[str, str] = {}
         for name, env in CREDENTIAL_ENV.items():
             value = given[name] if given[name] is not None else os.environ.get(env)
@@ -377,9 +380,18 @@ class BaseClient:
     def _auth(
         self, options: RequestOptions
     ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-        """(headers, query, cookies) for the first alternative the client has credentials for."""
+        """(headers, query, cookies) for the first alternative the client has credentials for
+        (worked out once per requirement: credentials do not change)."""
+        found = self._auth_by_requirement.get(options.security)
+        if found is None:
+            found = self._auth_by_requirement[options.security] = self._auth_for(options.security)
+        return found
+
+    def _auth_for(
+        self, security: tuple[tuple[str, ...], ...]
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         places: dict[str, dict[str, str]] = {"header": {}, "query": {}, "cookie": {}}
-        for alternative in options.security:
+        for alternative in security:
             if not self._satisfies(alternative):
                 continue
             for scheme in alternative:
@@ -445,7 +457,8 @@ class BaseClient:
         )
 
     def _log_attempt(self, request: httpx.Request, attempt: int) -> None:
-        logger.info("%s %s (attempt %d)", request.method, redacted(request.url), attempt + 1)
+        if logger.isEnabledFor(logging.INFO):  # redacting costs a URL copy: only when logged
+            logger.info("%s %s (attempt %d)", request.method, redacted(request.url), attempt + 1)
 
     def _decide(
         self,
