@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -18,7 +20,7 @@ from generator import render as render_stage
 from generator.check import compare_trees
 from generator.document import iter_operations
 from generator.render import render
-from tests.conftest import CLIENT_VERSION, ROOT
+from tests.conftest import CLIENT_VERSION, ROOT, mypy_strict
 
 
 def test_generation_is_byte_identical(normalized_base, fresh_generation, tmp_path):
@@ -214,3 +216,43 @@ def test_generated_readme_documents_every_resource(fresh_generation, normalized_
     for _path, _method, operation in iter_operations(normalized_base):
         assert f"client.{operation['x-finalpos-resource']}" in readme
         assert f"`{operation['x-finalpos-method']}(" in readme
+
+
+def code_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, re.DOTALL)
+
+
+OMITS_REQUIRED = """
+from finalpos import Client
+
+client = Client(api_key="k")
+client.customers.create(first_name="Ann")
+"""
+
+
+def test_readme_code_blocks_pass_mypy_strict_and_omitting_a_required_argument_does_not(
+    fresh_generation, tmp_path
+):
+    blocks = code_blocks((ROOT / "README.md").read_text())
+    blocks += code_blocks((fresh_generation / "README.md").read_text())
+    assert len(blocks) >= 2
+    examples = tmp_path / "readme_examples"
+    examples.mkdir()
+    (examples / "__init__.py").write_text("")
+    for index, block in enumerate(blocks):
+        (examples / f"block_{index}.py").write_text(block)
+    checked = mypy_strict({"finalpos": fresh_generation, "readme_examples": tmp_path}, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    (examples / "omits.py").write_text(OMITS_REQUIRED)
+    checked = mypy_strict({"finalpos": fresh_generation, "readme_examples": tmp_path}, cwd=tmp_path)
+    assert checked.returncode == 1
+    assert 'omits.py:5: error: No overload variant of "create"' in checked.stdout
+
+
+def test_omitting_a_required_argument_is_a_type_error_before_any_request(generated_package):
+    sent: list[object] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(201))
+    client = generated_package.Client(api_key="k", http_client=httpx.Client(transport=transport))
+    with pytest.raises(TypeError, match=r"customers\.create\(\) missing .*email, last_name"):
+        client.customers.create(first_name="Ann")  # type: ignore[call-overload]
+    assert sent == []

@@ -149,6 +149,18 @@ def _accepted_by(model: type[pydantic.BaseModel], body: pydantic.BaseModel) -> d
     return {key: value for key, value in dumped.items() if key in declared or key in custom}
 
 
+def require_arguments(method: str, body: object, arguments: Mapping[str, object]) -> None:
+    """Without `body=`, every required body argument must be given: fail before any request,
+    naming the Python arguments (mypy flags the call already, through the overloads)."""
+    if body is not None:
+        return
+    missing = [name for name, value in arguments.items() if isinstance(value, NotGiven)]
+    if missing:
+        raise TypeError(
+            f"{method}() missing required keyword argument(s): {', '.join(missing)} (or pass body=...)"
+        )
+
+
 def build_form(body: object, fields: Mapping[str, object]) -> dict[str, Any]:
     """A form body's fields by wire name, from a model, a mapping, keyword fields or all
     three. Files (bytes, file objects, (name, content[, type]) tuples) are kept as they are."""

@@ -15,6 +15,7 @@ from .._base_client import (
     build_body,
     model_parser,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.accounts import Account, CreateAccountDto, UpdateAccountDto
@@ -40,7 +41,7 @@ class SyncAccounts:
     def create(
         self,
         *,
-        body: CreateAccountDto | Mapping[str, Any] | None = None,
+        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -122,7 +123,7 @@ class SyncAccounts:
         self,
         id: str,
         *,
-        body: UpdateAccountDto | Mapping[str, Any] | None = None,
+        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -210,7 +211,7 @@ class SyncAccountsWithRawResponse:
     def create(
         self,
         *,
-        body: CreateAccountDto | Mapping[str, Any] | None = None,
+        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -271,7 +272,7 @@ class SyncAccountsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateAccountDto | Mapping[str, Any] | None = None,
+        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -343,7 +344,7 @@ class AsyncAccounts:
     async def create(
         self,
         *,
-        body: CreateAccountDto | Mapping[str, Any] | None = None,
+        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -425,7 +426,7 @@ class AsyncAccounts:
         self,
         id: str,
         *,
-        body: UpdateAccountDto | Mapping[str, Any] | None = None,
+        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -513,7 +514,7 @@ class AsyncAccountsWithRawResponse:
     async def create(
         self,
         *,
-        body: CreateAccountDto | Mapping[str, Any] | None = None,
+        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -574,7 +575,7 @@ class AsyncAccountsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateAccountDto | Mapping[str, Any] | None = None,
+        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -14,7 +14,9 @@ from .._base_client import (
     SyncAPIClient,
     build_body,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.attachments import Attachment, CreateAttachmentDto, UpdateAttachmentDto
@@ -37,10 +39,39 @@ class SyncAttachments:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncAttachmentsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateAttachmentDto | Mapping[str, Any] | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str,
+        mime_type: str,
+        original_url: str,
+        url: str,
+        path: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Attachment: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Attachment: ...
+
+    def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -68,6 +99,17 @@ class SyncAttachments:
             url: CDN URL of the attachment.
             path: Storage path of the attachment.
         """
+        require_arguments(
+            "attachments.create",
+            body,
+            {
+                "name": name,
+                "mime_type": mime_type,
+                "original_url": original_url,
+                "url": url,
+                "path": path,
+            },
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/attachment (attachments.create)",
@@ -137,7 +179,7 @@ class SyncAttachments:
         self,
         id: str,
         *,
-        body: UpdateAttachmentDto | Mapping[str, Any] | None = None,
+        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -237,10 +279,39 @@ class SyncAttachmentsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateAttachmentDto | Mapping[str, Any] | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str,
+        mime_type: str,
+        original_url: str,
+        url: str,
+        path: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Attachment]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Attachment]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -254,6 +325,17 @@ class SyncAttachmentsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Attachment]:
         """Raw response of `attachments.create`."""
+        require_arguments(
+            "attachments.create",
+            body,
+            {
+                "name": name,
+                "mime_type": mime_type,
+                "original_url": original_url,
+                "url": url,
+                "path": path,
+            },
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/attachment (attachments.create)",
@@ -313,7 +395,7 @@ class SyncAttachmentsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateAttachmentDto | Mapping[str, Any] | None = None,
+        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -394,10 +476,39 @@ class AsyncAttachments:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAttachmentsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateAttachmentDto | Mapping[str, Any] | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str,
+        mime_type: str,
+        original_url: str,
+        url: str,
+        path: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Attachment: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Attachment: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -425,6 +536,17 @@ class AsyncAttachments:
             url: CDN URL of the attachment.
             path: Storage path of the attachment.
         """
+        require_arguments(
+            "attachments.create",
+            body,
+            {
+                "name": name,
+                "mime_type": mime_type,
+                "original_url": original_url,
+                "url": url,
+                "path": path,
+            },
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/attachment (attachments.create)",
@@ -494,7 +616,7 @@ class AsyncAttachments:
         self,
         id: str,
         *,
-        body: UpdateAttachmentDto | Mapping[str, Any] | None = None,
+        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -594,10 +716,39 @@ class AsyncAttachmentsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateAttachmentDto | Mapping[str, Any] | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str,
+        mime_type: str,
+        original_url: str,
+        url: str,
+        path: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Attachment]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Attachment]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -611,6 +762,17 @@ class AsyncAttachmentsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Attachment]:
         """Raw response of `attachments.create`."""
+        require_arguments(
+            "attachments.create",
+            body,
+            {
+                "name": name,
+                "mime_type": mime_type,
+                "original_url": original_url,
+                "url": url,
+                "path": path,
+            },
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/attachment (attachments.create)",
@@ -670,7 +832,7 @@ class AsyncAttachmentsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateAttachmentDto | Mapping[str, Any] | None = None,
+        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,

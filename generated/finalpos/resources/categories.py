@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -41,10 +43,40 @@ class SyncCategories:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncCategoriesWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateCategoryDto | Mapping[str, Any] | None = None,
+        name: str,
+        description: str,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Category: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Category: ...
+
+    def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -74,6 +106,7 @@ class SyncCategories:
             menu_order: Menu order of the category.
             source: Source of the category.
         """
+        require_arguments("categories.create", body, {"name": name, "description": description})
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/category (categories.create)",
@@ -144,7 +177,7 @@ class SyncCategories:
         self,
         id: str,
         *,
-        body: UpdateCategoryDto | Mapping[str, Any] | None = None,
+        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -286,10 +319,40 @@ class SyncCategoriesWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateCategoryDto | Mapping[str, Any] | None = None,
+        name: str,
+        description: str,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Category]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Category]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -304,6 +367,7 @@ class SyncCategoriesWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Category]:
         """Raw response of `categories.create`."""
+        require_arguments("categories.create", body, {"name": name, "description": description})
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/category (categories.create)",
@@ -364,7 +428,7 @@ class SyncCategoriesWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateCategoryDto | Mapping[str, Any] | None = None,
+        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -474,10 +538,40 @@ class AsyncCategories:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncCategoriesWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateCategoryDto | Mapping[str, Any] | None = None,
+        name: str,
+        description: str,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Category: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Category: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -507,6 +601,7 @@ class AsyncCategories:
             menu_order: Menu order of the category.
             source: Source of the category.
         """
+        require_arguments("categories.create", body, {"name": name, "description": description})
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/category (categories.create)",
@@ -577,7 +672,7 @@ class AsyncCategories:
         self,
         id: str,
         *,
-        body: UpdateCategoryDto | Mapping[str, Any] | None = None,
+        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -719,10 +814,40 @@ class AsyncCategoriesWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateCategoryDto | Mapping[str, Any] | None = None,
+        name: str,
+        description: str,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Category]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Category]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -737,6 +862,7 @@ class AsyncCategoriesWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Category]:
         """Raw response of `categories.create`."""
+        require_arguments("categories.create", body, {"name": name, "description": description})
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/category (categories.create)",
@@ -797,7 +923,7 @@ class AsyncCategoriesWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateCategoryDto | Mapping[str, Any] | None = None,
+        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,

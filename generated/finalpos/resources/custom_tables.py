@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     json_list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -128,10 +130,34 @@ class SyncCustomTables:
             *page_window(skip, limit),
         )
 
+    @overload
     def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | Mapping[str, Any] | None = None,
+        table_id: Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> CustomTableData: ...
+
+    @overload
+    def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> CustomTableData: ...
+
+    def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -149,6 +175,7 @@ class SyncCustomTables:
         Args:
             table_id: ID of the custom table this row belongs to
         """
+        require_arguments("custom_tables.create_row", body, {"table_id": table_id})
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
@@ -203,7 +230,7 @@ class SyncCustomTables:
     def create_value(
         self,
         *,
-        body: CreateCustomTableValueDto | Mapping[str, Any] | None = None,
+        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -387,10 +414,34 @@ class SyncCustomTablesWithRawResponse:
             _LIST_FIELDS_PARSER,
         )
 
+    @overload
     def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | Mapping[str, Any] | None = None,
+        table_id: Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[CustomTableData]: ...
+
+    @overload
+    def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[CustomTableData]: ...
+
+    def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -399,6 +450,7 @@ class SyncCustomTablesWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[CustomTableData]:
         """Raw response of `custom_tables.create_row`."""
+        require_arguments("custom_tables.create_row", body, {"table_id": table_id})
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
@@ -448,7 +500,7 @@ class SyncCustomTablesWithRawResponse:
     def create_value(
         self,
         *,
-        body: CreateCustomTableValueDto | Mapping[str, Any] | None = None,
+        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -629,10 +681,34 @@ class AsyncCustomTables:
             *page_window(skip, limit),
         )
 
+    @overload
     async def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | Mapping[str, Any] | None = None,
+        table_id: Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> CustomTableData: ...
+
+    @overload
+    async def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> CustomTableData: ...
+
+    async def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -650,6 +726,7 @@ class AsyncCustomTables:
         Args:
             table_id: ID of the custom table this row belongs to
         """
+        require_arguments("custom_tables.create_row", body, {"table_id": table_id})
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
@@ -704,7 +781,7 @@ class AsyncCustomTables:
     async def create_value(
         self,
         *,
-        body: CreateCustomTableValueDto | Mapping[str, Any] | None = None,
+        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -888,10 +965,34 @@ class AsyncCustomTablesWithRawResponse:
             _LIST_FIELDS_PARSER,
         )
 
+    @overload
     async def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | Mapping[str, Any] | None = None,
+        table_id: Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[CustomTableData]: ...
+
+    @overload
+    async def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[CustomTableData]: ...
+
+    async def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -900,6 +1001,7 @@ class AsyncCustomTablesWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[CustomTableData]:
         """Raw response of `custom_tables.create_row`."""
+        require_arguments("custom_tables.create_row", body, {"table_id": table_id})
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
@@ -949,7 +1051,7 @@ class AsyncCustomTablesWithRawResponse:
     async def create_value(
         self,
         *,
-        body: CreateCustomTableValueDto | Mapping[str, Any] | None = None,
+        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,

@@ -7,7 +7,7 @@ import builtins
 import datetime
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -18,6 +18,7 @@ from .._base_client import (
     json_list_parser,
     list_parser,
     model_parser,
+    require_arguments,
 )
 from .._custom_fields import build_custom_fields_model, record_id
 from .._model_base import FinalPOSModel
@@ -52,10 +53,46 @@ class SyncCustomers:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncCustomersWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateCustomerDto | Mapping[str, Any] | None = None,
+        email: str,
+        first_name: str,
+        last_name: str,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Customer: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Customer: ...
+
+    def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -95,6 +132,11 @@ class SyncCustomers:
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
+        require_arguments(
+            "customers.create",
+            body,
+            {"email": email, "first_name": first_name, "last_name": last_name},
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/customer (customers.create)",
@@ -171,7 +213,7 @@ class SyncCustomers:
         self,
         id: str,
         *,
-        body: UpdateCustomerDto | Mapping[str, Any] | None = None,
+        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -366,10 +408,46 @@ class SyncCustomersWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateCustomerDto | Mapping[str, Any] | None = None,
+        email: str,
+        first_name: str,
+        last_name: str,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Customer]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Customer]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -390,6 +468,11 @@ class SyncCustomersWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Customer]:
         """Raw response of `customers.create`."""
+        require_arguments(
+            "customers.create",
+            body,
+            {"email": email, "first_name": first_name, "last_name": last_name},
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/customer (customers.create)",
@@ -456,7 +539,7 @@ class SyncCustomersWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateCustomerDto | Mapping[str, Any] | None = None,
+        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -578,10 +661,46 @@ class AsyncCustomers:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncCustomersWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateCustomerDto | Mapping[str, Any] | None = None,
+        email: str,
+        first_name: str,
+        last_name: str,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Customer: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Customer: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -621,6 +740,11 @@ class AsyncCustomers:
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
+        require_arguments(
+            "customers.create",
+            body,
+            {"email": email, "first_name": first_name, "last_name": last_name},
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/customer (customers.create)",
@@ -697,7 +821,7 @@ class AsyncCustomers:
         self,
         id: str,
         *,
-        body: UpdateCustomerDto | Mapping[str, Any] | None = None,
+        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -892,10 +1016,46 @@ class AsyncCustomersWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateCustomerDto | Mapping[str, Any] | None = None,
+        email: str,
+        first_name: str,
+        last_name: str,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Customer]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Customer]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -916,6 +1076,11 @@ class AsyncCustomersWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Customer]:
         """Raw response of `customers.create`."""
+        require_arguments(
+            "customers.create",
+            body,
+            {"email": email, "first_name": first_name, "last_name": last_name},
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/customer (customers.create)",
@@ -982,7 +1147,7 @@ class AsyncCustomersWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateCustomerDto | Mapping[str, Any] | None = None,
+        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -42,10 +44,55 @@ class SyncOrders:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncOrdersWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateOrderDto | Mapping[str, Any] | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str,
+        status: str,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Order: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Order: ...
+
+    def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -102,6 +149,11 @@ class SyncOrders:
             line_items: Line items associated with the Order.
             custom_sales: Custom sales associated with the Order.
         """
+        require_arguments(
+            "orders.create",
+            body,
+            {"receipt_id": receipt_id, "status": status, "source": source, "balance": balance},
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/order (orders.create)",
@@ -187,7 +239,7 @@ class SyncOrders:
         self,
         id: str,
         *,
-        body: UpdateOrderDto | Mapping[str, Any] | None = None,
+        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -371,10 +423,55 @@ class SyncOrdersWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateOrderDto | Mapping[str, Any] | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str,
+        status: str,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Order]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Order]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -404,6 +501,11 @@ class SyncOrdersWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Order]:
         """Raw response of `orders.create`."""
+        require_arguments(
+            "orders.create",
+            body,
+            {"receipt_id": receipt_id, "status": status, "source": source, "balance": balance},
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/order (orders.create)",
@@ -479,7 +581,7 @@ class SyncOrdersWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateOrderDto | Mapping[str, Any] | None = None,
+        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -619,10 +721,55 @@ class AsyncOrders:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncOrdersWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateOrderDto | Mapping[str, Any] | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str,
+        status: str,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Order: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Order: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -679,6 +826,11 @@ class AsyncOrders:
             line_items: Line items associated with the Order.
             custom_sales: Custom sales associated with the Order.
         """
+        require_arguments(
+            "orders.create",
+            body,
+            {"receipt_id": receipt_id, "status": status, "source": source, "balance": balance},
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/order (orders.create)",
@@ -764,7 +916,7 @@ class AsyncOrders:
         self,
         id: str,
         *,
-        body: UpdateOrderDto | Mapping[str, Any] | None = None,
+        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -948,10 +1100,55 @@ class AsyncOrdersWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateOrderDto | Mapping[str, Any] | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str,
+        status: str,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Order]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Order]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -981,6 +1178,11 @@ class AsyncOrdersWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Order]:
         """Raw response of `orders.create`."""
+        require_arguments(
+            "orders.create",
+            body,
+            {"receipt_id": receipt_id, "status": status, "source": source, "balance": balance},
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/order (orders.create)",
@@ -1056,7 +1258,7 @@ class AsyncOrdersWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateOrderDto | Mapping[str, Any] | None = None,
+        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -41,10 +43,46 @@ class SyncOutlets:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncOutletsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateOutletDto | Mapping[str, Any] | None = None,
+        name: str,
+        address: str,
+        city: str,
+        state: str,
+        country: str,
+        post_code: str,
+        phone: str,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Outlet: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Outlet: ...
+
+    def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -84,6 +122,19 @@ class SyncOutlets:
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
         """
+        require_arguments(
+            "outlets.create",
+            body,
+            {
+                "name": name,
+                "address": address,
+                "city": city,
+                "state": state,
+                "country": country,
+                "post_code": post_code,
+                "phone": phone,
+            },
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/outlet (outlets.create)",
@@ -160,7 +211,7 @@ class SyncOutlets:
         self,
         id: str,
         *,
-        body: UpdateOutletDto | Mapping[str, Any] | None = None,
+        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -318,10 +369,46 @@ class SyncOutletsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateOutletDto | Mapping[str, Any] | None = None,
+        name: str,
+        address: str,
+        city: str,
+        state: str,
+        country: str,
+        post_code: str,
+        phone: str,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Outlet]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Outlet]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -342,6 +429,19 @@ class SyncOutletsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Outlet]:
         """Raw response of `outlets.create`."""
+        require_arguments(
+            "outlets.create",
+            body,
+            {
+                "name": name,
+                "address": address,
+                "city": city,
+                "state": state,
+                "country": country,
+                "post_code": post_code,
+                "phone": phone,
+            },
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/outlet (outlets.create)",
@@ -408,7 +508,7 @@ class SyncOutletsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateOutletDto | Mapping[str, Any] | None = None,
+        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -530,10 +630,46 @@ class AsyncOutlets:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncOutletsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateOutletDto | Mapping[str, Any] | None = None,
+        name: str,
+        address: str,
+        city: str,
+        state: str,
+        country: str,
+        post_code: str,
+        phone: str,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Outlet: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Outlet: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -573,6 +709,19 @@ class AsyncOutlets:
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
         """
+        require_arguments(
+            "outlets.create",
+            body,
+            {
+                "name": name,
+                "address": address,
+                "city": city,
+                "state": state,
+                "country": country,
+                "post_code": post_code,
+                "phone": phone,
+            },
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/outlet (outlets.create)",
@@ -649,7 +798,7 @@ class AsyncOutlets:
         self,
         id: str,
         *,
-        body: UpdateOutletDto | Mapping[str, Any] | None = None,
+        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -807,10 +956,46 @@ class AsyncOutletsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateOutletDto | Mapping[str, Any] | None = None,
+        name: str,
+        address: str,
+        city: str,
+        state: str,
+        country: str,
+        post_code: str,
+        phone: str,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Outlet]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Outlet]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -831,6 +1016,19 @@ class AsyncOutletsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Outlet]:
         """Raw response of `outlets.create`."""
+        require_arguments(
+            "outlets.create",
+            body,
+            {
+                "name": name,
+                "address": address,
+                "city": city,
+                "state": state,
+                "country": country,
+                "post_code": post_code,
+                "phone": phone,
+            },
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/outlet (outlets.create)",
@@ -897,7 +1095,7 @@ class AsyncOutletsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateOutletDto | Mapping[str, Any] | None = None,
+        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,

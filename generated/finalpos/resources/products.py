@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -42,10 +44,51 @@ class SyncProducts:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncProductsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateProductDto | Mapping[str, Any] | None = None,
+        name: str,
+        product_type: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Product: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Product: ...
+
+    def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -96,6 +139,7 @@ class SyncProducts:
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
         """
+        require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/product (products.create)",
@@ -177,7 +221,7 @@ class SyncProducts:
         self,
         id: str,
         *,
-        body: UpdateProductDto | Mapping[str, Any] | None = None,
+        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -351,10 +395,51 @@ class SyncProductsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateProductDto | Mapping[str, Any] | None = None,
+        name: str,
+        product_type: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Product]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Product]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -380,6 +465,7 @@ class SyncProductsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Product]:
         """Raw response of `products.create`."""
+        require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/product (products.create)",
@@ -451,7 +537,7 @@ class SyncProductsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateProductDto | Mapping[str, Any] | None = None,
+        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -583,10 +669,51 @@ class AsyncProducts:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncProductsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateProductDto | Mapping[str, Any] | None = None,
+        name: str,
+        product_type: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Product: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Product: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -637,6 +764,7 @@ class AsyncProducts:
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
         """
+        require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/product (products.create)",
@@ -718,7 +846,7 @@ class AsyncProducts:
         self,
         id: str,
         *,
-        body: UpdateProductDto | Mapping[str, Any] | None = None,
+        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -892,10 +1020,51 @@ class AsyncProductsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateProductDto | Mapping[str, Any] | None = None,
+        name: str,
+        product_type: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Product]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Product]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -921,6 +1090,7 @@ class AsyncProductsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Product]:
         """Raw response of `products.create`."""
+        require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/product (products.create)",
@@ -992,7 +1162,7 @@ class AsyncProductsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateProductDto | Mapping[str, Any] | None = None,
+        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -14,7 +14,9 @@ from .._base_client import (
     SyncAPIClient,
     build_body,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.refunds import (
@@ -45,10 +47,45 @@ class SyncRefunds:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncRefundsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateRefundsDto | Mapping[str, Any] | None = None,
+        order_id: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Refunds: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Refunds: ...
+
+    def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -83,6 +120,7 @@ class SyncRefunds:
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
         """
+        require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/refunds (refunds.create)",
@@ -158,7 +196,7 @@ class SyncRefunds:
         self,
         id: str,
         *,
-        body: UpdateRefundsDto | Mapping[str, Any] | None = None,
+        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -271,10 +309,45 @@ class SyncRefundsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateRefundsDto | Mapping[str, Any] | None = None,
+        order_id: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Refunds]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Refunds]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -294,6 +367,7 @@ class SyncRefundsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Refunds]:
         """Raw response of `refunds.create`."""
+        require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/refunds (refunds.create)",
@@ -359,7 +433,7 @@ class SyncRefundsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateRefundsDto | Mapping[str, Any] | None = None,
+        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -452,10 +526,45 @@ class AsyncRefunds:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncRefundsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateRefundsDto | Mapping[str, Any] | None = None,
+        order_id: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Refunds: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Refunds: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -490,6 +599,7 @@ class AsyncRefunds:
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
         """
+        require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/refunds (refunds.create)",
@@ -565,7 +675,7 @@ class AsyncRefunds:
         self,
         id: str,
         *,
-        body: UpdateRefundsDto | Mapping[str, Any] | None = None,
+        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -678,10 +788,45 @@ class AsyncRefundsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateRefundsDto | Mapping[str, Any] | None = None,
+        order_id: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Refunds]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Refunds]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -701,6 +846,7 @@ class AsyncRefundsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Refunds]:
         """Raw response of `refunds.create`."""
+        require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/refunds (refunds.create)",
@@ -766,7 +912,7 @@ class AsyncRefundsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateRefundsDto | Mapping[str, Any] | None = None,
+        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,

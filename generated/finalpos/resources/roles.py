@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -14,7 +14,9 @@ from .._base_client import (
     SyncAPIClient,
     build_body,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.roles import CreateRolesDto, RolePermissionDto, Roles, UpdateRolesDto
@@ -37,10 +39,35 @@ class SyncRoles:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncRolesWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateRolesDto | Mapping[str, Any] | None = None,
+        name: str,
+        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Roles: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Roles: ...
+
+    def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -60,6 +87,7 @@ class SyncRoles:
             name: Name of the role.
             permissions: Permissions assigned to the role.
         """
+        require_arguments("roles.create", body, {"name": name, "permissions": permissions})
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/roles (roles.create)",
@@ -120,7 +148,7 @@ class SyncRoles:
         self,
         id: str,
         *,
-        body: UpdateRolesDto | Mapping[str, Any] | None = None,
+        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -203,10 +231,35 @@ class SyncRolesWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateRolesDto | Mapping[str, Any] | None = None,
+        name: str,
+        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Roles]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Roles]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -216,6 +269,7 @@ class SyncRolesWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Roles]:
         """Raw response of `roles.create`."""
+        require_arguments("roles.create", body, {"name": name, "permissions": permissions})
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/roles (roles.create)",
@@ -266,7 +320,7 @@ class SyncRolesWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateRolesDto | Mapping[str, Any] | None = None,
+        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -334,10 +388,35 @@ class AsyncRoles:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncRolesWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateRolesDto | Mapping[str, Any] | None = None,
+        name: str,
+        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Roles: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Roles: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -357,6 +436,7 @@ class AsyncRoles:
             name: Name of the role.
             permissions: Permissions assigned to the role.
         """
+        require_arguments("roles.create", body, {"name": name, "permissions": permissions})
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/roles (roles.create)",
@@ -417,7 +497,7 @@ class AsyncRoles:
         self,
         id: str,
         *,
-        body: UpdateRolesDto | Mapping[str, Any] | None = None,
+        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -500,10 +580,35 @@ class AsyncRolesWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateRolesDto | Mapping[str, Any] | None = None,
+        name: str,
+        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Roles]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Roles]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -513,6 +618,7 @@ class AsyncRolesWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Roles]:
         """Raw response of `roles.create`."""
+        require_arguments("roles.create", body, {"name": name, "permissions": permissions})
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/roles (roles.create)",
@@ -563,7 +669,7 @@ class AsyncRolesWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateRolesDto | Mapping[str, Any] | None = None,
+        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,

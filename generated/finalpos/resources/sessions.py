@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -14,7 +14,9 @@ from .._base_client import (
     SyncAPIClient,
     build_body,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.sessions import CreateSessionDto, Session, SessionClosingAmounts, UpdateSessionDto
@@ -37,10 +39,46 @@ class SyncSessions:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncSessionsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateSessionDto | Mapping[str, Any] | None = None,
+        station_id: str,
+        session_number: str,
+        opened_by: str,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str],
+        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Session: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Session: ...
+
+    def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -81,6 +119,20 @@ class SyncSessions:
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
+        require_arguments(
+            "sessions.create",
+            body,
+            {
+                "station_id": station_id,
+                "session_number": session_number,
+                "opened_by": opened_by,
+                "open_time": open_time,
+                "opening_amount": opening_amount,
+                "notes": notes,
+                "closing_amounts": closing_amounts,
+                "opening_note": opening_note,
+            },
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/session (sessions.create)",
@@ -157,7 +209,7 @@ class SyncSessions:
         self,
         id: str,
         *,
-        body: UpdateSessionDto | Mapping[str, Any] | None = None,
+        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -277,10 +329,46 @@ class SyncSessionsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateSessionDto | Mapping[str, Any] | None = None,
+        station_id: str,
+        session_number: str,
+        opened_by: str,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str],
+        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Session]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Session]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -301,6 +389,20 @@ class SyncSessionsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Session]:
         """Raw response of `sessions.create`."""
+        require_arguments(
+            "sessions.create",
+            body,
+            {
+                "station_id": station_id,
+                "session_number": session_number,
+                "opened_by": opened_by,
+                "open_time": open_time,
+                "opening_amount": opening_amount,
+                "notes": notes,
+                "closing_amounts": closing_amounts,
+                "opening_note": opening_note,
+            },
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/session (sessions.create)",
@@ -367,7 +469,7 @@ class SyncSessionsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateSessionDto | Mapping[str, Any] | None = None,
+        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -462,10 +564,46 @@ class AsyncSessions:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncSessionsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateSessionDto | Mapping[str, Any] | None = None,
+        station_id: str,
+        session_number: str,
+        opened_by: str,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str],
+        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Session: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Session: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -506,6 +644,20 @@ class AsyncSessions:
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
+        require_arguments(
+            "sessions.create",
+            body,
+            {
+                "station_id": station_id,
+                "session_number": session_number,
+                "opened_by": opened_by,
+                "open_time": open_time,
+                "opening_amount": opening_amount,
+                "notes": notes,
+                "closing_amounts": closing_amounts,
+                "opening_note": opening_note,
+            },
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/session (sessions.create)",
@@ -582,7 +734,7 @@ class AsyncSessions:
         self,
         id: str,
         *,
-        body: UpdateSessionDto | Mapping[str, Any] | None = None,
+        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -702,10 +854,46 @@ class AsyncSessionsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateSessionDto | Mapping[str, Any] | None = None,
+        station_id: str,
+        session_number: str,
+        opened_by: str,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str],
+        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Session]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Session]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -726,6 +914,20 @@ class AsyncSessionsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Session]:
         """Raw response of `sessions.create`."""
+        require_arguments(
+            "sessions.create",
+            body,
+            {
+                "station_id": station_id,
+                "session_number": session_number,
+                "opened_by": opened_by,
+                "open_time": open_time,
+                "opening_amount": opening_amount,
+                "notes": notes,
+                "closing_amounts": closing_amounts,
+                "opening_note": opening_note,
+            },
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/session (sessions.create)",
@@ -792,7 +994,7 @@ class AsyncSessionsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateSessionDto | Mapping[str, Any] | None = None,
+        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,

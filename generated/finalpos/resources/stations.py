@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -41,10 +43,42 @@ class SyncStations:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncStationsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateStationDto | Mapping[str, Any] | None = None,
+        name: str,
+        outlet_id: str,
+        status: str,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Station: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Station: ...
+
+    def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -78,6 +112,9 @@ class SyncStations:
             sequence_number: Sequence number of the station.
             is_virtual: Whether the station is virtual.
         """
+        require_arguments(
+            "stations.create", body, {"name": name, "outlet_id": outlet_id, "status": status}
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/station (stations.create)",
@@ -150,7 +187,7 @@ class SyncStations:
         self,
         id: str,
         *,
-        body: UpdateStationDto | Mapping[str, Any] | None = None,
+        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -298,10 +335,42 @@ class SyncStationsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateStationDto | Mapping[str, Any] | None = None,
+        name: str,
+        outlet_id: str,
+        status: str,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Station]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Station]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -318,6 +387,9 @@ class SyncStationsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Station]:
         """Raw response of `stations.create`."""
+        require_arguments(
+            "stations.create", body, {"name": name, "outlet_id": outlet_id, "status": status}
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/station (stations.create)",
@@ -380,7 +452,7 @@ class SyncStationsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateStationDto | Mapping[str, Any] | None = None,
+        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -494,10 +566,42 @@ class AsyncStations:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncStationsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateStationDto | Mapping[str, Any] | None = None,
+        name: str,
+        outlet_id: str,
+        status: str,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Station: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Station: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -531,6 +635,9 @@ class AsyncStations:
             sequence_number: Sequence number of the station.
             is_virtual: Whether the station is virtual.
         """
+        require_arguments(
+            "stations.create", body, {"name": name, "outlet_id": outlet_id, "status": status}
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/station (stations.create)",
@@ -603,7 +710,7 @@ class AsyncStations:
         self,
         id: str,
         *,
-        body: UpdateStationDto | Mapping[str, Any] | None = None,
+        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -751,10 +858,42 @@ class AsyncStationsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateStationDto | Mapping[str, Any] | None = None,
+        name: str,
+        outlet_id: str,
+        status: str,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Station]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Station]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -771,6 +910,9 @@ class AsyncStationsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Station]:
         """Raw response of `stations.create`."""
+        require_arguments(
+            "stations.create", body, {"name": name, "outlet_id": outlet_id, "status": status}
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/station (stations.create)",
@@ -833,7 +975,7 @@ class AsyncStationsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateStationDto | Mapping[str, Any] | None = None,
+        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,

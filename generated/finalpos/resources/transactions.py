@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -14,7 +14,9 @@ from .._base_client import (
     SyncAPIClient,
     build_body,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.transactions import (
@@ -42,10 +44,47 @@ class SyncTransactions:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncTransactionsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateTransactionsDto | Mapping[str, Any] | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str,
+        amount: str,
+        currency: str,
+        type_: str,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        session_id: str,
+        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Transactions: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Transactions: ...
+
+    def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -84,6 +123,18 @@ class SyncTransactions:
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
         """
+        require_arguments(
+            "transactions.create",
+            body,
+            {
+                "payment_method": payment_method,
+                "amount": amount,
+                "currency": currency,
+                "type_": type_,
+                "balance": balance,
+                "session_id": session_id,
+            },
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/transactions (transactions.create)",
@@ -161,7 +212,7 @@ class SyncTransactions:
         self,
         id: str,
         *,
-        body: UpdateTransactionsDto | Mapping[str, Any] | None = None,
+        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -280,10 +331,47 @@ class SyncTransactionsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateTransactionsDto | Mapping[str, Any] | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str,
+        amount: str,
+        currency: str,
+        type_: str,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        session_id: str,
+        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Transactions]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Transactions]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -305,6 +393,18 @@ class SyncTransactionsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Transactions]:
         """Raw response of `transactions.create`."""
+        require_arguments(
+            "transactions.create",
+            body,
+            {
+                "payment_method": payment_method,
+                "amount": amount,
+                "currency": currency,
+                "type_": type_,
+                "balance": balance,
+                "session_id": session_id,
+            },
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/transactions (transactions.create)",
@@ -372,7 +472,7 @@ class SyncTransactionsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateTransactionsDto | Mapping[str, Any] | None = None,
+        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -469,10 +569,47 @@ class AsyncTransactions:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncTransactionsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateTransactionsDto | Mapping[str, Any] | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str,
+        amount: str,
+        currency: str,
+        type_: str,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        session_id: str,
+        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Transactions: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Transactions: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -511,6 +648,18 @@ class AsyncTransactions:
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
         """
+        require_arguments(
+            "transactions.create",
+            body,
+            {
+                "payment_method": payment_method,
+                "amount": amount,
+                "currency": currency,
+                "type_": type_,
+                "balance": balance,
+                "session_id": session_id,
+            },
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/transactions (transactions.create)",
@@ -588,7 +737,7 @@ class AsyncTransactions:
         self,
         id: str,
         *,
-        body: UpdateTransactionsDto | Mapping[str, Any] | None = None,
+        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -707,10 +856,47 @@ class AsyncTransactionsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateTransactionsDto | Mapping[str, Any] | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str,
+        amount: str,
+        currency: str,
+        type_: str,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        session_id: str,
+        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Transactions]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Transactions]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -732,6 +918,18 @@ class AsyncTransactionsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Transactions]:
         """Raw response of `transactions.create`."""
+        require_arguments(
+            "transactions.create",
+            body,
+            {
+                "payment_method": payment_method,
+                "amount": amount,
+                "currency": currency,
+                "type_": type_,
+                "balance": balance,
+                "session_id": session_id,
+            },
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/transactions (transactions.create)",
@@ -799,7 +997,7 @@ class AsyncTransactionsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateTransactionsDto | Mapping[str, Any] | None = None,
+        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -16,7 +16,9 @@ from .._base_client import (
     build_body,
     list_parser,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
@@ -42,10 +44,47 @@ class SyncVariants:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncVariantsWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateVariantDto | Mapping[str, Any] | None = None,
+        product_id: str,
+        manage_stock: bool,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Variant: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Variant: ...
+
+    def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -89,6 +128,9 @@ class SyncVariants:
             attributes: Attributes associated with the Variant.
             inventory: Inventory associated with the Variant.
         """
+        require_arguments(
+            "variants.create", body, {"product_id": product_id, "manage_stock": manage_stock}
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/variant (variants.create)",
@@ -166,7 +208,7 @@ class SyncVariants:
         self,
         id: str,
         *,
-        body: UpdateVariantDto | Mapping[str, Any] | None = None,
+        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -329,10 +371,47 @@ class SyncVariantsWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateVariantDto | Mapping[str, Any] | None = None,
+        product_id: str,
+        manage_stock: bool,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Variant]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Variant]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -354,6 +433,9 @@ class SyncVariantsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Variant]:
         """Raw response of `variants.create`."""
+        require_arguments(
+            "variants.create", body, {"product_id": product_id, "manage_stock": manage_stock}
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/variant (variants.create)",
@@ -421,7 +503,7 @@ class SyncVariantsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateVariantDto | Mapping[str, Any] | None = None,
+        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -545,10 +627,47 @@ class AsyncVariants:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVariantsWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateVariantDto | Mapping[str, Any] | None = None,
+        product_id: str,
+        manage_stock: bool,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Variant: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Variant: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -592,6 +711,9 @@ class AsyncVariants:
             attributes: Attributes associated with the Variant.
             inventory: Inventory associated with the Variant.
         """
+        require_arguments(
+            "variants.create", body, {"product_id": product_id, "manage_stock": manage_stock}
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/variant (variants.create)",
@@ -669,7 +791,7 @@ class AsyncVariants:
         self,
         id: str,
         *,
-        body: UpdateVariantDto | Mapping[str, Any] | None = None,
+        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -832,10 +954,47 @@ class AsyncVariantsWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateVariantDto | Mapping[str, Any] | None = None,
+        product_id: str,
+        manage_stock: bool,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Variant]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[Variant]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -857,6 +1016,9 @@ class AsyncVariantsWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[Variant]:
         """Raw response of `variants.create`."""
+        require_arguments(
+            "variants.create", body, {"product_id": product_id, "manage_stock": manage_stock}
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/variant (variants.create)",
@@ -924,7 +1086,7 @@ class AsyncVariantsWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateVariantDto | Mapping[str, Any] | None = None,
+        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,

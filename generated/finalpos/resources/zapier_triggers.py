@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from .._base_client import (
     APIResponse,
@@ -14,7 +14,9 @@ from .._base_client import (
     SyncAPIClient,
     build_body,
     model_parser,
+    require_arguments,
 )
+from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.zapier_triggers import (
@@ -41,10 +43,38 @@ class SyncZapierTriggers:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SyncZapierTriggersWithRawResponse(self._client)
 
+    @overload
     def create(
         self,
         *,
-        body: CreateZapierTriggersDto | Mapping[str, Any] | None = None,
+        trigger_type: str,
+        trigger_id: str,
+        api_key: str,
+        trigger_url: str,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ZapierTriggers: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ZapierTriggers: ...
+
+    def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -70,6 +100,16 @@ class SyncZapierTriggers:
             trigger_url: Webhook URL for the trigger.
             custom_trigger_name: Custom name for the trigger.
         """
+        require_arguments(
+            "zapier_triggers.create",
+            body,
+            {
+                "trigger_type": trigger_type,
+                "trigger_id": trigger_id,
+                "api_key": api_key,
+                "trigger_url": trigger_url,
+            },
+        )
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
@@ -138,7 +178,7 @@ class SyncZapierTriggers:
         self,
         id: str,
         *,
-        body: UpdateZapierTriggersDto | Mapping[str, Any] | None = None,
+        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -235,10 +275,38 @@ class SyncZapierTriggersWithRawResponse:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @overload
     def create(
         self,
         *,
-        body: CreateZapierTriggersDto | Mapping[str, Any] | None = None,
+        trigger_type: str,
+        trigger_id: str,
+        api_key: str,
+        trigger_url: str,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[ZapierTriggers]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[ZapierTriggers]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -251,6 +319,16 @@ class SyncZapierTriggersWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[ZapierTriggers]:
         """Raw response of `zapier_triggers.create`."""
+        require_arguments(
+            "zapier_triggers.create",
+            body,
+            {
+                "trigger_type": trigger_type,
+                "trigger_id": trigger_id,
+                "api_key": api_key,
+                "trigger_url": trigger_url,
+            },
+        )
         return self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
@@ -309,7 +387,7 @@ class SyncZapierTriggersWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateZapierTriggersDto | Mapping[str, Any] | None = None,
+        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -388,10 +466,38 @@ class AsyncZapierTriggers:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncZapierTriggersWithRawResponse(self._client)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateZapierTriggersDto | Mapping[str, Any] | None = None,
+        trigger_type: str,
+        trigger_id: str,
+        api_key: str,
+        trigger_url: str,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ZapierTriggers: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ZapierTriggers: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -417,6 +523,16 @@ class AsyncZapierTriggers:
             trigger_url: Webhook URL for the trigger.
             custom_trigger_name: Custom name for the trigger.
         """
+        require_arguments(
+            "zapier_triggers.create",
+            body,
+            {
+                "trigger_type": trigger_type,
+                "trigger_id": trigger_id,
+                "api_key": api_key,
+                "trigger_url": trigger_url,
+            },
+        )
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
@@ -485,7 +601,7 @@ class AsyncZapierTriggers:
         self,
         id: str,
         *,
-        body: UpdateZapierTriggersDto | Mapping[str, Any] | None = None,
+        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -582,10 +698,38 @@ class AsyncZapierTriggersWithRawResponse:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateZapierTriggersDto | Mapping[str, Any] | None = None,
+        trigger_type: str,
+        trigger_id: str,
+        api_key: str,
+        trigger_url: str,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[ZapierTriggers]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> APIResponse[ZapierTriggers]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -598,6 +742,16 @@ class AsyncZapierTriggersWithRawResponse:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> APIResponse[ZapierTriggers]:
         """Raw response of `zapier_triggers.create`."""
+        require_arguments(
+            "zapier_triggers.create",
+            body,
+            {
+                "trigger_type": trigger_type,
+                "trigger_id": trigger_id,
+                "api_key": api_key,
+                "trigger_url": trigger_url,
+            },
+        )
         return await self._client.request_raw(
             RequestOptions(
                 operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
@@ -656,7 +810,7 @@ class AsyncZapierTriggersWithRawResponse:
         self,
         id: str,
         *,
-        body: UpdateZapierTriggersDto | Mapping[str, Any] | None = None,
+        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
