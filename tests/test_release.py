@@ -19,7 +19,7 @@ import yaml
 from generator.fetch import read_spec
 from tests.conftest import ROOT, run_cli
 
-COPIED = ["pyproject.toml", "generator", "templates", "spec", "generated", "tests"]
+COPIED = ["pyproject.toml", "README.md", "generator", "templates", "spec", "generated", "tests"]
 
 
 @pytest.fixture

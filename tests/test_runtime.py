@@ -8,6 +8,7 @@ import asyncio
 import datetime
 import json
 import logging
+import re
 import socket
 import struct
 import subprocess
@@ -516,6 +517,7 @@ def test_finalpos_log_env_switches_logging_on(fresh_generation, server):
     )
     assert result.returncode == 0, result.stderr
     assert "GET" in result.stderr and CUSTOMER_PATH in result.stderr
+    assert re.search(r"-> 200 in \d+ ms \(attempt 1\)", result.stderr), result.stderr
     assert SECRET not in result.stderr
 
 

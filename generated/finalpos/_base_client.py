@@ -544,6 +544,7 @@ class SyncAPIClient(BaseClient):
         attempt = 0
         while True:
             self._log_attempt(request, attempt)
+            started = time.perf_counter()
             try:
                 response = self._http.send(request)
             except httpx.TransportError as error:
@@ -551,7 +552,16 @@ class SyncAPIClient(BaseClient):
                 if delay is None:
                     raise _connection_error(request, error) from error
             else:
-                logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                if logger.isEnabledFor(logging.DEBUG):
+                    elapsed = (time.perf_counter() - started) * 1000
+                    logger.debug(
+                        "%s %s -> %d in %.0f ms (attempt %d)",
+                        request.method,
+                        redacted(request.url),
+                        response.status_code,
+                        elapsed,
+                        attempt + 1,
+                    )
                 if response.status_code < 400:
                     return APIResponse(response, parser, retries_taken=attempt)
                 delay = self._decide(request, response, None, attempt, max_retries)
@@ -656,6 +666,7 @@ class AsyncAPIClient(BaseClient):
         attempt = 0
         while True:
             self._log_attempt(request, attempt)
+            started = time.perf_counter()
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as error:
@@ -663,7 +674,16 @@ class AsyncAPIClient(BaseClient):
                 if delay is None:
                     raise _connection_error(request, error) from error
             else:
-                logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                if logger.isEnabledFor(logging.DEBUG):
+                    elapsed = (time.perf_counter() - started) * 1000
+                    logger.debug(
+                        "%s %s -> %d in %.0f ms (attempt %d)",
+                        request.method,
+                        redacted(request.url),
+                        response.status_code,
+                        elapsed,
+                        attempt + 1,
+                    )
                 if response.status_code < 400:
                     return APIResponse(response, parser, retries_taken=attempt)
                 delay = self._decide(request, response, None, attempt, max_retries)
