@@ -346,6 +346,23 @@ def test_iter_pages_and_default_page_size(make_client, server):
     assert script.seen[-1].query["limit"] == ["100"]
 
 
+def test_raw_list_response_keeps_headers_and_pagination(fp, server):
+    base_url, script = server
+
+    def page_with_header(handler: BaseHTTPRequestHandler) -> None:
+        query = parse_qs(urlsplit(handler.path).query)
+        skip, limit = int(query["skip"][0]), int(query["limit"][0])
+        items = [dict(CUSTOMER, id=f"c{i}") for i in range(3)][skip : skip + limit]
+        reply(200, items, x_total_count="3")(handler)
+
+    script.default = page_with_header
+    raw = fp.Client(api_key=SECRET, base_url=base_url).customers.with_raw_response.list(limit=2)
+    assert raw.status_code == 200 and raw.headers["x-total-count"] == "3"
+    page = raw.parse()
+    assert isinstance(page, fp.SyncPage)
+    assert [c.id for c in page] == ["c0", "c1", "c2"]  # every page, not the first only
+
+
 def test_server_ignoring_skip_stops_with_an_error(fp, make_client, server):
     _url, script = server
     script.default = customers_page(10, ignore_skip=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -65,6 +65,13 @@ class _PageBase(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def raw_response(self) -> APIResponse[Self]:
+        """The first response (status, headers) whose `.parse()` is this page, which still
+        iterates every page: what `with_raw_response` gives for a list method."""
+        return APIResponse(
+            self.response.http_response, lambda _response: self, self.response.retries_taken
+        )
 
     def __repr__(self) -> str:
         return (

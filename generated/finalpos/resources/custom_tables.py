@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, overload
@@ -19,7 +18,7 @@ from .._base_client import (
     require_arguments,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.custom_tables import (
@@ -369,9 +368,10 @@ class SyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Any]]:
+        """Raw first response of `custom_tables.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-tables (custom_tables.list)",
                 method="get",
@@ -384,7 +384,9 @@ class SyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
     def list_fields(
         self,
@@ -397,9 +399,10 @@ class SyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list_fields` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Any]]:
+        """Raw first response of `custom_tables.list_fields`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-table-fields (custom_tables.list_fields)",
                 method="get",
@@ -412,7 +415,9 @@ class SyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_FIELDS_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
     @overload
     def create_row(
@@ -541,9 +546,10 @@ class SyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list_rows` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Any]]:
+        """Raw first response of `custom_tables.list_rows`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-table-rows (custom_tables.list_rows)",
                 method="get",
@@ -556,7 +562,9 @@ class SyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_ROWS_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
     def list_values(
         self,
@@ -570,9 +578,10 @@ class SyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list_values` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Any]]:
+        """Raw first response of `custom_tables.list_values`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-table-values (custom_tables.list_values)",
                 method="get",
@@ -587,7 +596,9 @@ class SyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_VALUES_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
 
 class AsyncCustomTables:
@@ -920,9 +931,10 @@ class AsyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Any]]:
+        """Raw first response of `custom_tables.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-tables (custom_tables.list)",
                 method="get",
@@ -935,7 +947,9 @@ class AsyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
     async def list_fields(
         self,
@@ -948,9 +962,10 @@ class AsyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list_fields` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Any]]:
+        """Raw first response of `custom_tables.list_fields`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-table-fields (custom_tables.list_fields)",
                 method="get",
@@ -963,7 +978,9 @@ class AsyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_FIELDS_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
     @overload
     async def create_row(
@@ -1092,9 +1109,10 @@ class AsyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list_rows` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Any]]:
+        """Raw first response of `custom_tables.list_rows`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-table-rows (custom_tables.list_rows)",
                 method="get",
@@ -1107,7 +1125,9 @@ class AsyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_ROWS_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
     async def list_values(
         self,
@@ -1121,9 +1141,10 @@ class AsyncCustomTablesWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Any]]:
-        """Raw response of `custom_tables.list_values` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Any]]:
+        """Raw first response of `custom_tables.list_values`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/custom-table-values (custom_tables.list_values)",
                 method="get",
@@ -1138,4 +1159,6 @@ class AsyncCustomTablesWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_VALUES_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()

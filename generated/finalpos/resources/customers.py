@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import builtins
 import datetime
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -632,9 +631,10 @@ class SyncCustomersWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Customer]]:
-        """Raw response of `customers.list` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Customer]]:
+        """Raw first response of `customers.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/customers (customers.list)",
                 method="get",
@@ -647,7 +647,9 @@ class SyncCustomersWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
 
 class AsyncCustomers:
@@ -1240,9 +1242,10 @@ class AsyncCustomersWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Customer]]:
-        """Raw response of `customers.list` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Customer]]:
+        """Raw first response of `customers.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/customers (customers.list)",
                 method="get",
@@ -1255,4 +1258,6 @@ class AsyncCustomersWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, overload
@@ -19,7 +18,7 @@ from .._base_client import (
     require_arguments,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.orders import CreateOrderDto, Order, OrderSummary, UpdateOrderDto
@@ -692,9 +691,10 @@ class SyncOrdersWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Order]]:
-        """Raw response of `orders.list` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Order]]:
+        """Raw first response of `orders.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/orders (orders.list)",
                 method="get",
@@ -707,7 +707,9 @@ class SyncOrdersWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
 
 class AsyncOrders:
@@ -1369,9 +1371,10 @@ class AsyncOrdersWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Order]]:
-        """Raw response of `orders.list` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Order]]:
+        """Raw first response of `orders.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/orders (orders.list)",
                 method="get",
@@ -1384,4 +1387,6 @@ class AsyncOrdersWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()

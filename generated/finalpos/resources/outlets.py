@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, overload
@@ -19,7 +18,7 @@ from .._base_client import (
     require_arguments,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.outlets import CreateOutletDto, Outlet, OutletStripe, UpdateOutletDto
@@ -601,9 +600,10 @@ class SyncOutletsWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Outlet]]:
-        """Raw response of `outlets.list` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Outlet]]:
+        """Raw first response of `outlets.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/outlets (outlets.list)",
                 method="get",
@@ -616,7 +616,9 @@ class SyncOutletsWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
 
 class AsyncOutlets:
@@ -1188,9 +1190,10 @@ class AsyncOutletsWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Outlet]]:
-        """Raw response of `outlets.list` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Outlet]]:
+        """Raw first response of `outlets.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/outlets (outlets.list)",
                 method="get",
@@ -1203,4 +1206,6 @@ class AsyncOutletsWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, overload
@@ -19,7 +18,7 @@ from .._base_client import (
     require_arguments,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.stations import CreateStationDto, Station, UpdateStationDto
@@ -537,9 +536,10 @@ class SyncStationsWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Station]]:
-        """Raw response of `stations.list` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Station]]:
+        """Raw first response of `stations.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/stations (stations.list)",
                 method="get",
@@ -552,7 +552,9 @@ class SyncStationsWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
 
 class AsyncStations:
@@ -1060,9 +1062,10 @@ class AsyncStationsWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Station]]:
-        """Raw response of `stations.list` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Station]]:
+        """Raw first response of `stations.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/stations (stations.list)",
                 method="get",
@@ -1075,4 +1078,6 @@ class AsyncStationsWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, overload
@@ -19,7 +18,7 @@ from .._base_client import (
     require_arguments,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..models.shared import AttributeDto, MetadataDto
@@ -598,9 +597,10 @@ class SyncVariantsWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Variant]]:
-        """Raw response of `variants.list` (first page only)."""
-        return self._client.request_raw(
+    ) -> APIResponse[SyncPage[Variant]]:
+        """Raw first response of `variants.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = SyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/variants (variants.list)",
                 method="get",
@@ -613,7 +613,9 @@ class SyncVariantsWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
 
 
 class AsyncVariants:
@@ -1181,9 +1183,10 @@ class AsyncVariantsWithRawResponse:
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[builtins.list[Variant]]:
-        """Raw response of `variants.list` (first page only)."""
-        return await self._client.request_raw(
+    ) -> APIResponse[AsyncPage[Variant]]:
+        """Raw first response of `variants.list`: headers and status; `.parse()` is the page, which iterates every page."""
+        page = await AsyncPage.fetch(
+            self._client,
             RequestOptions(
                 operation="GET /v1/api/variants (variants.list)",
                 method="get",
@@ -1196,4 +1199,6 @@ class AsyncVariantsWithRawResponse:
                 max_retries=max_retries,
             ),
             _LIST_PARSER,
+            *page_window(skip, limit),
         )
+        return page.raw_response()
