@@ -111,7 +111,7 @@ def test_contract_suite_catches_a_list_method_that_forgets_limit(
     templates = shutil.copytree(render_stage.TEMPLATES, tmp_path / "templates")
     resource = templates / "package" / "resources" / "resource.py.jinja"
     text = resource.read_text()
-    assert text.count("*page_window(skip, limit)") == 2
+    assert text.count("*page_window(skip, limit)") == 3  # sync, async, raw
     resource.write_text(text.replace("*page_window(skip, limit)", "*page_window(skip, NOT_GIVEN)"))
     monkeypatch.setattr(render_stage, "TEMPLATES", templates)
     broken = tmp_path / "broken"

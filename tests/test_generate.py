@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
@@ -247,12 +246,3 @@ def test_readme_code_blocks_pass_mypy_strict_and_omitting_a_required_argument_do
     checked = mypy_strict({"finalpos": fresh_generation, "readme_examples": tmp_path}, cwd=tmp_path)
     assert checked.returncode == 1
     assert 'omits.py:5: error: No overload variant of "create"' in checked.stdout
-
-
-def test_omitting_a_required_argument_is_a_type_error_before_any_request(generated_package):
-    sent: list[object] = []
-    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(201))
-    client = generated_package.Client(api_key="k", http_client=httpx.Client(transport=transport))
-    with pytest.raises(TypeError, match=r"customers\.create\(\) missing .*email, last_name"):
-        client.customers.create(first_name="Ann")  # type: ignore[call-overload]
-    assert sent == []

@@ -637,3 +637,14 @@ def test_with_options_copies_the_client_with_changes_and_shares_the_pool(fp, ser
         assert script.seen[-1].headers["x-api-key"] == "other-key"
         other.close()
         client.customers.retrieve("c1")  # the copy did not close the shared pool
+
+
+def test_omitting_a_required_argument_is_a_type_error_before_any_request(make_client, server):
+    _url, script = server
+    script.default = reply(201, CUSTOMER)
+    client = make_client()
+    with pytest.raises(TypeError, match=r"customers\.create\(\) missing .*email, last_name"):
+        client.customers.create(first_name="Ann")  # type: ignore[call-overload]
+    assert script.seen == []  # nothing reached the server
+    client.customers.create(email="a@b.co", first_name="Ann", last_name="Lee")
+    assert script.seen[-1].body == {"email": "a@b.co", "firstName": "Ann", "lastName": "Lee"}
