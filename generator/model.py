@@ -236,6 +236,17 @@ class ClientModel:
         return bool(self.operations) and all(op.security for op in self.operations)
 
     @property
+    def secret_query_parameters(self) -> list[str]:
+        """Query parameters the document marks secret (`format: password`): never logged."""
+        found = {
+            q.wire_name
+            for op in self.operations
+            for q in op.query_params
+            if isinstance(q.schema, dict) and q.schema.get("format") == "password"
+        }
+        return sorted(found)
+
+    @property
     def credentials(self) -> list[str]:
         """The constructor's credential arguments this API uses, in a stable order."""
         used = {c for scheme in self.schemes for c in scheme.credentials}

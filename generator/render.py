@@ -148,6 +148,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "default_security": client.default_security,
         "auth_required": client.auth_required,
         "credentials": client.credentials,
+        "secret_query_parameters": client.secret_query_parameters,
         "resources": client.resources,
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,

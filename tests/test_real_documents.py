@@ -239,3 +239,19 @@ def test_strict_refuses_the_repaired_quirks(tmp_path):
     assert strict.returncode == 2 and "(--strict; 10 problems in all)" in strict.stderr
     assert f"{spec}: #/components/securitySchemes/bearer/in" in strict.stderr
     assert not strict_output.exists()
+
+
+def test_query_credentials_and_secret_parameters_are_redacted_in_logs(generations, tmp_path):
+    package, output, result = generations[CORPUS / "security.yaml"]
+    assert result.returncode == 0, result.stderr
+    script = (
+        f"import httpx\nfrom {package}._base_client import redacted\n"
+        "print(redacted(httpx.URL('https://u:pw@h/p?key=K&resetToken=R&page=2')))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.stdout.strip() == "https://h/p?key=***&resetToken=***&page=2", ran.stderr

@@ -47,6 +47,8 @@ SECURITY_SCHEMES: dict[str, tuple[str, str, str]] = {
 }
 # What most operations require (alternatives of scheme names); others say their own.
 DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("X-Api-Key",),)
+# Query parameters the document marks secret (`format: password`): never logged.
+SECRET_QUERY_PARAMETERS: frozenset[str] = frozenset(())
 # Every operation needs credentials: a client without any is refused when it is created.
 AUTH_REQUIRED = True
 DEFAULT_BASE_URL = "https://api.finalpos.com"
@@ -322,10 +324,11 @@ def _drops_cookies(options: RequestOptions) -> bool:
 
 
 def redacted(url: httpx.URL) -> str:
-    """The URL as logs may show it: no user info, and credential query values hidden."""
+    """The URL as logs may show it: no user info; credential and secret query values hidden."""
     secret = {
         parameter for kind, location, parameter in SECURITY_SCHEMES.values() if location == "query"
     }
+    secret |= SECRET_QUERY_PARAMETERS
     params = [(key, "***" if key in secret else value) for key, value in url.params.multi_items()]
     return str(url.copy_with(userinfo=b"", params=params or None)).replace("%2A%2A%2A", "***")
 
