@@ -28,6 +28,7 @@ from generator.naming import class_name, identifier, unique
 from generator.normalize import RUNTIME_SHAPED_RESOURCES
 from generator.repair import CONTRADICTION
 from generator.security import (
+    CREDENTIALS,
     Requirement,
     Scheme,
     default_requirement,
@@ -250,7 +251,7 @@ class ClientModel:
     def credentials(self) -> list[str]:
         """The constructor's credential arguments this API uses, in a stable order."""
         used = {c for scheme in self.schemes for c in scheme.credentials}
-        return [c for c in ("api_key", "bearer_token", "username", "password") if c in used]
+        return [c for names in CREDENTIALS.values() for c in names if c in used]
 
 
 def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict[str, str]:

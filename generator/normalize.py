@@ -461,13 +461,13 @@ def normalize_against(document: Document, official: Document | None) -> Document
     vendored snapshot) it is a tenant's description of that release, so its customer
     properties beyond the official ones are custom fields. Another version is a release:
     its new customer properties are API changes."""
-    normalized = normalize(document)
     if official is None or _version(document) != _version(official):
-        return normalized
-    core = core_properties(official)
-    if set(core_properties(normalized)) <= set(core):
-        return normalized  # nothing beyond the official properties: no custom fields
-    return normalize({**document, CORE_KEY: core})
+        return normalize(document)
+    normalized = normalize({**document, CORE_KEY: core_properties(official)})
+    schemas = schemas_of(normalized).values()
+    if not any(isinstance(s, dict) and "x-finalpos-custom-fields" in s for s in schemas):
+        del normalized[CORE_KEY]  # nothing beyond the official properties: not a tenant's
+    return normalized
 
 
 def repair(document: Document) -> Document:

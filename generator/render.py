@@ -35,6 +35,7 @@ from generator.errors import SpecError, json_pointer
 from generator.fsutil import MANIFEST, manifest_text, refusal, staged_directory
 from generator.model import STATUS_EXCEPTIONS, ClientModel, build
 from generator.normalize import core_properties
+from generator.security import CREDENTIALS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HEADER_TEXT = (
@@ -148,6 +149,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "default_security": client.default_security,
         "auth_required": client.auth_required,
         "credentials": client.credentials,
+        "credential_kinds": CREDENTIALS,
         "secret_query_parameters": client.secret_query_parameters,
         "resources": client.resources,
         "schemas": client.schemas,

@@ -41,6 +41,12 @@ ENV_PREFIX = "FINALPOS"
 CREDENTIAL_ENV: dict[str, str] = {
     "api_key": f"{ENV_PREFIX}_API_KEY",
 }
+# The credential arguments each kind of security scheme needs.
+CREDENTIALS_OF_KIND: dict[str, tuple[str, ...]] = {
+    "api_key": ("api_key",),
+    "bearer": ("bearer_token",),
+    "basic": ("username", "password"),
+}
 # The document's security schemes: name → (credential kind, where it goes, header/query/cookie name).
 SECURITY_SCHEMES: dict[str, tuple[str, str, str]] = {
     "X-Api-Key": ("api_key", "header", "x-api-key"),
@@ -382,13 +388,11 @@ class BaseClient:
         return f"{type(self).__name__}(base_url={redacted(self.base_url)!r})"
 
     def _satisfies(self, alternative: tuple[str, ...]) -> bool:
-        kinds = {
-            "api_key": ("api_key",),
-            "bearer": ("bearer_token",),
-            "basic": ("username", "password"),
-        }
         return all(
-            all(name in self._credentials for name in kinds[SECURITY_SCHEMES[scheme][0]])
+            all(
+                name in self._credentials
+                for name in CREDENTIALS_OF_KIND[SECURITY_SCHEMES[scheme][0]]
+            )
             for scheme in alternative
         )
 
