@@ -76,12 +76,22 @@ def _warn(command: str, source: str, problems: list[Problem]) -> None:
         print(f"finalpos-codegen {command}: warning: {problem.line(source)}", file=sys.stderr)
 
 
+def _check(
+    args: argparse.Namespace, document: dict[str, Any], source: str, snapshot: fetch_stage.Snapshot
+) -> None:
+    """Check a document, printing its problems as warnings (errors under --strict). The
+    vendored snapshot was validated when it was fetched: it is trusted by its checksum."""
+    local = not source.startswith(("http://", "https://"))
+    findings = snapshot.findings_for(Path(source)) if local else None
+    problems = fetch_stage.check_openapi(document, source, strict=args.strict, findings=findings)
+    _warn(args.command, source, problems)
+
+
 def _load_normalized(
     args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
 ) -> dict[str, Any]:
     document = fetch_stage.read_spec(spec)
-    problems = fetch_stage.check_openapi(document, str(spec), strict=args.strict)
-    _warn(args.command, str(spec), problems)
+    _check(args, document, str(spec), _snapshot(root, config))
     return _normalized(document, spec, _official(root, config, document))
 
 
@@ -189,22 +199,9 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    document = fetch_stage.read_spec(spec)
+    document = _load_normalized(args, spec, root, config)
     version = _client_version(package, config, document)
-    with fetch_stage.validating(document, str(spec), strict=args.strict) as validated:
-        official = _official(root, config, document)
-        normalized = _normalized(document, spec, official)  # while validation runs
-
-        def warn_before_swap() -> None:
-            _warn(args.command, str(spec), validated())
-
-        client = render_stage.render(
-            normalized,
-            output,
-            package=package,
-            client_version=version,
-            before_swap=warn_before_swap,
-        )
+    client = render_stage.render(document, output, package=package, client_version=version)
     print(
         f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
         f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"
@@ -253,25 +250,20 @@ def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
 
 
 def _report(
-    args: argparse.Namespace, old_source: str, new_source: str
+    args: argparse.Namespace, root: Path, config: dict[str, Any], old_source: str, new_source: str
 ) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
-    """Both documents validated in forked children while they are normalized and compared;
-    a validation error wins over any error the invalid document caused meanwhile."""
+    """Both documents checked, normalized (the old one is the new one's official version)
+    and compared."""
     documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
-    with (
-        fetch_stage.validating(documents[0], old_source, strict=args.strict) as old_checked,
-        fetch_stage.validating(documents[1], new_source, strict=args.strict) as new_checked,
-    ):
-        old = _normalized(documents[0], old_source)
-        new = _normalized(documents[1], new_source, official=old)
-        report = diff_stage.diff(old, new)
-        _warn(args.command, old_source, old_checked())
-        _warn(args.command, new_source, new_checked())
-    return report, old, new
+    for document, source in zip(documents, (old_source, new_source), strict=True):
+        _check(args, document, source, _snapshot(root, config))
+    old = _normalized(documents[0], old_source)
+    new = _normalized(documents[1], new_source, official=old)
+    return diff_stage.diff(old, new), old, new
 
 
 def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, _old, _new = _report(args, *_diff_inputs(args, root, config))
+    report, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
     render_format = {
         "text": diff_stage.to_text,
         "json": diff_stage.to_json,
@@ -282,7 +274,7 @@ def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> in
 
 
 def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, old, new = _report(args, *_diff_inputs(args, root, config))
+    report, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
     output = args.output or root / config["output"]
     current = args.current_version or _package_version(output)
     entry = diff_stage.changelog_entry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -163,3 +164,56 @@ def follow(document: Document, node: Any) -> Any:
             return node
         node = target
     return node
+
+
+def text(value: Any) -> str:
+    """A document's text field, or "" when it is absent or not text."""
+    return value if isinstance(value, str) else ""
+
+
+def parameters(
+    operation: dict[str, Any], path_item: dict[str, Any], location: str
+) -> list[tuple[str, Any, bool, str]]:
+    """(name, schema, required, description) of the `location` parameters of an operation,
+    the operation's overriding its path item's."""
+    merged: dict[str, dict[str, Any]] = {}
+    for parameter in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        if isinstance(parameter, dict) and parameter.get("in") == location and "name" in parameter:
+            merged[str(parameter["name"])] = parameter
+    return [
+        (
+            name,
+            p.get("schema") or {},
+            bool(p.get("required")) or location == "path",
+            text(p.get("description")),
+        )
+        for name, p in merged.items()
+    ]
+
+
+def is_object(schema: Any) -> bool:
+    return isinstance(schema, dict) and (
+        schema.get("type") == "object" or "properties" in schema or "allOf" in schema
+    )
+
+
+def merged_all_of(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
+    """An `allOf` of objects as one flat object (later parts win), so a model never inherits
+    a base whose property a later part redefines with another type."""
+    parts = schema.get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(parts, list) or depth > 16:
+        return copy.deepcopy(schema)
+    resolved = [merged_all_of(resolve(part, schemas), schemas, depth + 1) for part in parts]
+    if not resolved or not all(is_object(part) for part in resolved):
+        return copy.deepcopy(schema)
+    merged = {key: copy.deepcopy(v) for key, v in schema.items() if key != "allOf"}
+    merged["type"] = "object"
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in [*resolved, schema]:
+        properties.update(copy.deepcopy(part.get("properties") or {}))
+        required += [r for r in part.get("required") or [] if r not in required]
+    merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    return merged

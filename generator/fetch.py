@@ -6,10 +6,9 @@ openapi-spec-validator; the snapshot and its lock file are replaced only then.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -200,6 +199,8 @@ class Problem:
 
 
 MAX_PROBLEM_TEXT = 160
+# The rules of what openapi-spec-validator finds start with this (repairs have their own).
+VALIDATOR_RULE = "openapi-"
 
 
 def problems_of(repaired: dict[str, Any], invalid: list[Problem]) -> list[Problem]:
@@ -222,14 +223,24 @@ def accepted(problems: list[Problem], source: str, *, strict: bool) -> list[Prob
     return problems
 
 
-def check_openapi(document: dict[str, Any], source: str, *, strict: bool = False) -> list[Problem]:
+def check_openapi(
+    document: dict[str, Any],
+    source: str,
+    *,
+    strict: bool = False,
+    findings: list[Problem] | None = None,
+) -> list[Problem]:
     """Accept an OpenAPI 3.x document that passes `check_basics`; what openapi-spec-validator
-    still finds once known quirks are repaired comes back as warnings (errors if `strict`)."""
+    still finds once known quirks are repaired comes back as warnings (errors if `strict`).
+    `findings`: what the validator found when this very document was vendored (see
+    `Snapshot.findings_for`), used instead of validating it again."""
     from generator.normalize import repair
 
     check_basics(document, source)
     repaired = repair(document)
-    return accepted(problems_of(repaired, validate(repaired, source)), source, strict=strict)
+    if findings is None:
+        findings = validate(repaired, source)
+    return accepted(problems_of(repaired, findings), source, strict=strict)
 
 
 def check_basics(document: dict[str, Any], source: str) -> None:
@@ -250,7 +261,7 @@ def check_basics(document: dict[str, Any], source: str) -> None:
 
 def validate(document: dict[str, Any], source: str) -> list[Problem]:
     """What openapi-spec-validator finds, one short problem per error (imported here:
-    importing it alone takes 0.4 s, which `generate` spends in a child)."""
+    importing it alone takes 0.4 s, which a vendored snapshot never pays)."""
     from openapi_spec_validator.shortcuts import get_validator_cls
 
     try:
@@ -269,7 +280,7 @@ def _problem(error: OpenAPIValidationError) -> Problem:
 
     cause = best_match(error.context) if error.context else error
     where = [*error.absolute_path, *(cause.relative_path if cause is not error else [])]
-    return Problem(json_pointer(where), f"openapi-{cause.validator}", _short(cause.message))
+    return Problem(json_pointer(where), f"{VALIDATOR_RULE}{cause.validator}", _short(cause.message))
 
 
 def _short(text: str) -> str:
@@ -298,57 +309,6 @@ def load_spec(path: Path, *, strict: bool = True) -> dict[str, Any]:
     document = read_spec(path)
     check_openapi(document, str(path), strict=strict)
     return document
-
-
-@contextlib.contextmanager
-def validating(
-    document: dict[str, Any], source: str, *, strict: bool = False
-) -> Iterator[Callable[[], list[Problem]]]:
-    """Check the basics now, then `validate` the repaired `document` in a forked child while
-    the block goes on (validation is the slowest step on large documents). The block gets a
-    function that waits for the child and returns the problems (raising the first under
-    `strict`); leaving the block waits too, so a validation error wins over any error the
-    document caused in the block meanwhile."""
-    from generator.normalize import repair
-
-    check_basics(document, source)
-    repaired = repair(document)
-    accepted(problems_of(repaired, []), source, strict=strict)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            sender.send(("ok", validate(repaired, source)))
-        except SpecError as error:
-            sender.send(("error", (error.message, error.pointer)))
-        except BaseException as error:  # reported by the parent, never lost
-            sender.send(("error", (f"validation failed: {type(error).__name__}: {error}", None)))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    sender.close()
-    outcomes: list[tuple[str, Any]] = []
-
-    def wait() -> list[Problem]:
-        if not outcomes:
-            try:
-                outcomes.append(receiver.recv())
-            except EOFError:
-                died = f"the validation process died (exit code {process.exitcode})"
-                outcomes.append(("error", (died, None)))
-            finally:
-                process.join()
-                receiver.close()
-        kind, value = outcomes[0]
-        if kind == "error":
-            raise SpecError(value[0], source=source, pointer=value[1])
-        return accepted(problems_of(repaired, value), source, strict=strict)
-
-    try:
-        yield wait
-    finally:
-        wait()
 
 
 @dataclass(frozen=True)
@@ -418,6 +378,21 @@ class Snapshot:
         except (OSError, ValueError):
             return {}
 
+    def findings_for(self, path: Path) -> list[Problem] | None:
+        """What the validator found in the document at `path` when it was vendored, if it is
+        the snapshot the lock vouches for (same sha256): the trust boundary is `fetch`, and
+        a vendored document is not validated again. None: validate it."""
+        lock = self.read_lock()
+        if not isinstance(lock.get("findings"), list):
+            return None
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        if digest != lock.get("sha256"):
+            return None
+        return [Problem(**finding) for finding in lock["findings"]]
+
 
 @dataclass
 class Release:
@@ -484,6 +459,11 @@ def lock_of(release: Release, **extra: Any) -> bytes:
         "api_version": info.get("version"),
         "retrieved_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "etag": release.etag,
+        "findings": [
+            dataclasses.asdict(problem)
+            for problem in release.problems
+            if problem.rule.startswith(VALIDATOR_RULE)
+        ],
         **extra,
     }
     return (json.dumps(lock, indent=2) + "\n").encode()

@@ -6,27 +6,28 @@ Everything that becomes a Python name or annotation is decided here, through
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.contract import Case, FieldChecks, contract_case, field_checks
 from generator.document import (
     Document,
     body_schema,
     closure,
+    is_object,
     iter_operations,
+    merged_all_of,
+    parameters,
     ref_name,
     refs_in,
-    resolve,
     schema_ref,
     schemas_of,
     success_response,
+    text,
 )
 from generator.errors import SpecError
-from generator.examples import example_value, python_types
 from generator.naming import class_name, identifier, unique
 from generator.normalize import RUNTIME_SHAPED_RESOURCES
-from generator.repair import CONTRADICTION
 from generator.security import (
     CREDENTIALS,
     Requirement,
@@ -45,22 +46,36 @@ _MODEL_MODULE_NAMES = frozenset(
         "AwareDatetime",
         "BaseModel",
         "ConfigDict",
+        "Datetime",
         "Field",
         "FinalPOSModel",
         "Literal",
         "RootModel",
+        "RuntimeShapedModel",
     }
 )
-# The client's exception class per status; also renders its STATUS_ERRORS table.
+# The generated package's exceptions (`_exceptions.py`), the one list: its `__all__`, the
+# package's exports, STATUS_ERRORS and each method's `Raises` line read it.
 STATUS_EXCEPTIONS = {
-    400: "BadRequestError",
-    401: "AuthenticationError",
-    403: "PermissionDeniedError",
-    404: "NotFoundError",
-    409: "ConflictError",
-    422: "UnprocessableEntityError",
-    429: "RateLimitError",
+    400: ("BadRequestError", "Bad Request"),
+    401: ("AuthenticationError", "Unauthorized: the credentials are missing or wrong"),
+    403: ("PermissionDeniedError", "Forbidden"),
+    404: ("NotFoundError", "Not Found"),
+    409: ("ConflictError", "Conflict"),
+    422: ("UnprocessableEntityError", "Unprocessable Entity"),
+    429: ("RateLimitError", "Too Many Requests"),
 }
+OTHER_EXCEPTIONS = (
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "FinalPOSError",
+    "InternalServerError",
+    "PaginationError",
+)
+EXCEPTIONS = tuple(sorted(OTHER_EXCEPTIONS + tuple(name for name, _ in STATUS_EXCEPTIONS.values())))
 # Defaults go too: the client sends only what is set, and a default the document got wrong
 # (an enum's string on a `$ref`, `null` on a required field) would not type-check.
 DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern", "default", "discriminator"})
@@ -125,18 +140,8 @@ class ErrorResponse:
         """The client's exception class for this status."""
         if self.status >= 500:
             return "InternalServerError"
-        return STATUS_EXCEPTIONS.get(self.status, "APIStatusError")
-
-
-@dataclass(frozen=True)
-class CheckedField:
-    """What the document guarantees of a response property, which any correct server meets:
-    its parsed types, presence when required, membership when an enum."""
-
-    wire_name: str
-    python_types: list[str]
-    required: bool
-    enum: list[Any] | None
+        known = STATUS_EXCEPTIONS.get(self.status)
+        return known[0] if known else "APIStatusError"
 
 
 @dataclass
@@ -166,14 +171,8 @@ class Operation:
     errors: list[ErrorResponse]
     security: Requirement = ()
     """Alternatives of scheme names to authenticate with; `()` needs no credentials."""
-    documented_success: bool = True
-    """The document gives a 2xx response (else no test can know what success looks like)."""
-    call_example: dict[str, Any] = field(default_factory=dict)
-    """Example arguments for the contract tests: `path` (positional) and `keywords`."""
-    checked_fields: list[CheckedField] = field(default_factory=list)
-    response_example: dict[str, Any] | None = None
-    """The response's own example (media type `example`), the only values a test may expect
-    exactly: property examples are hints a server (or mock) need not return."""
+    contract: Case | None = None
+    """What its generated contract tests call and check (`generator.contract`)."""
 
     @property
     def label(self) -> str:
@@ -194,13 +193,9 @@ class Resource:
     """Method names taken: unique after truncation, checked last."""
 
     @property
-    def field_checks(self) -> dict[str, list[CheckedField]]:
+    def field_checks(self) -> dict[str, FieldChecks]:
         """The contract tests' field checks, once per response model."""
-        return {
-            op.response_model: op.checked_fields
-            for op in self.operations
-            if op.response_model and op.checked_fields
-        }
+        return field_checks(self.operations)
 
 
 @dataclass
@@ -340,7 +335,7 @@ class _Annotations:
         name = ref_name(schema)
         if name is not None:
             target = self.schemas.get(name, {})
-            if _is_object(target):
+            if is_object(target):
                 self.used_models.add(self.class_names[name])
                 mapping = " | Mapping[str, Any]" if accept_mappings else ""
                 return _nullable(f"{self.class_names[name]}{mapping}", nullable)
@@ -397,10 +392,6 @@ def _arguments(
     ]
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
     """(status, schema, has content) of the first 2xx response."""
     status, response = success_response(operation)
@@ -418,12 +409,12 @@ def _response_shape(
     if not has_content:
         return "none", None, status, "None"
     name = ref_name(schema)
-    if name is not None and _is_object(annotations.schemas.get(name)):
+    if name is not None and is_object(annotations.schemas.get(name)):
         annotations.used_models.add(class_names[name])
         return "model", class_names[name], status, class_names[name]
     if isinstance(schema, dict) and schema.get("type") == "array":
         item = ref_name(schema.get("items"))
-        if item is not None and _is_object(annotations.schemas.get(item)):
+        if item is not None and is_object(annotations.schemas.get(item)):
             annotations.used_models.add(class_names[item])
             return "list", class_names[item], status, f"builtins.list[{class_names[item]}]"
     annotation = annotations.of(schema, accept_mappings=False)
@@ -438,50 +429,27 @@ def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[Erro
             continue
         name = ref_name(body_schema(response))
         model = class_names[name] if name else None
-        errors.append(ErrorResponse(int(code), _text(response.get("description")), model))
+        errors.append(ErrorResponse(int(code), text(response.get("description")), model))
     return errors
-
-
-def _parameters(
-    operation: dict[str, Any], path_item: dict[str, Any], location: str
-) -> list[tuple[str, Any, bool, str]]:
-    merged: dict[str, dict[str, Any]] = {}
-    for parameter in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
-        if isinstance(parameter, dict) and parameter.get("in") == location and "name" in parameter:
-            merged[str(parameter["name"])] = parameter
-    return [
-        (
-            name,
-            p.get("schema") or {},
-            bool(p.get("required")) or location == "path",
-            _text(p.get("description")),
-        )
-        for name, p in merged.items()
-    ]
 
 
 def _body(
     operation: dict[str, Any], schemas: dict[str, Any]
 ) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
     name = ref_name(body_schema(operation.get("requestBody")))
-    if name is None or not _is_object(schemas.get(name)):
+    if name is None or not is_object(schemas.get(name)):
         return None, []
     schema = schemas.get(name) or {}
     required = set(schema.get("required") or [])
     properties = schema.get("properties") or {}
     fields = [
-        (str(prop), prop_schema, prop in required, _text((prop_schema or {}).get("description")))
+        (str(prop), prop_schema, prop in required, text((prop_schema or {}).get("description")))
         for prop, prop_schema in properties.items()
     ]
     return name, fields
 
 
-def _satisfiable_success(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
-    """A 2xx response is documented, and its schema describes some value (not a
-    contradictory allOf)."""
-    status, response = success_response(operation)
-    schema = resolve(body_schema(response), schemas)
-    return status is not None and CONTRADICTION not in schema
+
 
 
 def _body_encoding(operation: dict[str, Any]) -> str:
@@ -508,74 +476,6 @@ def _raw_body(
     return annotations.of(body_schema(body))
 
 
-def _add_contract_examples(
-    op: Operation, operation: dict[str, Any], path_item: dict[str, Any], schemas: dict[str, Any]
-) -> None:
-    """Arguments and expected fields for the generated contract tests of `op`."""
-    path = [example_value(p[1], schemas) for p in _parameters(operation, path_item, "path")]
-    keywords = {
-        argument.name: example_value(schema, schemas)
-        for argument, (_name, schema, required, _doc) in zip(
-            op.query_params, _parameters(operation, path_item, "query"), strict=True
-        )
-        if required
-    }
-    if op.paginated:
-        keywords["limit"] = 2
-    if op.body_annotation:
-        raw = example_value(body_schema(operation.get("requestBody")), schemas)
-        keywords["body"] = "example" if op.body_encoding == "binary" else raw
-    if op.body_model:
-        body = example_value(body_schema(operation.get("requestBody")), schemas)
-        if op.body_encoding != "json" and isinstance(body, dict):
-            body = _unambiguous_form(body, operation, schemas)
-        keywords["body"] = body
-    op.call_example = {"path": path, "keywords": keywords}
-    _status, schema, _content = _success(operation)
-    example = _media_example(success_response(operation)[1])
-    if op.response_kind == "list":
-        schema = (schema or {}).get("items")
-        example = example[0] if isinstance(example, list) and example else None
-    if op.response_kind not in ("model", "list"):
-        return
-    op.response_example = example if isinstance(example, dict) else None
-    target = merged_all_of(resolve(schema, schemas), schemas)
-    required = set(target.get("required") or [])
-    for name, prop in (target.get("properties") or {}).items():
-        types = python_types(prop, schemas)
-        if types:
-            enum = resolve(prop, schemas).get("enum")
-            op.checked_fields.append(
-                CheckedField(str(name), types, name in required, enum if enum else None)
-            )
-
-
-def _unambiguous_form(
-    body: dict[str, Any], operation: dict[str, Any], schemas: dict[str, Any]
-) -> dict[str, Any]:
-    """A form example a server reads one way only: form encodings cannot tell a list of one
-    from a scalar, so send the required fields (or, when none is, the scalar ones)."""
-    required = set(resolve(body_schema(operation["requestBody"]), schemas).get("required") or [])
-    if required:
-        return {k: v for k, v in body.items() if k in required}
-    return {k: v for k, v in body.items() if not isinstance(v, list | dict)}
-
-
-def _media_example(response: dict[str, Any]) -> Any:
-    """The example a response's media type gives itself (`example`, else the first of
-    `examples`), or None."""
-    for media in (response.get("content") or {}).values():
-        if not isinstance(media, dict):
-            continue
-        if "example" in media:
-            return media["example"]
-        examples = media.get("examples")
-        if isinstance(examples, dict) and examples:
-            first = next(iter(examples.values()))
-            return first.get("value") if isinstance(first, dict) else None
-    return None
-
-
 def _model_document(
     document: Document, modules: dict[str, str], class_names: dict[str, str], package: str
 ) -> dict[str, Any]:
@@ -586,6 +486,9 @@ def _model_document(
     originals = schemas_of(document)
     schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
+
+    # `datetime.datetime` for users, read as a WireDatetime that writes back the text it read
+    wire_datetime = {"customTypePath": f"{package}._model_base.Datetime"}
 
     def base_class(name: str) -> dict[str, str]:
         if schemas[name].get("x-finalpos-runtime-shaped"):
@@ -599,6 +502,8 @@ def _model_document(
                 return {**node, **schema_ref(qualified[name])}
             if node.get("type") == "array" and "items" not in node:
                 node = {**node, "items": {}}
+            if node.get("type") == "string" and node.get("format") == "date-time":
+                node = {**node, **wire_datetime}
             if isinstance(node.get("properties"), dict):
                 node = {**node, "properties": _optional_means_nullable(node)}
             return {
@@ -620,34 +525,6 @@ def _model_document(
             }
         },
     }
-
-
-def _is_object(schema: Any) -> bool:
-    return isinstance(schema, dict) and (
-        schema.get("type") == "object" or "properties" in schema or "allOf" in schema
-    )
-
-
-def merged_all_of(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
-    """An `allOf` of objects as one flat object (later parts win), so a model never inherits
-    a base whose property a later part redefines with another type."""
-    parts = schema.get("allOf") if isinstance(schema, dict) else None
-    if not isinstance(parts, list) or depth > 16:
-        return copy.deepcopy(schema)
-    resolved = [merged_all_of(resolve(part, schemas), schemas, depth + 1) for part in parts]
-    if not resolved or not all(_is_object(part) for part in resolved):
-        return copy.deepcopy(schema)
-    merged = {key: copy.deepcopy(v) for key, v in schema.items() if key != "allOf"}
-    merged["type"] = "object"
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    for part in [*resolved, schema]:
-        properties.update(copy.deepcopy(part.get("properties") or {}))
-        required += [r for r in part.get("required") or [] if r not in required]
-    merged["properties"] = properties
-    if required:
-        merged["required"] = required
-    return merged
 
 
 def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -732,13 +609,13 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 method_name=unique(identifier(operation["x-finalpos-method"]), resource.methods),
                 http_method=method,
                 path=path,
-                summary=_text(operation.get("summary")),
-                description=_text(operation.get("description")),
+                summary=text(operation.get("summary")),
+                description=text(operation.get("description")),
                 path_params=_arguments(
-                    _parameters(operation, paths[path], "path"), annotations, taken
+                    parameters(operation, paths[path], "path"), annotations, taken
                 ),
                 query_params=_arguments(
-                    _parameters(operation, paths[path], "query"), annotations, taken
+                    parameters(operation, paths[path], "query"), annotations, taken
                 ),
                 body_model=class_names[body_name] if body_name else None,
                 body_fields=_arguments(body_props, annotations, taken),
@@ -752,10 +629,10 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
                 paginated="x-finalpos-pagination" in operation,
                 errors=_errors(operation, class_names),
                 security=requirement(operation, document, schemes),
-                documented_success=_satisfiable_success(operation, schemas),
             )
         )
-        _add_contract_examples(resource.operations[-1], operation, paths[path], schemas)
+        op = resource.operations[-1]
+        op.contract = contract_case(op, operation, paths[path], schemas)
         used = annotations.used_models | {class_names[name] for name in (body_name,) if name}
         used |= {response_model} if response_model else set()
         for name in used:
@@ -776,8 +653,8 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
     info = document.get("info") or {}
     return ClientModel(
         package=package,
-        title=_text(info.get("title")),
-        api_version=_text(str(info.get("version", ""))),
+        title=text(info.get("title")),
+        api_version=str(info.get("version", "")),
         client_version=client_version,
         base_url=default_base_url(document),
         env_prefix=package.upper(),

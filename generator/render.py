@@ -33,7 +33,8 @@ from generator.diff import CHANGELOG
 from generator.document import Document
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import MANIFEST, manifest_text, refusal, staged_directory
-from generator.model import STATUS_EXCEPTIONS, ClientModel, build
+from generator.model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, build
+from generator.naming import snake
 from generator.normalize import core_properties
 from generator.security import CREDENTIALS
 
@@ -52,6 +53,7 @@ MODES = (
         "await_": "",
         "async_for": "for",
         "httpx_client": "httpx.Client",
+        "raw_wrapper": "to_raw_response_wrapper",
     },
     {
         "prefix": "Async",
@@ -61,6 +63,7 @@ MODES = (
         "await_": "await ",
         "async_for": "async for",
         "httpx_client": "httpx.AsyncClient",
+        "raw_wrapper": "async_to_raw_response_wrapper",
     },
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -105,6 +108,7 @@ def _environment() -> jinja2.Environment:
     env.filters["docstring"] = docstring_text
     env.filters["markdown"] = markdown_text
     env.filters["tomlstr"] = lambda value: json.dumps(str(value))
+    env.filters["snake"] = snake
     return env
 
 
@@ -112,23 +116,7 @@ def _environment() -> jinja2.Environment:
 PUBLIC_NAMES = {
     "_base_client": ["APIResponse"],
     "_client": ["AsyncClient", "Client"],
-    "_exceptions": [
-        "APIConnectionError",
-        "APIError",
-        "APIResponseValidationError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AuthenticationError",
-        "BadRequestError",
-        "ConflictError",
-        "FinalPOSError",
-        "InternalServerError",
-        "NotFoundError",
-        "PaginationError",
-        "PermissionDeniedError",
-        "RateLimitError",
-        "UnprocessableEntityError",
-    ],
+    "_exceptions": list(EXCEPTIONS),
     "_pagination": ["AsyncPage", "AsyncPaginator", "SyncPage"],
     "_types": ["NOT_GIVEN", "NotGiven"],
     "_version": ["API_VERSION", "__version__"],
@@ -158,6 +146,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "modes": MODES,
         "public_names": PUBLIC_NAMES,
         "status_exceptions": STATUS_EXCEPTIONS,
+        "exceptions": EXCEPTIONS,
         "core_customer_properties": core_properties(client.document),
         "normalized_json": json.dumps(client.document, indent=2, ensure_ascii=False),
     }
@@ -168,9 +157,7 @@ def _output_path(template: str, package: str, name: str = "") -> str:
     if path.startswith("package/"):
         path = package + path[len("package") :]
     if name:
-        path = path.replace("resource.py", f"{name}.py").replace(
-            "test_resource.py", f"test_{name}.py"
-        )
+        path = path.replace("resource.py", f"{name}.py")  # also test_resource.py
     return path
 
 
@@ -233,26 +220,7 @@ def render_models(client: ClientModel) -> dict[str, str]:
             if parts[-1] != "__init__.py"
         }
     check_model_binding(client, files)
-    return {path: _use_wire_datetime(text, client.package) for path, text in files.items()}
-
-
-_DATETIME_IMPORT = re.compile(r"^from datetime import (.+)$", re.MULTILINE)
-
-
-def _use_wire_datetime(text: str, package: str) -> str:
-    """Point the models' `datetime` annotations at `Datetime`: `datetime.datetime` for users,
-    read as a WireDatetime that writes back the exact text it read (datamodel-code-generator
-    cannot map a format to a custom class)."""
-
-    def replace(match: re.Match[str]) -> str:
-        names = [name.strip() for name in match.group(1).split(",")]
-        if "datetime" not in names:
-            return match.group(0)
-        rest = [name for name in names if name != "datetime"]
-        wire = f"from {package}._model_base import Datetime as datetime"
-        return f"from datetime import {', '.join(rest)}\n{wire}" if rest else wire
-
-    return _DATETIME_IMPORT.sub(replace, text)
+    return files
 
 
 def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:
@@ -339,7 +307,7 @@ def render(
     before_swap: Callable[[], None] | None = None,
 ) -> ClientModel:
     """Build the client model of a normalized document and swap the package into `output`;
-    `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was.
+    `before_swap` (e.g. writing a release's snapshot) may still raise and keep `output` as it was.
     The changelog is not rendered: `changelog` replaces it, else the old one is kept."""
     client = build(document, package=package, client_version=client_version)
     why = refusal(output)

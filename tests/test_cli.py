@@ -228,6 +228,37 @@ def test_fetch_from_file_that_is_invalid_keeps_the_snapshot(tmp_path, cli):
     assert code == 3 and "absent.yaml" in err
 
 
+def test_the_vendored_snapshot_is_trusted_by_its_checksum_and_an_edited_one_is_not(
+    tmp_path, cli
+):
+    """`fetch` validates and records what the validator found in the lock; later commands
+    take those findings for the document with the lock's sha256 instead of validating it
+    again, and validate any other bytes."""
+    project = tmp_path / "project"
+    (project / "spec").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[tool.finalpos-codegen]\nspec-path = "spec/a.yaml"\nlock-path = "spec/a.lock"\n'
+    )
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text(INVALID_BUT_UNDERSTOOD)
+    code, _out, err = cli("fetch", "--file", str(invalid), cwd=project)
+    assert code == 0, err
+    lock = json.loads((project / "spec" / "a.lock").read_text())
+    (finding,) = lock["findings"]
+    assert finding["pointer"] == "#/paths/~1a/get/responses/200"
+
+    finding["message"] = "recorded when vendored"  # proves the lock, not the validator, speaks
+    (project / "spec" / "a.lock").write_text(json.dumps(lock))
+    code, _out, err = cli("normalize", "-o", str(tmp_path / "n.yaml"), cwd=project)
+    assert code == 0 and "recorded when vendored" in err
+
+    spec = project / "spec" / "a.yaml"
+    spec.write_text(spec.read_text() + "\n# edited by hand\n")
+    code, _out, err = cli("normalize", "-o", str(tmp_path / "n.yaml"), cwd=project)
+    assert code == 0 and "recorded when vendored" not in err
+    assert "#/paths/~1a/get/responses/200" in err
+
+
 @pytest.mark.parametrize("command", ["", "fetch", "normalize", "generate", "check"])
 def test_every_command_has_help(command):
     result = run_cli(*([command] if command else []), "--help")

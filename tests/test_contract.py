@@ -111,7 +111,7 @@ def test_contract_suite_catches_a_list_method_that_forgets_limit(
     templates = shutil.copytree(render_stage.TEMPLATES, tmp_path / "templates")
     resource = templates / "package" / "resources" / "resource.py.jinja"
     text = resource.read_text()
-    assert text.count("*page_window(skip, limit)") == 3  # sync, async, raw
+    assert text.count("*page_window(skip, limit)") == 2  # sync, async (raw wraps them)
     resource.write_text(text.replace("*page_window(skip, limit)", "*page_window(skip, NOT_GIVEN)"))
     monkeypatch.setattr(render_stage, "TEMPLATES", templates)
     broken = tmp_path / "broken"
@@ -142,12 +142,12 @@ PRISM_CANNOT_SERVE = {
         # a query parameter whose only enum value is null, and one whose name has a space
         "test_get_user_list_success": "query enum [null]; query name with a space",
         "test_get_user_list_success_async": "query enum [null]; query name with a space",
-        "test_get_user_list_423_raises_apistatuserror": "query enum [null]",
+        "test_get_user_list_423_raises_api_status_error": "query enum [null]",
         "test_post_success": "query parameters with defaults Prism validates as objects",
         "test_post_success_async": "query parameters with defaults Prism validates as objects",
         "test_upload_file_tests_upload_post_success": "multipart parts encoded as JSON",
         "test_upload_file_tests_upload_post_success_async": "multipart parts encoded as JSON",
-        "test_test_422_raises_unprocessableentityerror": "callbacks with relative URLs",
+        "test_test_422_raises_unprocessable_entity_error": "callbacks with relative URLs",
     },
 }
 PRISM_CANNOT_SERVE["opc-baseline-3.1.yaml"] = {

@@ -94,10 +94,15 @@ def test_every_operation_maps_to_exactly_one_method_and_back(normalized_base, ge
         ]
         assert len(classes) == 4  # sync, async, and their raw-response twins
         for cls in classes:
-            helpers = (
-                HELPER_METHODS.get(resource, set()) if "RawResponse" not in cls.__name__ else set()
-            )
-            assert public_methods(cls) == methods | helpers, cls.__name__
+            if "RawResponse" not in cls.__name__:
+                helpers = HELPER_METHODS.get(resource, set())
+                assert public_methods(cls) == methods | helpers, cls.__name__
+    for client_name in ("Client", "AsyncClient"):  # raw variants wrap each method
+        client = getattr(generated_package, client_name)(api_key="k", base_url="http://x")
+        for resource, methods in expected.items():
+            raw = getattr(client, resource).with_raw_response
+            assert set(vars(raw)) == methods, f"{client_name}.{resource}.with_raw_response"
+            assert all(callable(method) for method in vars(raw).values())
 
 
 def test_models_use_spec_names_snake_case_and_keep_unknown_fields(generated_package):

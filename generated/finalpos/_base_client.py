@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 import logging
 import os
 import random
@@ -17,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Generic, Self, TypeVar, cast
+from typing import Any, Generic, ParamSpec, Self, TypeVar, cast
 
 import httpx
 import pydantic
@@ -33,6 +34,7 @@ from ._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ._version import __version__
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 logger = logging.getLogger("finalpos")
 
@@ -65,6 +67,8 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Marks a call made through `with_raw_response`; taken out of the headers before sending.
+RAW_RESPONSE_HEADER = "X-Raw-Response"
 
 
 def _configure_logging() -> None:
@@ -92,7 +96,7 @@ class RequestOptions:
     """The JSON body: a model's fields by wire name, or any JSON value; NOT_GIVEN: none."""
     content: Any = None
     """Raw bytes (or a file object) sent as the body."""
-    headers: Headers | None = None
+    extra_headers: Headers | None = None
     extra_query: Query | None = None
     extra_body: Body | None = None
     timeout: Timeout | NotGiven = NOT_GIVEN
@@ -101,6 +105,17 @@ class RequestOptions:
     form: Mapping[str, Any] | None = None
     """A form body (fields by wire name), sent urlencoded or, with `multipart`, as multipart."""
     multipart: bool = False
+    raw: bool = False
+    """Return the `APIResponse`, not the parsed result (`with_raw_response`)."""
+
+    def __post_init__(self) -> None:
+        if self.extra_headers and RAW_RESPONSE_HEADER in self.extra_headers:
+            self.extra_headers = {
+                key: value
+                for key, value in self.extra_headers.items()
+                if key != RAW_RESPONSE_HEADER
+            }
+            self.raw = True
 
 
 @dataclass
@@ -125,6 +140,35 @@ class APIResponse(Generic[T]):
 
     def parse(self) -> T:
         return self.parser(self.http_response)
+
+
+def _asking_raw(kwargs: dict[str, Any]) -> None:
+    kwargs["extra_headers"] = {**(kwargs.get("extra_headers") or {}), RAW_RESPONSE_HEADER: "true"}
+
+
+def to_raw_response_wrapper(method: Callable[P, T]) -> Callable[P, APIResponse[T]]:
+    """The raw-response variant of a resource method: the same call, returning the
+    `APIResponse` (status, headers, `.parse()`) instead of the parsed result."""
+
+    @functools.wraps(method)
+    def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
+        _asking_raw(kwargs)
+        return cast(APIResponse[T], method(*args, **kwargs))
+
+    return raw
+
+
+def async_to_raw_response_wrapper(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Awaitable[APIResponse[T]]]:
+    """`to_raw_response_wrapper` for the methods of the async client."""
+
+    @functools.wraps(method)
+    async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
+        _asking_raw(kwargs)
+        return cast(APIResponse[T], await method(*args, **kwargs))
+
+    return raw
 
 
 def build_body(
@@ -325,7 +369,8 @@ def _merge_query(options: RequestOptions, auth: dict[str, str]) -> dict[str, Any
 def _drops_cookies(options: RequestOptions) -> bool:
     """`extra_headers={"Cookie": None}` removes cookie credentials too."""
     return any(
-        key.lower() == "cookie" and value is None for key, value in (options.headers or {}).items()
+        key.lower() == "cookie" and value is None
+        for key, value in (options.extra_headers or {}).items()
     )
 
 
@@ -435,7 +480,7 @@ class BaseClient:
             "User-Agent": f"{ENV_PREFIX.lower()}-python/{__version__}",
             **auth,
             **self._default_headers,
-            **(options.headers or {}),
+            **(options.extra_headers or {}),
         }
         return {key: value for key, value in headers.items() if value is not None}
 
@@ -538,9 +583,9 @@ class SyncAPIClient(BaseClient):
         self._sleep = time.sleep
 
     def request(self, options: RequestOptions, parser: Callable[[httpx.Response], T]) -> T:
-        """Send the call and return its parsed result."""
+        """Send the call and return its parsed result (its `APIResponse` when `options.raw`)."""
         response = self.request_raw(options, parser)
-        return response.parse()
+        return cast(T, response) if options.raw else response.parse()
 
     def request_raw(
         self, options: RequestOptions, parser: Callable[[httpx.Response], T]
@@ -660,9 +705,9 @@ class AsyncAPIClient(BaseClient):
         self._sleep = asyncio.sleep
 
     async def request(self, options: RequestOptions, parser: Callable[[httpx.Response], T]) -> T:
-        """Send the call and return its parsed result."""
+        """Send the call and return its parsed result (its `APIResponse` when `options.raw`)."""
         response = await self.request_raw(options, parser)
-        return response.parse()
+        return cast(T, response) if options.raw else response.parse()
 
     async def request_raw(
         self, options: RequestOptions, parser: Callable[[httpx.Response], T]

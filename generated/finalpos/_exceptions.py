@@ -101,31 +101,31 @@ class APIStatusError(APIError):
 
 
 class BadRequestError(APIStatusError):
-    """400"""
+    """HTTP 400 (Bad Request)."""
 
 
 class AuthenticationError(APIStatusError):
-    """401: the API key is missing or wrong."""
+    """HTTP 401 (Unauthorized: the credentials are missing or wrong)."""
 
 
 class PermissionDeniedError(APIStatusError):
-    """403"""
+    """HTTP 403 (Forbidden)."""
 
 
 class NotFoundError(APIStatusError):
-    """404"""
+    """HTTP 404 (Not Found)."""
 
 
 class ConflictError(APIStatusError):
-    """409"""
+    """HTTP 409 (Conflict)."""
 
 
 class UnprocessableEntityError(APIStatusError):
-    """422"""
+    """HTTP 422 (Unprocessable Entity)."""
 
 
 class RateLimitError(APIStatusError):
-    """429"""
+    """HTTP 429 (Too Many Requests)."""
 
 
 class InternalServerError(APIStatusError):

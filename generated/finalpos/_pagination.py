@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, cast
 
 import httpx
 
@@ -51,7 +51,7 @@ class _PageBase(Generic[T]):
         self.items: list[T] = response.parse()
         self.skip = skip
         self.limit = limit
-        self._options = options
+        self._options = dataclasses.replace(options, raw=False) if options.raw else options
 
     def has_next_page(self) -> bool:
         return len(self.items) >= self.limit
@@ -102,8 +102,10 @@ class SyncPage(_PageBase[T]):
         skip: int,
         limit: int,
     ) -> SyncPage[T]:
+        """The page at `skip`; with `options.raw` (`with_raw_response`), its first response."""
         response = client.request_raw(_page_options(options, skip, limit), parser)
-        return cls(client, response, options, skip, limit)
+        page = cls(client, response, options, skip, limit)
+        return cast(SyncPage[T], page.raw_response()) if options.raw else page
 
     def next_page(self) -> SyncPage[T] | None:
         """The following page, or None after the last one."""
@@ -150,8 +152,10 @@ class AsyncPage(_PageBase[T]):
         skip: int,
         limit: int,
     ) -> AsyncPage[T]:
+        """The page at `skip`; with `options.raw` (`with_raw_response`), its first response."""
         response = await client.request_raw(_page_options(options, skip, limit), parser)
-        return cls(client, response, options, skip, limit)
+        page = cls(client, response, options, skip, limit)
+        return cast(AsyncPage[T], page.raw_response()) if options.raw else page
 
     async def next_page(self) -> AsyncPage[T] | None:
         """The following page, or None after the last one."""

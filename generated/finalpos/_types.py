@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import IO, Final, Literal, TypeAlias
+from typing import IO, Final, Literal, TypeAlias, TypedDict
 
 import httpx
 
@@ -38,3 +38,15 @@ FileContent: TypeAlias = bytes | IO[bytes]
 FileTypes: TypeAlias = (
     FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str | None]
 )
+
+
+class RequestExtras(TypedDict, total=False):
+    """The per-call options every resource method takes as keywords."""
+
+    extra_headers: Headers | None
+    """Added to (or, with None values, removed from) the request's headers."""
+    extra_query: Query | None
+    extra_body: Body | None
+    """Merged into a JSON object or form body."""
+    timeout: Timeout | NotGiven
+    max_retries: int | NotGiven

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import Datetime as datetime
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateAttachmentDto(FinalPOSModel):
@@ -45,16 +44,17 @@ class Attachment(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     id: str | None = None
     """
     Unique identifier for the Attachment.
     """
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
     """
     Timestamp when the Attachment was created.
     """
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None
     """
     Timestamp when the Attachment was last updated.
     """

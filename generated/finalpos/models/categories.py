@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import Datetime as datetime
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateCategoryDto(FinalPOSModel):
@@ -49,16 +48,17 @@ class Category(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     id: str | None = None
     """
     Unique identifier for the Categories.
     """
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
     """
     Timestamp when the Categories was created.
     """
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None
     """
     Timestamp when the Categories was last updated.
     """

@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import Datetime as datetime
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateCustomTableDataDto(FinalPOSModel):
@@ -25,6 +24,7 @@ class CustomTableData(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     field_id: Annotated[dict[str, Any], Field(alias="_id")]
     """
@@ -42,11 +42,11 @@ class CustomTableData(FinalPOSModel):
     """
     Status flag to indicate if the custom table row is deleted
     """
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
     """
     Timestamp when the custom table row was created
     """
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None
     """
     Timestamp when the custom table row was last updated
     """
@@ -65,11 +65,12 @@ class CustomTableValue(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     field_id: Annotated[dict[str, Any] | None, Field(alias="_id")] = None
     company_id: Annotated[dict[str, Any] | None, Field(alias="companyId")] = None
     table_id: Annotated[dict[str, Any] | None, Field(alias="tableId")] = None
     row_id: Annotated[dict[str, Any] | None, Field(alias="rowId")] = None
     is_deleted: Annotated[bool | None, Field(alias="isDeleted")] = None
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import Datetime as datetime
-from finalpos._model_base import FinalPOSModel, RuntimeShapedModel
+from finalpos._model_base import Datetime, FinalPOSModel, RuntimeShapedModel
 
 from . import shared
 
@@ -102,6 +101,7 @@ class CreateCustomerDto(RuntimeShapedModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     email: str
     """
@@ -131,7 +131,7 @@ class CreateCustomerDto(RuntimeShapedModel):
     """
     Total amount spent by the Customer.
     """
-    last_action: Annotated[datetime | None, Field(alias="lastAction")] = None
+    last_action: Annotated[Datetime | None, Field(alias="lastAction")] = None
     """
     Timestamp when the Customer was last actioned.
     """
@@ -155,16 +155,17 @@ class Customer(RuntimeShapedModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     id: str | None = None
     """
     Unique identifier for the Customer.
     """
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
     """
     Timestamp when the Customer was created.
     """
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None
     """
     Timestamp when the Customer was last updated.
     """
@@ -204,7 +205,7 @@ class Customer(RuntimeShapedModel):
     """
     Total amount spent by the Customer.
     """
-    last_action: Annotated[datetime | None, Field(alias="lastAction")] = None
+    last_action: Annotated[Datetime | None, Field(alias="lastAction")] = None
     """
     Timestamp when the Customer was last actioned.
     """
@@ -228,6 +229,7 @@ class UpdateCustomerDto(RuntimeShapedModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     email: str | None = None
     """
@@ -257,7 +259,7 @@ class UpdateCustomerDto(RuntimeShapedModel):
     """
     Total amount spent by the Customer.
     """
-    last_action: Annotated[datetime | None, Field(alias="lastAction")] = None
+    last_action: Annotated[Datetime | None, Field(alias="lastAction")] = None
     """
     Timestamp when the Customer was last actioned.
     """

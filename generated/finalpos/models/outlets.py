@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import Datetime as datetime
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class OutletStripe(FinalPOSModel):
@@ -79,16 +78,17 @@ class Outlet(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     id: str | None = None
     """
     Unique identifier for the Outlet.
     """
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
     """
     Timestamp when the Outlet was created.
     """
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None
     """
     Timestamp when the Outlet was last updated.
     """

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import Datetime as datetime
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import Datetime, FinalPOSModel
 
 from . import shared
 
@@ -92,16 +91,17 @@ class Product(FinalPOSModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
+        arbitrary_types_allowed=True,
     )
     id: str | None = None
     """
     Unique identifier for the Product.
     """
-    created_at: Annotated[datetime | None, Field(alias="createdAt")] = None
+    created_at: Annotated[Datetime | None, Field(alias="createdAt")] = None
     """
     Timestamp when the Product was created.
     """
-    updated_at: Annotated[datetime | None, Field(alias="updatedAt")] = None
+    updated_at: Annotated[Datetime | None, Field(alias="updatedAt")] = None
     """
     Timestamp when the Product was last updated.
     """

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, Unpack
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.accounts import Account, CreateAccountDto, UpdateAccountDto
 
 __all__ = ["SyncAccounts", "AsyncAccounts"]
@@ -36,7 +37,7 @@ class SyncAccounts:
     @cached_property
     def with_raw_response(self) -> SyncAccountsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncAccountsWithRawResponse(self._client)
+        return SyncAccountsWithRawResponse(self)
 
     def create(
         self,
@@ -45,18 +46,14 @@ class SyncAccounts:
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Create a new account
 
         Creates a new account record.
 
         `POST /v1/api/account` (operationId `AccountController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             email: Email address of the account.
@@ -67,18 +64,13 @@ class SyncAccounts:
             RequestOptions(
                 operation="POST /v1/api/account (accounts.create)",
                 method="post",
-                path=expand_path("/v1/api/account", {}),
-                params=without_not_given({}),
+                path="/v1/api/account",
                 json=build_body(
                     CreateAccountDto,
                     body,
                     without_not_given({"email": email, "name": name, "phone": phone}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -86,20 +78,14 @@ class SyncAccounts:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Get a account by ID
 
         Retrieves a single account by its unique identifier.
 
         `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Account ID
@@ -109,12 +95,7 @@ class SyncAccounts:
                 operation="GET /v1/api/account/{id} (accounts.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -127,19 +108,14 @@ class SyncAccounts:
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Update a account by ID
 
         Updates an existing account record.
 
         `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Account ID
@@ -152,17 +128,12 @@ class SyncAccounts:
                 operation="PUT /v1/api/account/{id} (accounts.update)",
                 method="put",
                 path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateAccountDto,
                     body,
                     without_not_given({"email": email, "name": name, "phone": phone}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -170,18 +141,12 @@ class SyncAccounts:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Delete a account by ID
 
         `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Account ID
@@ -191,143 +156,21 @@ class SyncAccounts:
                 operation="DELETE /v1/api/account/{id} (accounts.delete)",
                 method="delete",
                 path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncAccountsWithRawResponse:
-    """`client.accounts.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.accounts.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    def create(
-        self,
-        *,
-        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.create`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/account (accounts.create)",
-                method="post",
-                path=expand_path("/v1/api/account", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateAccountDto,
-                    body,
-                    without_not_given({"email": email, "name": name, "phone": phone}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/account/{id} (accounts.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/account/{id} (accounts.update)",
-                method="put",
-                path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateAccountDto,
-                    body,
-                    without_not_given({"email": email, "name": name, "phone": phone}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/account/{id} (accounts.delete)",
-                method="delete",
-                path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncAccounts) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncAccounts:
@@ -339,7 +182,7 @@ class AsyncAccounts:
     @cached_property
     def with_raw_response(self) -> AsyncAccountsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncAccountsWithRawResponse(self._client)
+        return AsyncAccountsWithRawResponse(self)
 
     async def create(
         self,
@@ -348,18 +191,14 @@ class AsyncAccounts:
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Create a new account
 
         Creates a new account record.
 
         `POST /v1/api/account` (operationId `AccountController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             email: Email address of the account.
@@ -370,18 +209,13 @@ class AsyncAccounts:
             RequestOptions(
                 operation="POST /v1/api/account (accounts.create)",
                 method="post",
-                path=expand_path("/v1/api/account", {}),
-                params=without_not_given({}),
+                path="/v1/api/account",
                 json=build_body(
                     CreateAccountDto,
                     body,
                     without_not_given({"email": email, "name": name, "phone": phone}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -389,20 +223,14 @@ class AsyncAccounts:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Get a account by ID
 
         Retrieves a single account by its unique identifier.
 
         `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Account ID
@@ -412,12 +240,7 @@ class AsyncAccounts:
                 operation="GET /v1/api/account/{id} (accounts.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -430,19 +253,14 @@ class AsyncAccounts:
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Update a account by ID
 
         Updates an existing account record.
 
         `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Account ID
@@ -455,17 +273,12 @@ class AsyncAccounts:
                 operation="PUT /v1/api/account/{id} (accounts.update)",
                 method="put",
                 path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateAccountDto,
                     body,
                     without_not_given({"email": email, "name": name, "phone": phone}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -473,18 +286,12 @@ class AsyncAccounts:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Account:
         """Delete a account by ID
 
         `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Account ID
@@ -494,140 +301,18 @@ class AsyncAccounts:
                 operation="DELETE /v1/api/account/{id} (accounts.delete)",
                 method="delete",
                 path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncAccountsWithRawResponse:
-    """`client.accounts.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.accounts.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    async def create(
-        self,
-        *,
-        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.create`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/account (accounts.create)",
-                method="post",
-                path=expand_path("/v1/api/account", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateAccountDto,
-                    body,
-                    without_not_given({"email": email, "name": name, "phone": phone}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/account/{id} (accounts.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/account/{id} (accounts.update)",
-                method="put",
-                path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateAccountDto,
-                    body,
-                    without_not_given({"email": email, "name": name, "phone": phone}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Account]:
-        """Raw response of `accounts.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/account/{id} (accounts.delete)",
-                method="delete",
-                path=expand_path("/v1/api/account/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncAccounts) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.attachments import Attachment, CreateAttachmentDto, UpdateAttachmentDto
 
 __all__ = ["SyncAttachments", "AsyncAttachments"]
@@ -37,7 +38,7 @@ class SyncAttachments:
     @cached_property
     def with_raw_response(self) -> SyncAttachmentsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncAttachmentsWithRawResponse(self._client)
+        return SyncAttachmentsWithRawResponse(self)
 
     @overload
     def create(
@@ -49,11 +50,7 @@ class SyncAttachments:
         original_url: str,
         url: str,
         path: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment: ...
 
     @overload
@@ -61,11 +58,7 @@ class SyncAttachments:
         self,
         *,
         body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment: ...
 
     def create(
@@ -78,18 +71,14 @@ class SyncAttachments:
         original_url: str | NotGiven = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
         path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Create a new attachment
 
         Creates a new attachment record.
 
         `POST /v1/api/attachment` (operationId `AttachmentController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             account_id: Account ID associated with the attachment.
@@ -114,8 +103,7 @@ class SyncAttachments:
             RequestOptions(
                 operation="POST /v1/api/attachment (attachments.create)",
                 method="post",
-                path=expand_path("/v1/api/attachment", {}),
-                params=without_not_given({}),
+                path="/v1/api/attachment",
                 json=build_body(
                     CreateAttachmentDto,
                     body,
@@ -130,11 +118,7 @@ class SyncAttachments:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -142,20 +126,14 @@ class SyncAttachments:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Get a attachment by ID
 
         Retrieves a single attachment by its unique identifier.
 
         `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Attachment ID
@@ -165,12 +143,7 @@ class SyncAttachments:
                 operation="GET /v1/api/attachment/{id} (attachments.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -186,19 +159,14 @@ class SyncAttachments:
         original_url: str | NotGiven = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
         path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Update a attachment by ID
 
         Updates an existing attachment record.
 
         `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Attachment ID
@@ -214,7 +182,6 @@ class SyncAttachments:
                 operation="PUT /v1/api/attachment/{id} (attachments.update)",
                 method="put",
                 path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateAttachmentDto,
                     body,
@@ -229,11 +196,7 @@ class SyncAttachments:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -241,18 +204,12 @@ class SyncAttachments:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Delete a attachment by ID
 
         `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Attachment ID
@@ -262,207 +219,21 @@ class SyncAttachments:
                 operation="DELETE /v1/api/attachment/{id} (attachments.delete)",
                 method="delete",
                 path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncAttachmentsWithRawResponse:
-    """`client.attachments.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.attachments.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        account_id: str | NotGiven = NOT_GIVEN,
-        name: str,
-        mime_type: str,
-        original_url: str,
-        url: str,
-        path: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        account_id: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        mime_type: str | NotGiven = NOT_GIVEN,
-        original_url: str | NotGiven = NOT_GIVEN,
-        url: str | NotGiven = NOT_GIVEN,
-        path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.create`."""
-        require_arguments(
-            "attachments.create",
-            body,
-            {
-                "name": name,
-                "mime_type": mime_type,
-                "original_url": original_url,
-                "url": url,
-                "path": path,
-            },
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/attachment (attachments.create)",
-                method="post",
-                path=expand_path("/v1/api/attachment", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateAttachmentDto,
-                    body,
-                    without_not_given(
-                        {
-                            "accountId": account_id,
-                            "name": name,
-                            "mimeType": mime_type,
-                            "originalUrl": original_url,
-                            "url": url,
-                            "path": path,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/attachment/{id} (attachments.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        account_id: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        mime_type: str | NotGiven = NOT_GIVEN,
-        original_url: str | NotGiven = NOT_GIVEN,
-        url: str | NotGiven = NOT_GIVEN,
-        path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/attachment/{id} (attachments.update)",
-                method="put",
-                path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateAttachmentDto,
-                    body,
-                    without_not_given(
-                        {
-                            "accountId": account_id,
-                            "name": name,
-                            "mimeType": mime_type,
-                            "originalUrl": original_url,
-                            "url": url,
-                            "path": path,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/attachment/{id} (attachments.delete)",
-                method="delete",
-                path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncAttachments) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncAttachments:
@@ -474,7 +245,7 @@ class AsyncAttachments:
     @cached_property
     def with_raw_response(self) -> AsyncAttachmentsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncAttachmentsWithRawResponse(self._client)
+        return AsyncAttachmentsWithRawResponse(self)
 
     @overload
     async def create(
@@ -486,11 +257,7 @@ class AsyncAttachments:
         original_url: str,
         url: str,
         path: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment: ...
 
     @overload
@@ -498,11 +265,7 @@ class AsyncAttachments:
         self,
         *,
         body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment: ...
 
     async def create(
@@ -515,18 +278,14 @@ class AsyncAttachments:
         original_url: str | NotGiven = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
         path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Create a new attachment
 
         Creates a new attachment record.
 
         `POST /v1/api/attachment` (operationId `AttachmentController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             account_id: Account ID associated with the attachment.
@@ -551,8 +310,7 @@ class AsyncAttachments:
             RequestOptions(
                 operation="POST /v1/api/attachment (attachments.create)",
                 method="post",
-                path=expand_path("/v1/api/attachment", {}),
-                params=without_not_given({}),
+                path="/v1/api/attachment",
                 json=build_body(
                     CreateAttachmentDto,
                     body,
@@ -567,11 +325,7 @@ class AsyncAttachments:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -579,20 +333,14 @@ class AsyncAttachments:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Get a attachment by ID
 
         Retrieves a single attachment by its unique identifier.
 
         `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Attachment ID
@@ -602,12 +350,7 @@ class AsyncAttachments:
                 operation="GET /v1/api/attachment/{id} (attachments.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -623,19 +366,14 @@ class AsyncAttachments:
         original_url: str | NotGiven = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
         path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Update a attachment by ID
 
         Updates an existing attachment record.
 
         `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Attachment ID
@@ -651,7 +389,6 @@ class AsyncAttachments:
                 operation="PUT /v1/api/attachment/{id} (attachments.update)",
                 method="put",
                 path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateAttachmentDto,
                     body,
@@ -666,11 +403,7 @@ class AsyncAttachments:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -678,18 +411,12 @@ class AsyncAttachments:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Attachment:
         """Delete a attachment by ID
 
         `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Attachment ID
@@ -699,204 +426,18 @@ class AsyncAttachments:
                 operation="DELETE /v1/api/attachment/{id} (attachments.delete)",
                 method="delete",
                 path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncAttachmentsWithRawResponse:
-    """`client.attachments.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.attachments.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        account_id: str | NotGiven = NOT_GIVEN,
-        name: str,
-        mime_type: str,
-        original_url: str,
-        url: str,
-        path: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        account_id: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        mime_type: str | NotGiven = NOT_GIVEN,
-        original_url: str | NotGiven = NOT_GIVEN,
-        url: str | NotGiven = NOT_GIVEN,
-        path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.create`."""
-        require_arguments(
-            "attachments.create",
-            body,
-            {
-                "name": name,
-                "mime_type": mime_type,
-                "original_url": original_url,
-                "url": url,
-                "path": path,
-            },
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/attachment (attachments.create)",
-                method="post",
-                path=expand_path("/v1/api/attachment", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateAttachmentDto,
-                    body,
-                    without_not_given(
-                        {
-                            "accountId": account_id,
-                            "name": name,
-                            "mimeType": mime_type,
-                            "originalUrl": original_url,
-                            "url": url,
-                            "path": path,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/attachment/{id} (attachments.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        account_id: str | NotGiven = NOT_GIVEN,
-        name: str | NotGiven = NOT_GIVEN,
-        mime_type: str | NotGiven = NOT_GIVEN,
-        original_url: str | NotGiven = NOT_GIVEN,
-        url: str | NotGiven = NOT_GIVEN,
-        path: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/attachment/{id} (attachments.update)",
-                method="put",
-                path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateAttachmentDto,
-                    body,
-                    without_not_given(
-                        {
-                            "accountId": account_id,
-                            "name": name,
-                            "mimeType": mime_type,
-                            "originalUrl": original_url,
-                            "url": url,
-                            "path": path,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Attachment]:
-        """Raw response of `attachments.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/attachment/{id} (attachments.delete)",
-                method="delete",
-                path=expand_path("/v1/api/attachment/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncAttachments) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)

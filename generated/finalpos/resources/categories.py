@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.categories import Category, CreateCategoryDto, UpdateCategoryDto
 
 __all__ = ["SyncCategories", "AsyncCategories"]
@@ -40,7 +41,7 @@ class SyncCategories:
     @cached_property
     def with_raw_response(self) -> SyncCategoriesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncCategoriesWithRawResponse(self._client)
+        return SyncCategoriesWithRawResponse(self)
 
     @overload
     def create(
@@ -53,11 +54,7 @@ class SyncCategories:
         parent_id: str | NotGiven = NOT_GIVEN,
         menu_order: float | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category: ...
 
     @overload
@@ -65,11 +62,7 @@ class SyncCategories:
         self,
         *,
         body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category: ...
 
     def create(
@@ -83,18 +76,14 @@ class SyncCategories:
         parent_id: str | NotGiven = NOT_GIVEN,
         menu_order: float | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Create a new category
 
         Creates a new category record.
 
         `POST /v1/api/category` (operationId `CategoryController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the category.
@@ -110,8 +99,7 @@ class SyncCategories:
             RequestOptions(
                 operation="POST /v1/api/category (categories.create)",
                 method="post",
-                path=expand_path("/v1/api/category", {}),
-                params=without_not_given({}),
+                path="/v1/api/category",
                 json=build_body(
                     CreateCategoryDto,
                     body,
@@ -127,11 +115,7 @@ class SyncCategories:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -139,20 +123,14 @@ class SyncCategories:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Get a category by ID
 
         Retrieves a single category by its unique identifier.
 
         `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Categories ID
@@ -162,12 +140,7 @@ class SyncCategories:
                 operation="GET /v1/api/category/{id} (categories.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -184,19 +157,14 @@ class SyncCategories:
         parent_id: str | NotGiven = NOT_GIVEN,
         menu_order: float | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Update a category by ID
 
         Updates an existing category record.
 
         `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Categories ID
@@ -213,7 +181,6 @@ class SyncCategories:
                 operation="PUT /v1/api/category/{id} (categories.update)",
                 method="put",
                 path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateCategoryDto,
                     body,
@@ -229,11 +196,7 @@ class SyncCategories:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -241,18 +204,12 @@ class SyncCategories:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Delete a category by ID
 
         `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Categories ID
@@ -262,12 +219,7 @@ class SyncCategories:
                 operation="DELETE /v1/api/category/{id} (categories.delete)",
                 method="delete",
                 path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -277,11 +229,7 @@ class SyncCategories:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Category]:
         """Get all categories
 
@@ -299,13 +247,9 @@ class SyncCategories:
             RequestOptions(
                 operation="GET /v1/api/categories (categories.list)",
                 method="get",
-                path=expand_path("/v1/api/categories", {}),
+                path="/v1/api/categories",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -313,220 +257,15 @@ class SyncCategories:
 
 
 class SyncCategoriesWithRawResponse:
-    """`client.categories.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.categories.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        name: str,
-        description: str,
-        image: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        parent_id: str | NotGiven = NOT_GIVEN,
-        menu_order: float | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        image: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        parent_id: str | NotGiven = NOT_GIVEN,
-        menu_order: float | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.create`."""
-        require_arguments("categories.create", body, {"name": name, "description": description})
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/category (categories.create)",
-                method="post",
-                path=expand_path("/v1/api/category", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCategoryDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "description": description,
-                            "image": image,
-                            "externalId": external_id,
-                            "parentId": parent_id,
-                            "menuOrder": menu_order,
-                            "source": source,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/category/{id} (categories.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        image: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        parent_id: str | NotGiven = NOT_GIVEN,
-        menu_order: float | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/category/{id} (categories.update)",
-                method="put",
-                path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateCategoryDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "description": description,
-                            "image": image,
-                            "externalId": external_id,
-                            "parentId": parent_id,
-                            "menuOrder": menu_order,
-                            "source": source,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/category/{id} (categories.delete)",
-                method="delete",
-                path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Category]]:
-        """Raw first response of `categories.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/categories (categories.list)",
-                method="get",
-                path=expand_path("/v1/api/categories", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncCategories) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncCategories:
@@ -538,7 +277,7 @@ class AsyncCategories:
     @cached_property
     def with_raw_response(self) -> AsyncCategoriesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncCategoriesWithRawResponse(self._client)
+        return AsyncCategoriesWithRawResponse(self)
 
     @overload
     async def create(
@@ -551,11 +290,7 @@ class AsyncCategories:
         parent_id: str | NotGiven = NOT_GIVEN,
         menu_order: float | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category: ...
 
     @overload
@@ -563,11 +298,7 @@ class AsyncCategories:
         self,
         *,
         body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category: ...
 
     async def create(
@@ -581,18 +312,14 @@ class AsyncCategories:
         parent_id: str | NotGiven = NOT_GIVEN,
         menu_order: float | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Create a new category
 
         Creates a new category record.
 
         `POST /v1/api/category` (operationId `CategoryController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the category.
@@ -608,8 +335,7 @@ class AsyncCategories:
             RequestOptions(
                 operation="POST /v1/api/category (categories.create)",
                 method="post",
-                path=expand_path("/v1/api/category", {}),
-                params=without_not_given({}),
+                path="/v1/api/category",
                 json=build_body(
                     CreateCategoryDto,
                     body,
@@ -625,11 +351,7 @@ class AsyncCategories:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -637,20 +359,14 @@ class AsyncCategories:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Get a category by ID
 
         Retrieves a single category by its unique identifier.
 
         `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Categories ID
@@ -660,12 +376,7 @@ class AsyncCategories:
                 operation="GET /v1/api/category/{id} (categories.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -682,19 +393,14 @@ class AsyncCategories:
         parent_id: str | NotGiven = NOT_GIVEN,
         menu_order: float | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Update a category by ID
 
         Updates an existing category record.
 
         `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Categories ID
@@ -711,7 +417,6 @@ class AsyncCategories:
                 operation="PUT /v1/api/category/{id} (categories.update)",
                 method="put",
                 path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateCategoryDto,
                     body,
@@ -727,11 +432,7 @@ class AsyncCategories:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -739,18 +440,12 @@ class AsyncCategories:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Category:
         """Delete a category by ID
 
         `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Categories ID
@@ -760,12 +455,7 @@ class AsyncCategories:
                 operation="DELETE /v1/api/category/{id} (categories.delete)",
                 method="delete",
                 path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -775,11 +465,7 @@ class AsyncCategories:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Category]:
         """Get all categories
 
@@ -797,13 +483,9 @@ class AsyncCategories:
             RequestOptions(
                 operation="GET /v1/api/categories (categories.list)",
                 method="get",
-                path=expand_path("/v1/api/categories", {}),
+                path="/v1/api/categories",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -811,217 +493,12 @@ class AsyncCategories:
 
 
 class AsyncCategoriesWithRawResponse:
-    """`client.categories.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.categories.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        name: str,
-        description: str,
-        image: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        parent_id: str | NotGiven = NOT_GIVEN,
-        menu_order: float | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        image: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        parent_id: str | NotGiven = NOT_GIVEN,
-        menu_order: float | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.create`."""
-        require_arguments("categories.create", body, {"name": name, "description": description})
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/category (categories.create)",
-                method="post",
-                path=expand_path("/v1/api/category", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCategoryDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "description": description,
-                            "image": image,
-                            "externalId": external_id,
-                            "parentId": parent_id,
-                            "menuOrder": menu_order,
-                            "source": source,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/category/{id} (categories.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        image: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        parent_id: str | NotGiven = NOT_GIVEN,
-        menu_order: float | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/category/{id} (categories.update)",
-                method="put",
-                path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateCategoryDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "description": description,
-                            "image": image,
-                            "externalId": external_id,
-                            "parentId": parent_id,
-                            "menuOrder": menu_order,
-                            "source": source,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Category]:
-        """Raw response of `categories.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/category/{id} (categories.delete)",
-                method="delete",
-                path=expand_path("/v1/api/category/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Category]]:
-        """Raw first response of `categories.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/categories (categories.list)",
-                method="get",
-                path=expand_path("/v1/api/categories", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncCategories) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     json_list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.custom_tables import (
     CreateCustomTableDataDto,
     CreateCustomTableValueDto,
@@ -47,18 +48,14 @@ class SyncCustomTables:
     @cached_property
     def with_raw_response(self) -> SyncCustomTablesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncCustomTablesWithRawResponse(self._client)
+        return SyncCustomTablesWithRawResponse(self)
 
     def list(
         self,
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Any]:
         """Get all custom tables: structure
 
@@ -76,13 +73,9 @@ class SyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-tables (custom_tables.list)",
                 method="get",
-                path=expand_path("/v1/api/custom-tables", {}),
+                path="/v1/api/custom-tables",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -94,11 +87,7 @@ class SyncCustomTables:
         table_id: str,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Any]:
         """Get all custom tables: structure
 
@@ -117,13 +106,9 @@ class SyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-table-fields (custom_tables.list_fields)",
                 method="get",
-                path=expand_path("/v1/api/custom-table-fields", {}),
+                path="/v1/api/custom-table-fields",
                 params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_FIELDS_PARSER,
             *page_window(skip, limit),
@@ -134,11 +119,7 @@ class SyncCustomTables:
         self,
         *,
         table_id: Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData: ...
 
     @overload
@@ -146,11 +127,7 @@ class SyncCustomTables:
         self,
         *,
         body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData: ...
 
     def create_row(
@@ -158,18 +135,14 @@ class SyncCustomTables:
         *,
         body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData:
         """Create a new custom table: content
 
         Creates a new custom table: content record.
 
         `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             table_id: ID of the custom table this row belongs to
@@ -179,18 +152,13 @@ class SyncCustomTables:
             RequestOptions(
                 operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
                 method="post",
-                path=expand_path("/v1/api/custom-table-row", {}),
-                params=without_not_given({}),
+                path="/v1/api/custom-table-row",
                 json=build_body(
                     CreateCustomTableDataDto,
                     body,
                     without_not_given({"tableId": table_id}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_ROW_PARSER,
         )
@@ -198,30 +166,19 @@ class SyncCustomTables:
     def retrieve_row(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData:
         """Get a single row from a custom table
 
         `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
         """
         return self._client.request(
             RequestOptions(
                 operation="GET /v1/api/custom-table-row/{id} (custom_tables.retrieve_row)",
                 method="get",
                 path=expand_path("/v1/api/custom-table-row/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_ROW_PARSER,
         )
@@ -232,35 +189,26 @@ class SyncCustomTables:
         body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableValue:
         """Create a new custom table: content
 
         Creates a new custom table: content record.
 
         `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
         """
         return self._client.request(
             RequestOptions(
                 operation="POST /v1/api/custom-table-value (custom_tables.create_value)",
                 method="post",
-                path=expand_path("/v1/api/custom-table-value", {}),
-                params=without_not_given({}),
+                path="/v1/api/custom-table-value",
                 json=build_body(
                     CreateCustomTableValueDto,
                     body,
                     without_not_given({"tableId": table_id, "rowId": row_id}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_VALUE_PARSER,
         )
@@ -271,11 +219,7 @@ class SyncCustomTables:
         table_id: str | NotGiven = NOT_GIVEN,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Any]:
         """Get all custom tables: content
 
@@ -294,13 +238,9 @@ class SyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-table-rows (custom_tables.list_rows)",
                 method="get",
-                path=expand_path("/v1/api/custom-table-rows", {}),
+                path="/v1/api/custom-table-rows",
                 params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_ROWS_PARSER,
             *page_window(skip, limit),
@@ -313,11 +253,7 @@ class SyncCustomTables:
         row_id: str | NotGiven = NOT_GIVEN,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Any]:
         """Get all custom tables: content
 
@@ -337,15 +273,11 @@ class SyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-table-values (custom_tables.list_values)",
                 method="get",
-                path=expand_path("/v1/api/custom-table-values", {}),
+                path="/v1/api/custom-table-values",
                 params=without_not_given(
                     {"tableId": table_id, "rowId": row_id, "skip": skip, "limit": limit}
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_VALUES_PARSER,
             *page_window(skip, limit),
@@ -353,252 +285,17 @@ class SyncCustomTables:
 
 
 class SyncCustomTablesWithRawResponse:
-    """`client.custom_tables.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.custom_tables.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Any]]:
-        """Raw first response of `custom_tables.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-tables (custom_tables.list)",
-                method="get",
-                path=expand_path("/v1/api/custom-tables", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
-
-    def list_fields(
-        self,
-        *,
-        table_id: str,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Any]]:
-        """Raw first response of `custom_tables.list_fields`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-table-fields (custom_tables.list_fields)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-fields", {}),
-                params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_FIELDS_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
-
-    @overload
-    def create_row(
-        self,
-        *,
-        table_id: Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]: ...
-
-    @overload
-    def create_row(
-        self,
-        *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]: ...
-
-    def create_row(
-        self,
-        *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]:
-        """Raw response of `custom_tables.create_row`."""
-        require_arguments("custom_tables.create_row", body, {"table_id": table_id})
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
-                method="post",
-                path=expand_path("/v1/api/custom-table-row", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCustomTableDataDto,
-                    body,
-                    without_not_given({"tableId": table_id}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_ROW_PARSER,
-        )
-
-    def retrieve_row(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]:
-        """Raw response of `custom_tables.retrieve_row`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/custom-table-row/{id} (custom_tables.retrieve_row)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-row/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_ROW_PARSER,
-        )
-
-    def create_value(
-        self,
-        *,
-        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableValue]:
-        """Raw response of `custom_tables.create_value`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/custom-table-value (custom_tables.create_value)",
-                method="post",
-                path=expand_path("/v1/api/custom-table-value", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCustomTableValueDto,
-                    body,
-                    without_not_given({"tableId": table_id, "rowId": row_id}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_VALUE_PARSER,
-        )
-
-    def list_rows(
-        self,
-        *,
-        table_id: str | NotGiven = NOT_GIVEN,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Any]]:
-        """Raw first response of `custom_tables.list_rows`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-table-rows (custom_tables.list_rows)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-rows", {}),
-                params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_ROWS_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
-
-    def list_values(
-        self,
-        *,
-        table_id: str | NotGiven = NOT_GIVEN,
-        row_id: str | NotGiven = NOT_GIVEN,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Any]]:
-        """Raw first response of `custom_tables.list_values`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-table-values (custom_tables.list_values)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-values", {}),
-                params=without_not_given(
-                    {"tableId": table_id, "rowId": row_id, "skip": skip, "limit": limit}
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_VALUES_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncCustomTables) -> None:
+        self.list = to_raw_response_wrapper(resource.list)
+        self.list_fields = to_raw_response_wrapper(resource.list_fields)
+        self.create_row = to_raw_response_wrapper(resource.create_row)
+        self.retrieve_row = to_raw_response_wrapper(resource.retrieve_row)
+        self.create_value = to_raw_response_wrapper(resource.create_value)
+        self.list_rows = to_raw_response_wrapper(resource.list_rows)
+        self.list_values = to_raw_response_wrapper(resource.list_values)
 
 
 class AsyncCustomTables:
@@ -610,18 +307,14 @@ class AsyncCustomTables:
     @cached_property
     def with_raw_response(self) -> AsyncCustomTablesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncCustomTablesWithRawResponse(self._client)
+        return AsyncCustomTablesWithRawResponse(self)
 
     def list(
         self,
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Any]:
         """Get all custom tables: structure
 
@@ -639,13 +332,9 @@ class AsyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-tables (custom_tables.list)",
                 method="get",
-                path=expand_path("/v1/api/custom-tables", {}),
+                path="/v1/api/custom-tables",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -657,11 +346,7 @@ class AsyncCustomTables:
         table_id: str,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Any]:
         """Get all custom tables: structure
 
@@ -680,13 +365,9 @@ class AsyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-table-fields (custom_tables.list_fields)",
                 method="get",
-                path=expand_path("/v1/api/custom-table-fields", {}),
+                path="/v1/api/custom-table-fields",
                 params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_FIELDS_PARSER,
             *page_window(skip, limit),
@@ -697,11 +378,7 @@ class AsyncCustomTables:
         self,
         *,
         table_id: Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData: ...
 
     @overload
@@ -709,11 +386,7 @@ class AsyncCustomTables:
         self,
         *,
         body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData: ...
 
     async def create_row(
@@ -721,18 +394,14 @@ class AsyncCustomTables:
         *,
         body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData:
         """Create a new custom table: content
 
         Creates a new custom table: content record.
 
         `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             table_id: ID of the custom table this row belongs to
@@ -742,18 +411,13 @@ class AsyncCustomTables:
             RequestOptions(
                 operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
                 method="post",
-                path=expand_path("/v1/api/custom-table-row", {}),
-                params=without_not_given({}),
+                path="/v1/api/custom-table-row",
                 json=build_body(
                     CreateCustomTableDataDto,
                     body,
                     without_not_given({"tableId": table_id}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_ROW_PARSER,
         )
@@ -761,30 +425,19 @@ class AsyncCustomTables:
     async def retrieve_row(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableData:
         """Get a single row from a custom table
 
         `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
         """
         return await self._client.request(
             RequestOptions(
                 operation="GET /v1/api/custom-table-row/{id} (custom_tables.retrieve_row)",
                 method="get",
                 path=expand_path("/v1/api/custom-table-row/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_ROW_PARSER,
         )
@@ -795,35 +448,26 @@ class AsyncCustomTables:
         body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> CustomTableValue:
         """Create a new custom table: content
 
         Creates a new custom table: content record.
 
         `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
         """
         return await self._client.request(
             RequestOptions(
                 operation="POST /v1/api/custom-table-value (custom_tables.create_value)",
                 method="post",
-                path=expand_path("/v1/api/custom-table-value", {}),
-                params=without_not_given({}),
+                path="/v1/api/custom-table-value",
                 json=build_body(
                     CreateCustomTableValueDto,
                     body,
                     without_not_given({"tableId": table_id, "rowId": row_id}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_VALUE_PARSER,
         )
@@ -834,11 +478,7 @@ class AsyncCustomTables:
         table_id: str | NotGiven = NOT_GIVEN,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Any]:
         """Get all custom tables: content
 
@@ -857,13 +497,9 @@ class AsyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-table-rows (custom_tables.list_rows)",
                 method="get",
-                path=expand_path("/v1/api/custom-table-rows", {}),
+                path="/v1/api/custom-table-rows",
                 params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_ROWS_PARSER,
             *page_window(skip, limit),
@@ -876,11 +512,7 @@ class AsyncCustomTables:
         row_id: str | NotGiven = NOT_GIVEN,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Any]:
         """Get all custom tables: content
 
@@ -900,15 +532,11 @@ class AsyncCustomTables:
             RequestOptions(
                 operation="GET /v1/api/custom-table-values (custom_tables.list_values)",
                 method="get",
-                path=expand_path("/v1/api/custom-table-values", {}),
+                path="/v1/api/custom-table-values",
                 params=without_not_given(
                     {"tableId": table_id, "rowId": row_id, "skip": skip, "limit": limit}
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_VALUES_PARSER,
             *page_window(skip, limit),
@@ -916,249 +544,14 @@ class AsyncCustomTables:
 
 
 class AsyncCustomTablesWithRawResponse:
-    """`client.custom_tables.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.custom_tables.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Any]]:
-        """Raw first response of `custom_tables.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-tables (custom_tables.list)",
-                method="get",
-                path=expand_path("/v1/api/custom-tables", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
-
-    async def list_fields(
-        self,
-        *,
-        table_id: str,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Any]]:
-        """Raw first response of `custom_tables.list_fields`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-table-fields (custom_tables.list_fields)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-fields", {}),
-                params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_FIELDS_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
-
-    @overload
-    async def create_row(
-        self,
-        *,
-        table_id: Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]: ...
-
-    @overload
-    async def create_row(
-        self,
-        *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]: ...
-
-    async def create_row(
-        self,
-        *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]:
-        """Raw response of `custom_tables.create_row`."""
-        require_arguments("custom_tables.create_row", body, {"table_id": table_id})
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/custom-table-row (custom_tables.create_row)",
-                method="post",
-                path=expand_path("/v1/api/custom-table-row", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCustomTableDataDto,
-                    body,
-                    without_not_given({"tableId": table_id}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_ROW_PARSER,
-        )
-
-    async def retrieve_row(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableData]:
-        """Raw response of `custom_tables.retrieve_row`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/custom-table-row/{id} (custom_tables.retrieve_row)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-row/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_ROW_PARSER,
-        )
-
-    async def create_value(
-        self,
-        *,
-        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[CustomTableValue]:
-        """Raw response of `custom_tables.create_value`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/custom-table-value (custom_tables.create_value)",
-                method="post",
-                path=expand_path("/v1/api/custom-table-value", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCustomTableValueDto,
-                    body,
-                    without_not_given({"tableId": table_id, "rowId": row_id}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_VALUE_PARSER,
-        )
-
-    async def list_rows(
-        self,
-        *,
-        table_id: str | NotGiven = NOT_GIVEN,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Any]]:
-        """Raw first response of `custom_tables.list_rows`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-table-rows (custom_tables.list_rows)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-rows", {}),
-                params=without_not_given({"tableId": table_id, "skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_ROWS_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
-
-    async def list_values(
-        self,
-        *,
-        table_id: str | NotGiven = NOT_GIVEN,
-        row_id: str | NotGiven = NOT_GIVEN,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Any]]:
-        """Raw first response of `custom_tables.list_values`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/custom-table-values (custom_tables.list_values)",
-                method="get",
-                path=expand_path("/v1/api/custom-table-values", {}),
-                params=without_not_given(
-                    {"tableId": table_id, "rowId": row_id, "skip": skip, "limit": limit}
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_VALUES_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncCustomTables) -> None:
+        self.list = async_to_raw_response_wrapper(resource.list)
+        self.list_fields = async_to_raw_response_wrapper(resource.list_fields)
+        self.create_row = async_to_raw_response_wrapper(resource.create_row)
+        self.retrieve_row = async_to_raw_response_wrapper(resource.retrieve_row)
+        self.create_value = async_to_raw_response_wrapper(resource.create_value)
+        self.list_rows = async_to_raw_response_wrapper(resource.list_rows)
+        self.list_values = async_to_raw_response_wrapper(resource.list_values)

@@ -6,24 +6,25 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     json_list_parser,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._custom_fields import build_custom_fields_model, record_id
 from .._model_base import FinalPOSModel
 from .._pagination import DEFAULT_PAGE_SIZE, AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.customers import (
     CreateCustomerDto,
     Customer,
@@ -50,7 +51,7 @@ class SyncCustomers:
     @cached_property
     def with_raw_response(self) -> SyncCustomersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncCustomersWithRawResponse(self._client)
+        return SyncCustomersWithRawResponse(self)
 
     @overload
     def create(
@@ -69,11 +70,7 @@ class SyncCustomers:
         shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
     @overload
@@ -81,11 +78,7 @@ class SyncCustomers:
         self,
         *,
         body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
     def create(
@@ -105,18 +98,14 @@ class SyncCustomers:
         shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Create a new customer
 
         Creates a new customer record.
 
         `POST /v1/api/customer` (operationId `CustomerController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             email: Email address of the Customer.
@@ -140,8 +129,7 @@ class SyncCustomers:
             RequestOptions(
                 operation="POST /v1/api/customer (customers.create)",
                 method="post",
-                path=expand_path("/v1/api/customer", {}),
-                params=without_not_given({}),
+                path="/v1/api/customer",
                 json=build_body(
                     CreateCustomerDto,
                     body,
@@ -163,11 +151,7 @@ class SyncCustomers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -175,20 +159,14 @@ class SyncCustomers:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Get a customer by ID
 
         Retrieves a single customer by its unique identifier.
 
         `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Customer ID
@@ -198,12 +176,7 @@ class SyncCustomers:
                 operation="GET /v1/api/customer/{id} (customers.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -226,19 +199,14 @@ class SyncCustomers:
         shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Update a customer by ID
 
         Updates an existing customer record.
 
         `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Customer ID
@@ -259,7 +227,6 @@ class SyncCustomers:
                 operation="PUT /v1/api/customer/{id} (customers.update)",
                 method="put",
                 path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateCustomerDto,
                     body,
@@ -281,11 +248,7 @@ class SyncCustomers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -293,18 +256,12 @@ class SyncCustomers:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Delete a customer by ID
 
         `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Customer ID
@@ -314,12 +271,7 @@ class SyncCustomers:
                 operation="DELETE /v1/api/customer/{id} (customers.delete)",
                 method="delete",
                 path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -329,11 +281,7 @@ class SyncCustomers:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Customer]:
         """Get all customers
 
@@ -351,13 +299,9 @@ class SyncCustomers:
             RequestOptions(
                 operation="GET /v1/api/customers (customers.list)",
                 method="get",
-                path=expand_path("/v1/api/customers", {}),
+                path="/v1/api/customers",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -402,254 +346,15 @@ class SyncCustomers:
 
 
 class SyncCustomersWithRawResponse:
-    """`client.customers.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.customers.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        email: str,
-        first_name: str,
-        last_name: str,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        total_spent: str | NotGiven = NOT_GIVEN,
-        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        first_name: str | NotGiven = NOT_GIVEN,
-        last_name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        total_spent: str | NotGiven = NOT_GIVEN,
-        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.create`."""
-        require_arguments(
-            "customers.create",
-            body,
-            {"email": email, "first_name": first_name, "last_name": last_name},
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/customer (customers.create)",
-                method="post",
-                path=expand_path("/v1/api/customer", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCustomerDto,
-                    body,
-                    without_not_given(
-                        {
-                            "email": email,
-                            "firstName": first_name,
-                            "lastName": last_name,
-                            "outletId": outlet_id,
-                            "externalId": external_id,
-                            "phone": phone,
-                            "totalSpent": total_spent,
-                            "lastAction": last_action,
-                            "tags": tags,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "metadata": metadata,
-                            "notes": notes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/customer/{id} (customers.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        first_name: str | NotGiven = NOT_GIVEN,
-        last_name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        total_spent: str | NotGiven = NOT_GIVEN,
-        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/customer/{id} (customers.update)",
-                method="put",
-                path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateCustomerDto,
-                    body,
-                    without_not_given(
-                        {
-                            "email": email,
-                            "firstName": first_name,
-                            "lastName": last_name,
-                            "outletId": outlet_id,
-                            "externalId": external_id,
-                            "phone": phone,
-                            "totalSpent": total_spent,
-                            "lastAction": last_action,
-                            "tags": tags,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "metadata": metadata,
-                            "notes": notes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/customer/{id} (customers.delete)",
-                method="delete",
-                path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Customer]]:
-        """Raw first response of `customers.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/customers (customers.list)",
-                method="get",
-                path=expand_path("/v1/api/customers", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncCustomers) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncCustomers:
@@ -661,7 +366,7 @@ class AsyncCustomers:
     @cached_property
     def with_raw_response(self) -> AsyncCustomersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncCustomersWithRawResponse(self._client)
+        return AsyncCustomersWithRawResponse(self)
 
     @overload
     async def create(
@@ -680,11 +385,7 @@ class AsyncCustomers:
         shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
     @overload
@@ -692,11 +393,7 @@ class AsyncCustomers:
         self,
         *,
         body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
     async def create(
@@ -716,18 +413,14 @@ class AsyncCustomers:
         shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Create a new customer
 
         Creates a new customer record.
 
         `POST /v1/api/customer` (operationId `CustomerController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             email: Email address of the Customer.
@@ -751,8 +444,7 @@ class AsyncCustomers:
             RequestOptions(
                 operation="POST /v1/api/customer (customers.create)",
                 method="post",
-                path=expand_path("/v1/api/customer", {}),
-                params=without_not_given({}),
+                path="/v1/api/customer",
                 json=build_body(
                     CreateCustomerDto,
                     body,
@@ -774,11 +466,7 @@ class AsyncCustomers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -786,20 +474,14 @@ class AsyncCustomers:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Get a customer by ID
 
         Retrieves a single customer by its unique identifier.
 
         `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Customer ID
@@ -809,12 +491,7 @@ class AsyncCustomers:
                 operation="GET /v1/api/customer/{id} (customers.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -837,19 +514,14 @@ class AsyncCustomers:
         shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Update a customer by ID
 
         Updates an existing customer record.
 
         `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Customer ID
@@ -870,7 +542,6 @@ class AsyncCustomers:
                 operation="PUT /v1/api/customer/{id} (customers.update)",
                 method="put",
                 path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateCustomerDto,
                     body,
@@ -892,11 +563,7 @@ class AsyncCustomers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -904,18 +571,12 @@ class AsyncCustomers:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Delete a customer by ID
 
         `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Customer ID
@@ -925,12 +586,7 @@ class AsyncCustomers:
                 operation="DELETE /v1/api/customer/{id} (customers.delete)",
                 method="delete",
                 path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -940,11 +596,7 @@ class AsyncCustomers:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Customer]:
         """Get all customers
 
@@ -962,13 +614,9 @@ class AsyncCustomers:
             RequestOptions(
                 operation="GET /v1/api/customers (customers.list)",
                 method="get",
-                path=expand_path("/v1/api/customers", {}),
+                path="/v1/api/customers",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -1013,251 +661,12 @@ class AsyncCustomers:
 
 
 class AsyncCustomersWithRawResponse:
-    """`client.customers.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.customers.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        email: str,
-        first_name: str,
-        last_name: str,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        total_spent: str | NotGiven = NOT_GIVEN,
-        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        first_name: str | NotGiven = NOT_GIVEN,
-        last_name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        total_spent: str | NotGiven = NOT_GIVEN,
-        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.create`."""
-        require_arguments(
-            "customers.create",
-            body,
-            {"email": email, "first_name": first_name, "last_name": last_name},
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/customer (customers.create)",
-                method="post",
-                path=expand_path("/v1/api/customer", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateCustomerDto,
-                    body,
-                    without_not_given(
-                        {
-                            "email": email,
-                            "firstName": first_name,
-                            "lastName": last_name,
-                            "outletId": outlet_id,
-                            "externalId": external_id,
-                            "phone": phone,
-                            "totalSpent": total_spent,
-                            "lastAction": last_action,
-                            "tags": tags,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "metadata": metadata,
-                            "notes": notes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/customer/{id} (customers.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        email: str | NotGiven = NOT_GIVEN,
-        first_name: str | NotGiven = NOT_GIVEN,
-        last_name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        total_spent: str | NotGiven = NOT_GIVEN,
-        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/customer/{id} (customers.update)",
-                method="put",
-                path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateCustomerDto,
-                    body,
-                    without_not_given(
-                        {
-                            "email": email,
-                            "firstName": first_name,
-                            "lastName": last_name,
-                            "outletId": outlet_id,
-                            "externalId": external_id,
-                            "phone": phone,
-                            "totalSpent": total_spent,
-                            "lastAction": last_action,
-                            "tags": tags,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "metadata": metadata,
-                            "notes": notes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Customer]:
-        """Raw response of `customers.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/customer/{id} (customers.delete)",
-                method="delete",
-                path=expand_path("/v1/api/customer/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Customer]]:
-        """Raw first response of `customers.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/customers (customers.list)",
-                method="get",
-                path=expand_path("/v1/api/customers", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncCustomers) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.orders import CreateOrderDto, Order, OrderSummary, UpdateOrderDto
 from ..models.shared import MetadataDto, NoteDto
 
@@ -41,7 +42,7 @@ class SyncOrders:
     @cached_property
     def with_raw_response(self) -> SyncOrdersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncOrdersWithRawResponse(self._client)
+        return SyncOrdersWithRawResponse(self)
 
     @overload
     def create(
@@ -69,11 +70,7 @@ class SyncOrders:
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order: ...
 
     @overload
@@ -81,11 +78,7 @@ class SyncOrders:
         self,
         *,
         body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order: ...
 
     def create(
@@ -114,18 +107,14 @@ class SyncOrders:
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Create a new order
 
         Creates a new order record.
 
         `POST /v1/api/order` (operationId `OrderController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             currency: Currency of the Order.
@@ -157,8 +146,7 @@ class SyncOrders:
             RequestOptions(
                 operation="POST /v1/api/order (orders.create)",
                 method="post",
-                path=expand_path("/v1/api/order", {}),
-                params=without_not_given({}),
+                path="/v1/api/order",
                 json=build_body(
                     CreateOrderDto,
                     body,
@@ -189,11 +177,7 @@ class SyncOrders:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -201,20 +185,14 @@ class SyncOrders:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Get a order by ID
 
         Retrieves a single order by its unique identifier.
 
         `GET /v1/api/order/{id}` (operationId `OrderController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Order ID
@@ -224,12 +202,7 @@ class SyncOrders:
                 operation="GET /v1/api/order/{id} (orders.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -261,19 +234,14 @@ class SyncOrders:
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Update a order by ID
 
         Updates an existing order record.
 
         `PUT /v1/api/order/{id}` (operationId `OrderController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Order ID
@@ -302,7 +270,6 @@ class SyncOrders:
                 operation="PUT /v1/api/order/{id} (orders.update)",
                 method="put",
                 path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateOrderDto,
                     body,
@@ -333,11 +300,7 @@ class SyncOrders:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -345,18 +308,12 @@ class SyncOrders:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Delete a order by ID
 
         `DELETE /v1/api/order/{id}` (operationId `OrderController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Order ID
@@ -366,12 +323,7 @@ class SyncOrders:
                 operation="DELETE /v1/api/order/{id} (orders.delete)",
                 method="delete",
                 path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -381,11 +333,7 @@ class SyncOrders:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Order]:
         """Get all orders
 
@@ -403,13 +351,9 @@ class SyncOrders:
             RequestOptions(
                 operation="GET /v1/api/orders (orders.list)",
                 method="get",
-                path=expand_path("/v1/api/orders", {}),
+                path="/v1/api/orders",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -417,299 +361,15 @@ class SyncOrders:
 
 
 class SyncOrdersWithRawResponse:
-    """`client.orders.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.orders.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        currency: str | NotGiven = NOT_GIVEN,
-        receipt_id: str,
-        status: str,
-        customer_id: str | NotGiven = NOT_GIVEN,
-        source: str,
-        session_id: str | NotGiven = NOT_GIVEN,
-        balance: str,
-        external_id: str | NotGiven = NOT_GIVEN,
-        customer_note: str | NotGiven = NOT_GIVEN,
-        park_reduce_stock: str | NotGiven = NOT_GIVEN,
-        park_expiry_date: str | NotGiven = NOT_GIVEN,
-        signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        currency: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        customer_id: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        customer_note: str | NotGiven = NOT_GIVEN,
-        park_reduce_stock: str | NotGiven = NOT_GIVEN,
-        park_expiry_date: str | NotGiven = NOT_GIVEN,
-        signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.create`."""
-        require_arguments(
-            "orders.create",
-            body,
-            {"receipt_id": receipt_id, "status": status, "source": source, "balance": balance},
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/order (orders.create)",
-                method="post",
-                path=expand_path("/v1/api/order", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateOrderDto,
-                    body,
-                    without_not_given(
-                        {
-                            "currency": currency,
-                            "receiptId": receipt_id,
-                            "status": status,
-                            "customerId": customer_id,
-                            "source": source,
-                            "sessionId": session_id,
-                            "balance": balance,
-                            "externalId": external_id,
-                            "customerNote": customer_note,
-                            "parkReduceStock": park_reduce_stock,
-                            "parkExpiryDate": park_expiry_date,
-                            "signature": signature,
-                            "summary": summary,
-                            "cartDiscount": cart_discount,
-                            "cartFees": cart_fees,
-                            "posData": pos_data,
-                            "metadata": metadata,
-                            "notes": notes,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "lineItems": line_items,
-                            "customSales": custom_sales,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/order/{id} (orders.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        currency: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        customer_id: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        customer_note: str | NotGiven = NOT_GIVEN,
-        park_reduce_stock: str | NotGiven = NOT_GIVEN,
-        park_expiry_date: str | NotGiven = NOT_GIVEN,
-        signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/order/{id} (orders.update)",
-                method="put",
-                path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateOrderDto,
-                    body,
-                    without_not_given(
-                        {
-                            "currency": currency,
-                            "receiptId": receipt_id,
-                            "status": status,
-                            "customerId": customer_id,
-                            "source": source,
-                            "sessionId": session_id,
-                            "balance": balance,
-                            "externalId": external_id,
-                            "customerNote": customer_note,
-                            "parkReduceStock": park_reduce_stock,
-                            "parkExpiryDate": park_expiry_date,
-                            "signature": signature,
-                            "summary": summary,
-                            "cartDiscount": cart_discount,
-                            "cartFees": cart_fees,
-                            "posData": pos_data,
-                            "metadata": metadata,
-                            "notes": notes,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "lineItems": line_items,
-                            "customSales": custom_sales,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/order/{id} (orders.delete)",
-                method="delete",
-                path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Order]]:
-        """Raw first response of `orders.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/orders (orders.list)",
-                method="get",
-                path=expand_path("/v1/api/orders", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncOrders) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncOrders:
@@ -721,7 +381,7 @@ class AsyncOrders:
     @cached_property
     def with_raw_response(self) -> AsyncOrdersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncOrdersWithRawResponse(self._client)
+        return AsyncOrdersWithRawResponse(self)
 
     @overload
     async def create(
@@ -749,11 +409,7 @@ class AsyncOrders:
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order: ...
 
     @overload
@@ -761,11 +417,7 @@ class AsyncOrders:
         self,
         *,
         body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order: ...
 
     async def create(
@@ -794,18 +446,14 @@ class AsyncOrders:
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Create a new order
 
         Creates a new order record.
 
         `POST /v1/api/order` (operationId `OrderController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             currency: Currency of the Order.
@@ -837,8 +485,7 @@ class AsyncOrders:
             RequestOptions(
                 operation="POST /v1/api/order (orders.create)",
                 method="post",
-                path=expand_path("/v1/api/order", {}),
-                params=without_not_given({}),
+                path="/v1/api/order",
                 json=build_body(
                     CreateOrderDto,
                     body,
@@ -869,11 +516,7 @@ class AsyncOrders:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -881,20 +524,14 @@ class AsyncOrders:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Get a order by ID
 
         Retrieves a single order by its unique identifier.
 
         `GET /v1/api/order/{id}` (operationId `OrderController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Order ID
@@ -904,12 +541,7 @@ class AsyncOrders:
                 operation="GET /v1/api/order/{id} (orders.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -941,19 +573,14 @@ class AsyncOrders:
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Update a order by ID
 
         Updates an existing order record.
 
         `PUT /v1/api/order/{id}` (operationId `OrderController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Order ID
@@ -982,7 +609,6 @@ class AsyncOrders:
                 operation="PUT /v1/api/order/{id} (orders.update)",
                 method="put",
                 path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateOrderDto,
                     body,
@@ -1013,11 +639,7 @@ class AsyncOrders:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -1025,18 +647,12 @@ class AsyncOrders:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Order:
         """Delete a order by ID
 
         `DELETE /v1/api/order/{id}` (operationId `OrderController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Order ID
@@ -1046,12 +662,7 @@ class AsyncOrders:
                 operation="DELETE /v1/api/order/{id} (orders.delete)",
                 method="delete",
                 path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -1061,11 +672,7 @@ class AsyncOrders:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Order]:
         """Get all orders
 
@@ -1083,13 +690,9 @@ class AsyncOrders:
             RequestOptions(
                 operation="GET /v1/api/orders (orders.list)",
                 method="get",
-                path=expand_path("/v1/api/orders", {}),
+                path="/v1/api/orders",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -1097,296 +700,12 @@ class AsyncOrders:
 
 
 class AsyncOrdersWithRawResponse:
-    """`client.orders.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.orders.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        currency: str | NotGiven = NOT_GIVEN,
-        receipt_id: str,
-        status: str,
-        customer_id: str | NotGiven = NOT_GIVEN,
-        source: str,
-        session_id: str | NotGiven = NOT_GIVEN,
-        balance: str,
-        external_id: str | NotGiven = NOT_GIVEN,
-        customer_note: str | NotGiven = NOT_GIVEN,
-        park_reduce_stock: str | NotGiven = NOT_GIVEN,
-        park_expiry_date: str | NotGiven = NOT_GIVEN,
-        signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        currency: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        customer_id: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        customer_note: str | NotGiven = NOT_GIVEN,
-        park_reduce_stock: str | NotGiven = NOT_GIVEN,
-        park_expiry_date: str | NotGiven = NOT_GIVEN,
-        signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.create`."""
-        require_arguments(
-            "orders.create",
-            body,
-            {"receipt_id": receipt_id, "status": status, "source": source, "balance": balance},
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/order (orders.create)",
-                method="post",
-                path=expand_path("/v1/api/order", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateOrderDto,
-                    body,
-                    without_not_given(
-                        {
-                            "currency": currency,
-                            "receiptId": receipt_id,
-                            "status": status,
-                            "customerId": customer_id,
-                            "source": source,
-                            "sessionId": session_id,
-                            "balance": balance,
-                            "externalId": external_id,
-                            "customerNote": customer_note,
-                            "parkReduceStock": park_reduce_stock,
-                            "parkExpiryDate": park_expiry_date,
-                            "signature": signature,
-                            "summary": summary,
-                            "cartDiscount": cart_discount,
-                            "cartFees": cart_fees,
-                            "posData": pos_data,
-                            "metadata": metadata,
-                            "notes": notes,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "lineItems": line_items,
-                            "customSales": custom_sales,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/order/{id} (orders.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        currency: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        customer_id: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        customer_note: str | NotGiven = NOT_GIVEN,
-        park_reduce_stock: str | NotGiven = NOT_GIVEN,
-        park_expiry_date: str | NotGiven = NOT_GIVEN,
-        signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/order/{id} (orders.update)",
-                method="put",
-                path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateOrderDto,
-                    body,
-                    without_not_given(
-                        {
-                            "currency": currency,
-                            "receiptId": receipt_id,
-                            "status": status,
-                            "customerId": customer_id,
-                            "source": source,
-                            "sessionId": session_id,
-                            "balance": balance,
-                            "externalId": external_id,
-                            "customerNote": customer_note,
-                            "parkReduceStock": park_reduce_stock,
-                            "parkExpiryDate": park_expiry_date,
-                            "signature": signature,
-                            "summary": summary,
-                            "cartDiscount": cart_discount,
-                            "cartFees": cart_fees,
-                            "posData": pos_data,
-                            "metadata": metadata,
-                            "notes": notes,
-                            "billing": billing,
-                            "shipping": shipping,
-                            "lineItems": line_items,
-                            "customSales": custom_sales,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Order]:
-        """Raw response of `orders.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/order/{id} (orders.delete)",
-                method="delete",
-                path=expand_path("/v1/api/order/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Order]]:
-        """Raw first response of `orders.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/orders (orders.list)",
-                method="get",
-                path=expand_path("/v1/api/orders", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncOrders) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.outlets import CreateOutletDto, Outlet, OutletStripe, UpdateOutletDto
 
 __all__ = ["SyncOutlets", "AsyncOutlets"]
@@ -40,7 +41,7 @@ class SyncOutlets:
     @cached_property
     def with_raw_response(self) -> SyncOutletsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncOutletsWithRawResponse(self._client)
+        return SyncOutletsWithRawResponse(self)
 
     @overload
     def create(
@@ -59,11 +60,7 @@ class SyncOutlets:
         stripe_account_id: str | NotGiven = NOT_GIVEN,
         stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
 
     @overload
@@ -71,11 +68,7 @@ class SyncOutlets:
         self,
         *,
         body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
 
     def create(
@@ -95,18 +88,14 @@ class SyncOutlets:
         stripe_account_id: str | NotGiven = NOT_GIVEN,
         stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Create a new outlet
 
         Creates a new outlet record.
 
         `POST /v1/api/outlet` (operationId `OutletController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the Outlet.
@@ -138,8 +127,7 @@ class SyncOutlets:
             RequestOptions(
                 operation="POST /v1/api/outlet (outlets.create)",
                 method="post",
-                path=expand_path("/v1/api/outlet", {}),
-                params=without_not_given({}),
+                path="/v1/api/outlet",
                 json=build_body(
                     CreateOutletDto,
                     body,
@@ -161,11 +149,7 @@ class SyncOutlets:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -173,20 +157,14 @@ class SyncOutlets:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Get a outlet by ID
 
         Retrieves a single outlet by its unique identifier.
 
         `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Outlet ID
@@ -196,12 +174,7 @@ class SyncOutlets:
                 operation="GET /v1/api/outlet/{id} (outlets.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -224,19 +197,14 @@ class SyncOutlets:
         stripe_account_id: str | NotGiven = NOT_GIVEN,
         stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Update a outlet by ID
 
         Updates an existing outlet record.
 
         `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Outlet ID
@@ -257,7 +225,6 @@ class SyncOutlets:
                 operation="PUT /v1/api/outlet/{id} (outlets.update)",
                 method="put",
                 path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateOutletDto,
                     body,
@@ -279,11 +246,7 @@ class SyncOutlets:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -291,18 +254,12 @@ class SyncOutlets:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Delete a outlet by ID
 
         `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Outlet ID
@@ -312,12 +269,7 @@ class SyncOutlets:
                 operation="DELETE /v1/api/outlet/{id} (outlets.delete)",
                 method="delete",
                 path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -327,11 +279,7 @@ class SyncOutlets:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Outlet]:
         """Get all outlets
 
@@ -349,13 +297,9 @@ class SyncOutlets:
             RequestOptions(
                 operation="GET /v1/api/outlets (outlets.list)",
                 method="get",
-                path=expand_path("/v1/api/outlets", {}),
+                path="/v1/api/outlets",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -363,262 +307,15 @@ class SyncOutlets:
 
 
 class SyncOutletsWithRawResponse:
-    """`client.outlets.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.outlets.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        name: str,
-        address: str,
-        city: str,
-        state: str,
-        country: str,
-        post_code: str,
-        phone: str,
-        address2: str | NotGiven = NOT_GIVEN,
-        alias: str | NotGiven = NOT_GIVEN,
-        stations: Sequence[str] | NotGiven = NOT_GIVEN,
-        stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        address: str | NotGiven = NOT_GIVEN,
-        city: str | NotGiven = NOT_GIVEN,
-        state: str | NotGiven = NOT_GIVEN,
-        country: str | NotGiven = NOT_GIVEN,
-        post_code: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        address2: str | NotGiven = NOT_GIVEN,
-        alias: str | NotGiven = NOT_GIVEN,
-        stations: Sequence[str] | NotGiven = NOT_GIVEN,
-        stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.create`."""
-        require_arguments(
-            "outlets.create",
-            body,
-            {
-                "name": name,
-                "address": address,
-                "city": city,
-                "state": state,
-                "country": country,
-                "post_code": post_code,
-                "phone": phone,
-            },
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/outlet (outlets.create)",
-                method="post",
-                path=expand_path("/v1/api/outlet", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateOutletDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "address": address,
-                            "city": city,
-                            "state": state,
-                            "country": country,
-                            "postCode": post_code,
-                            "phone": phone,
-                            "address2": address2,
-                            "alias": alias,
-                            "stations": stations,
-                            "stripeAccountId": stripe_account_id,
-                            "stripe": stripe,
-                            "taxId": tax_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/outlet/{id} (outlets.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        address: str | NotGiven = NOT_GIVEN,
-        city: str | NotGiven = NOT_GIVEN,
-        state: str | NotGiven = NOT_GIVEN,
-        country: str | NotGiven = NOT_GIVEN,
-        post_code: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        address2: str | NotGiven = NOT_GIVEN,
-        alias: str | NotGiven = NOT_GIVEN,
-        stations: Sequence[str] | NotGiven = NOT_GIVEN,
-        stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/outlet/{id} (outlets.update)",
-                method="put",
-                path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateOutletDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "address": address,
-                            "city": city,
-                            "state": state,
-                            "country": country,
-                            "postCode": post_code,
-                            "phone": phone,
-                            "address2": address2,
-                            "alias": alias,
-                            "stations": stations,
-                            "stripeAccountId": stripe_account_id,
-                            "stripe": stripe,
-                            "taxId": tax_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/outlet/{id} (outlets.delete)",
-                method="delete",
-                path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Outlet]]:
-        """Raw first response of `outlets.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/outlets (outlets.list)",
-                method="get",
-                path=expand_path("/v1/api/outlets", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncOutlets) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncOutlets:
@@ -630,7 +327,7 @@ class AsyncOutlets:
     @cached_property
     def with_raw_response(self) -> AsyncOutletsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncOutletsWithRawResponse(self._client)
+        return AsyncOutletsWithRawResponse(self)
 
     @overload
     async def create(
@@ -649,11 +346,7 @@ class AsyncOutlets:
         stripe_account_id: str | NotGiven = NOT_GIVEN,
         stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
 
     @overload
@@ -661,11 +354,7 @@ class AsyncOutlets:
         self,
         *,
         body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
 
     async def create(
@@ -685,18 +374,14 @@ class AsyncOutlets:
         stripe_account_id: str | NotGiven = NOT_GIVEN,
         stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Create a new outlet
 
         Creates a new outlet record.
 
         `POST /v1/api/outlet` (operationId `OutletController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the Outlet.
@@ -728,8 +413,7 @@ class AsyncOutlets:
             RequestOptions(
                 operation="POST /v1/api/outlet (outlets.create)",
                 method="post",
-                path=expand_path("/v1/api/outlet", {}),
-                params=without_not_given({}),
+                path="/v1/api/outlet",
                 json=build_body(
                     CreateOutletDto,
                     body,
@@ -751,11 +435,7 @@ class AsyncOutlets:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -763,20 +443,14 @@ class AsyncOutlets:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Get a outlet by ID
 
         Retrieves a single outlet by its unique identifier.
 
         `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Outlet ID
@@ -786,12 +460,7 @@ class AsyncOutlets:
                 operation="GET /v1/api/outlet/{id} (outlets.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -814,19 +483,14 @@ class AsyncOutlets:
         stripe_account_id: str | NotGiven = NOT_GIVEN,
         stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Update a outlet by ID
 
         Updates an existing outlet record.
 
         `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Outlet ID
@@ -847,7 +511,6 @@ class AsyncOutlets:
                 operation="PUT /v1/api/outlet/{id} (outlets.update)",
                 method="put",
                 path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateOutletDto,
                     body,
@@ -869,11 +532,7 @@ class AsyncOutlets:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -881,18 +540,12 @@ class AsyncOutlets:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Outlet:
         """Delete a outlet by ID
 
         `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Outlet ID
@@ -902,12 +555,7 @@ class AsyncOutlets:
                 operation="DELETE /v1/api/outlet/{id} (outlets.delete)",
                 method="delete",
                 path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -917,11 +565,7 @@ class AsyncOutlets:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Outlet]:
         """Get all outlets
 
@@ -939,13 +583,9 @@ class AsyncOutlets:
             RequestOptions(
                 operation="GET /v1/api/outlets (outlets.list)",
                 method="get",
-                path=expand_path("/v1/api/outlets", {}),
+                path="/v1/api/outlets",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -953,259 +593,12 @@ class AsyncOutlets:
 
 
 class AsyncOutletsWithRawResponse:
-    """`client.outlets.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.outlets.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        name: str,
-        address: str,
-        city: str,
-        state: str,
-        country: str,
-        post_code: str,
-        phone: str,
-        address2: str | NotGiven = NOT_GIVEN,
-        alias: str | NotGiven = NOT_GIVEN,
-        stations: Sequence[str] | NotGiven = NOT_GIVEN,
-        stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        address: str | NotGiven = NOT_GIVEN,
-        city: str | NotGiven = NOT_GIVEN,
-        state: str | NotGiven = NOT_GIVEN,
-        country: str | NotGiven = NOT_GIVEN,
-        post_code: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        address2: str | NotGiven = NOT_GIVEN,
-        alias: str | NotGiven = NOT_GIVEN,
-        stations: Sequence[str] | NotGiven = NOT_GIVEN,
-        stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.create`."""
-        require_arguments(
-            "outlets.create",
-            body,
-            {
-                "name": name,
-                "address": address,
-                "city": city,
-                "state": state,
-                "country": country,
-                "post_code": post_code,
-                "phone": phone,
-            },
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/outlet (outlets.create)",
-                method="post",
-                path=expand_path("/v1/api/outlet", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateOutletDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "address": address,
-                            "city": city,
-                            "state": state,
-                            "country": country,
-                            "postCode": post_code,
-                            "phone": phone,
-                            "address2": address2,
-                            "alias": alias,
-                            "stations": stations,
-                            "stripeAccountId": stripe_account_id,
-                            "stripe": stripe,
-                            "taxId": tax_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/outlet/{id} (outlets.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        address: str | NotGiven = NOT_GIVEN,
-        city: str | NotGiven = NOT_GIVEN,
-        state: str | NotGiven = NOT_GIVEN,
-        country: str | NotGiven = NOT_GIVEN,
-        post_code: str | NotGiven = NOT_GIVEN,
-        phone: str | NotGiven = NOT_GIVEN,
-        address2: str | NotGiven = NOT_GIVEN,
-        alias: str | NotGiven = NOT_GIVEN,
-        stations: Sequence[str] | NotGiven = NOT_GIVEN,
-        stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tax_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/outlet/{id} (outlets.update)",
-                method="put",
-                path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateOutletDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "address": address,
-                            "city": city,
-                            "state": state,
-                            "country": country,
-                            "postCode": post_code,
-                            "phone": phone,
-                            "address2": address2,
-                            "alias": alias,
-                            "stations": stations,
-                            "stripeAccountId": stripe_account_id,
-                            "stripe": stripe,
-                            "taxId": tax_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Outlet]:
-        """Raw response of `outlets.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/outlet/{id} (outlets.delete)",
-                method="delete",
-                path=expand_path("/v1/api/outlet/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Outlet]]:
-        """Raw first response of `outlets.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/outlets (outlets.list)",
-                method="get",
-                path=expand_path("/v1/api/outlets", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncOutlets) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

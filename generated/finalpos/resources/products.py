@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.products import CreateProductDto, Product, UpdateProductDto
 from ..models.shared import AttributeDto, MetadataDto
 
@@ -41,7 +42,7 @@ class SyncProducts:
     @cached_property
     def with_raw_response(self) -> SyncProductsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncProductsWithRawResponse(self._client)
+        return SyncProductsWithRawResponse(self)
 
     @overload
     def create(
@@ -65,11 +66,7 @@ class SyncProducts:
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
     @overload
@@ -77,11 +74,7 @@ class SyncProducts:
         self,
         *,
         body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
     def create(
@@ -106,18 +99,14 @@ class SyncProducts:
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Create a new product
 
         Creates a new product record.
 
         `POST /v1/api/product` (operationId `ProductController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the product.
@@ -143,8 +132,7 @@ class SyncProducts:
             RequestOptions(
                 operation="POST /v1/api/product (products.create)",
                 method="post",
-                path=expand_path("/v1/api/product", {}),
-                params=without_not_given({}),
+                path="/v1/api/product",
                 json=build_body(
                     CreateProductDto,
                     body,
@@ -171,11 +159,7 @@ class SyncProducts:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -183,20 +167,14 @@ class SyncProducts:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Get a product by ID
 
         Retrieves a single product by its unique identifier.
 
         `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Product ID
@@ -206,12 +184,7 @@ class SyncProducts:
                 operation="GET /v1/api/product/{id} (products.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -239,19 +212,14 @@ class SyncProducts:
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Update a product by ID
 
         Updates an existing product record.
 
         `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Product ID
@@ -278,7 +246,6 @@ class SyncProducts:
                 operation="PUT /v1/api/product/{id} (products.update)",
                 method="put",
                 path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateProductDto,
                     body,
@@ -305,11 +272,7 @@ class SyncProducts:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -317,18 +280,12 @@ class SyncProducts:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Delete a product by ID
 
         `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Product ID
@@ -338,12 +295,7 @@ class SyncProducts:
                 operation="DELETE /v1/api/product/{id} (products.delete)",
                 method="delete",
                 path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -353,11 +305,7 @@ class SyncProducts:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Product]:
         """Get all products
 
@@ -375,13 +323,9 @@ class SyncProducts:
             RequestOptions(
                 operation="GET /v1/api/products (products.list)",
                 method="get",
-                path=expand_path("/v1/api/products", {}),
+                path="/v1/api/products",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -389,275 +333,15 @@ class SyncProducts:
 
 
 class SyncProductsWithRawResponse:
-    """`client.products.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.products.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        name: str,
-        product_type: str,
-        external_id: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        short_description: str | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        min_price: float | NotGiven = NOT_GIVEN,
-        max_price: float | NotGiven = NOT_GIVEN,
-        supplier: str | NotGiven = NOT_GIVEN,
-        tax_table: str | NotGiven = NOT_GIVEN,
-        categories: Sequence[str] | NotGiven = NOT_GIVEN,
-        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        product_type: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        short_description: str | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        min_price: float | NotGiven = NOT_GIVEN,
-        max_price: float | NotGiven = NOT_GIVEN,
-        supplier: str | NotGiven = NOT_GIVEN,
-        tax_table: str | NotGiven = NOT_GIVEN,
-        categories: Sequence[str] | NotGiven = NOT_GIVEN,
-        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.create`."""
-        require_arguments("products.create", body, {"name": name, "product_type": product_type})
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/product (products.create)",
-                method="post",
-                path=expand_path("/v1/api/product", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateProductDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "productType": product_type,
-                            "externalId": external_id,
-                            "description": description,
-                            "shortDescription": short_description,
-                            "sku": sku,
-                            "images": images,
-                            "tags": tags,
-                            "status": status,
-                            "source": source,
-                            "minPrice": min_price,
-                            "maxPrice": max_price,
-                            "supplier": supplier,
-                            "taxTable": tax_table,
-                            "categories": categories,
-                            "outlets": outlets,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/product/{id} (products.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        product_type: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        short_description: str | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        min_price: float | NotGiven = NOT_GIVEN,
-        max_price: float | NotGiven = NOT_GIVEN,
-        supplier: str | NotGiven = NOT_GIVEN,
-        tax_table: str | NotGiven = NOT_GIVEN,
-        categories: Sequence[str] | NotGiven = NOT_GIVEN,
-        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/product/{id} (products.update)",
-                method="put",
-                path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateProductDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "productType": product_type,
-                            "externalId": external_id,
-                            "description": description,
-                            "shortDescription": short_description,
-                            "sku": sku,
-                            "images": images,
-                            "tags": tags,
-                            "status": status,
-                            "source": source,
-                            "minPrice": min_price,
-                            "maxPrice": max_price,
-                            "supplier": supplier,
-                            "taxTable": tax_table,
-                            "categories": categories,
-                            "outlets": outlets,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/product/{id} (products.delete)",
-                method="delete",
-                path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Product]]:
-        """Raw first response of `products.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/products (products.list)",
-                method="get",
-                path=expand_path("/v1/api/products", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncProducts) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncProducts:
@@ -669,7 +353,7 @@ class AsyncProducts:
     @cached_property
     def with_raw_response(self) -> AsyncProductsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncProductsWithRawResponse(self._client)
+        return AsyncProductsWithRawResponse(self)
 
     @overload
     async def create(
@@ -693,11 +377,7 @@ class AsyncProducts:
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
     @overload
@@ -705,11 +385,7 @@ class AsyncProducts:
         self,
         *,
         body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
     async def create(
@@ -734,18 +410,14 @@ class AsyncProducts:
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Create a new product
 
         Creates a new product record.
 
         `POST /v1/api/product` (operationId `ProductController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the product.
@@ -771,8 +443,7 @@ class AsyncProducts:
             RequestOptions(
                 operation="POST /v1/api/product (products.create)",
                 method="post",
-                path=expand_path("/v1/api/product", {}),
-                params=without_not_given({}),
+                path="/v1/api/product",
                 json=build_body(
                     CreateProductDto,
                     body,
@@ -799,11 +470,7 @@ class AsyncProducts:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -811,20 +478,14 @@ class AsyncProducts:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Get a product by ID
 
         Retrieves a single product by its unique identifier.
 
         `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Product ID
@@ -834,12 +495,7 @@ class AsyncProducts:
                 operation="GET /v1/api/product/{id} (products.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -867,19 +523,14 @@ class AsyncProducts:
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Update a product by ID
 
         Updates an existing product record.
 
         `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Product ID
@@ -906,7 +557,6 @@ class AsyncProducts:
                 operation="PUT /v1/api/product/{id} (products.update)",
                 method="put",
                 path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateProductDto,
                     body,
@@ -933,11 +583,7 @@ class AsyncProducts:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -945,18 +591,12 @@ class AsyncProducts:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Product:
         """Delete a product by ID
 
         `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Product ID
@@ -966,12 +606,7 @@ class AsyncProducts:
                 operation="DELETE /v1/api/product/{id} (products.delete)",
                 method="delete",
                 path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -981,11 +616,7 @@ class AsyncProducts:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Product]:
         """Get all products
 
@@ -1003,13 +634,9 @@ class AsyncProducts:
             RequestOptions(
                 operation="GET /v1/api/products (products.list)",
                 method="get",
-                path=expand_path("/v1/api/products", {}),
+                path="/v1/api/products",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -1017,272 +644,12 @@ class AsyncProducts:
 
 
 class AsyncProductsWithRawResponse:
-    """`client.products.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.products.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        name: str,
-        product_type: str,
-        external_id: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        short_description: str | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        min_price: float | NotGiven = NOT_GIVEN,
-        max_price: float | NotGiven = NOT_GIVEN,
-        supplier: str | NotGiven = NOT_GIVEN,
-        tax_table: str | NotGiven = NOT_GIVEN,
-        categories: Sequence[str] | NotGiven = NOT_GIVEN,
-        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        product_type: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        short_description: str | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        min_price: float | NotGiven = NOT_GIVEN,
-        max_price: float | NotGiven = NOT_GIVEN,
-        supplier: str | NotGiven = NOT_GIVEN,
-        tax_table: str | NotGiven = NOT_GIVEN,
-        categories: Sequence[str] | NotGiven = NOT_GIVEN,
-        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.create`."""
-        require_arguments("products.create", body, {"name": name, "product_type": product_type})
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/product (products.create)",
-                method="post",
-                path=expand_path("/v1/api/product", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateProductDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "productType": product_type,
-                            "externalId": external_id,
-                            "description": description,
-                            "shortDescription": short_description,
-                            "sku": sku,
-                            "images": images,
-                            "tags": tags,
-                            "status": status,
-                            "source": source,
-                            "minPrice": min_price,
-                            "maxPrice": max_price,
-                            "supplier": supplier,
-                            "taxTable": tax_table,
-                            "categories": categories,
-                            "outlets": outlets,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/product/{id} (products.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        product_type: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        short_description: str | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        source: str | NotGiven = NOT_GIVEN,
-        min_price: float | NotGiven = NOT_GIVEN,
-        max_price: float | NotGiven = NOT_GIVEN,
-        supplier: str | NotGiven = NOT_GIVEN,
-        tax_table: str | NotGiven = NOT_GIVEN,
-        categories: Sequence[str] | NotGiven = NOT_GIVEN,
-        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/product/{id} (products.update)",
-                method="put",
-                path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateProductDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "productType": product_type,
-                            "externalId": external_id,
-                            "description": description,
-                            "shortDescription": short_description,
-                            "sku": sku,
-                            "images": images,
-                            "tags": tags,
-                            "status": status,
-                            "source": source,
-                            "minPrice": min_price,
-                            "maxPrice": max_price,
-                            "supplier": supplier,
-                            "taxTable": tax_table,
-                            "categories": categories,
-                            "outlets": outlets,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Product]:
-        """Raw response of `products.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/product/{id} (products.delete)",
-                method="delete",
-                path=expand_path("/v1/api/product/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Product]]:
-        """Raw first response of `products.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/products (products.list)",
-                method="get",
-                path=expand_path("/v1/api/products", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncProducts) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

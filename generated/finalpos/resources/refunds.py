@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.refunds import (
     CreateRefundsDto,
     Refunds,
@@ -45,7 +46,7 @@ class SyncRefunds:
     @cached_property
     def with_raw_response(self) -> SyncRefundsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncRefundsWithRawResponse(self._client)
+        return SyncRefundsWithRawResponse(self)
 
     @overload
     def create(
@@ -63,11 +64,7 @@ class SyncRefunds:
         taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
 
     @overload
@@ -75,11 +72,7 @@ class SyncRefunds:
         self,
         *,
         body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
 
     def create(
@@ -98,18 +91,14 @@ class SyncRefunds:
         taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Create a new refund
 
         Creates a new refund record.
 
         `POST /v1/api/refunds` (operationId `RefundsController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             order_id: Order ID associated with the refund.
@@ -125,8 +114,7 @@ class SyncRefunds:
             RequestOptions(
                 operation="POST /v1/api/refunds (refunds.create)",
                 method="post",
-                path=expand_path("/v1/api/refunds", {}),
-                params=without_not_given({}),
+                path="/v1/api/refunds",
                 json=build_body(
                     CreateRefundsDto,
                     body,
@@ -147,11 +135,7 @@ class SyncRefunds:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -159,20 +143,14 @@ class SyncRefunds:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Get a refund by ID
 
         Retrieves a single refund by its unique identifier.
 
         `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Refunds ID
@@ -182,12 +160,7 @@ class SyncRefunds:
                 operation="GET /v1/api/refunds/{id} (refunds.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -209,19 +182,14 @@ class SyncRefunds:
         taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Update a refund by ID
 
         Updates an existing refund record.
 
         `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Refunds ID
@@ -238,7 +206,6 @@ class SyncRefunds:
                 operation="PUT /v1/api/refunds/{id} (refunds.update)",
                 method="put",
                 path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateRefundsDto,
                     body,
@@ -259,11 +226,7 @@ class SyncRefunds:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -271,18 +234,12 @@ class SyncRefunds:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Delete a refund by ID
 
         `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Refunds ID
@@ -292,227 +249,21 @@ class SyncRefunds:
                 operation="DELETE /v1/api/refunds/{id} (refunds.delete)",
                 method="delete",
                 path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncRefundsWithRawResponse:
-    """`client.refunds.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.refunds.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        order_id: str,
-        session_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
-        reason: str | NotGiven = NOT_GIVEN,
-        refunded_by: str | NotGiven = NOT_GIVEN,
-        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        order_id: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        reason: str | NotGiven = NOT_GIVEN,
-        refunded_by: str | NotGiven = NOT_GIVEN,
-        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.create`."""
-        require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/refunds (refunds.create)",
-                method="post",
-                path=expand_path("/v1/api/refunds", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateRefundsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "orderId": order_id,
-                            "sessionId": session_id,
-                            "externalId": external_id,
-                            "currency": currency,
-                            "lineItems": line_items,
-                            "reason": reason,
-                            "refundedBy": refunded_by,
-                            "refundedByExternalId": refunded_by_external_id,
-                            "summary": summary,
-                            "taxes": taxes,
-                            "payment": payment,
-                            "balance": balance,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/refunds/{id} (refunds.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        order_id: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        reason: str | NotGiven = NOT_GIVEN,
-        refunded_by: str | NotGiven = NOT_GIVEN,
-        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/refunds/{id} (refunds.update)",
-                method="put",
-                path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateRefundsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "orderId": order_id,
-                            "sessionId": session_id,
-                            "externalId": external_id,
-                            "currency": currency,
-                            "lineItems": line_items,
-                            "reason": reason,
-                            "refundedBy": refunded_by,
-                            "refundedByExternalId": refunded_by_external_id,
-                            "summary": summary,
-                            "taxes": taxes,
-                            "payment": payment,
-                            "balance": balance,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/refunds/{id} (refunds.delete)",
-                method="delete",
-                path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncRefunds) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncRefunds:
@@ -524,7 +275,7 @@ class AsyncRefunds:
     @cached_property
     def with_raw_response(self) -> AsyncRefundsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncRefundsWithRawResponse(self._client)
+        return AsyncRefundsWithRawResponse(self)
 
     @overload
     async def create(
@@ -542,11 +293,7 @@ class AsyncRefunds:
         taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
 
     @overload
@@ -554,11 +301,7 @@ class AsyncRefunds:
         self,
         *,
         body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
 
     async def create(
@@ -577,18 +320,14 @@ class AsyncRefunds:
         taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Create a new refund
 
         Creates a new refund record.
 
         `POST /v1/api/refunds` (operationId `RefundsController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             order_id: Order ID associated with the refund.
@@ -604,8 +343,7 @@ class AsyncRefunds:
             RequestOptions(
                 operation="POST /v1/api/refunds (refunds.create)",
                 method="post",
-                path=expand_path("/v1/api/refunds", {}),
-                params=without_not_given({}),
+                path="/v1/api/refunds",
                 json=build_body(
                     CreateRefundsDto,
                     body,
@@ -626,11 +364,7 @@ class AsyncRefunds:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -638,20 +372,14 @@ class AsyncRefunds:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Get a refund by ID
 
         Retrieves a single refund by its unique identifier.
 
         `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Refunds ID
@@ -661,12 +389,7 @@ class AsyncRefunds:
                 operation="GET /v1/api/refunds/{id} (refunds.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -688,19 +411,14 @@ class AsyncRefunds:
         taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Update a refund by ID
 
         Updates an existing refund record.
 
         `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Refunds ID
@@ -717,7 +435,6 @@ class AsyncRefunds:
                 operation="PUT /v1/api/refunds/{id} (refunds.update)",
                 method="put",
                 path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateRefundsDto,
                     body,
@@ -738,11 +455,7 @@ class AsyncRefunds:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -750,18 +463,12 @@ class AsyncRefunds:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Refunds:
         """Delete a refund by ID
 
         `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Refunds ID
@@ -771,224 +478,18 @@ class AsyncRefunds:
                 operation="DELETE /v1/api/refunds/{id} (refunds.delete)",
                 method="delete",
                 path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncRefundsWithRawResponse:
-    """`client.refunds.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.refunds.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        order_id: str,
-        session_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
-        reason: str | NotGiven = NOT_GIVEN,
-        refunded_by: str | NotGiven = NOT_GIVEN,
-        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        order_id: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        reason: str | NotGiven = NOT_GIVEN,
-        refunded_by: str | NotGiven = NOT_GIVEN,
-        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.create`."""
-        require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/refunds (refunds.create)",
-                method="post",
-                path=expand_path("/v1/api/refunds", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateRefundsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "orderId": order_id,
-                            "sessionId": session_id,
-                            "externalId": external_id,
-                            "currency": currency,
-                            "lineItems": line_items,
-                            "reason": reason,
-                            "refundedBy": refunded_by,
-                            "refundedByExternalId": refunded_by_external_id,
-                            "summary": summary,
-                            "taxes": taxes,
-                            "payment": payment,
-                            "balance": balance,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/refunds/{id} (refunds.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        order_id: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        reason: str | NotGiven = NOT_GIVEN,
-        refunded_by: str | NotGiven = NOT_GIVEN,
-        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/refunds/{id} (refunds.update)",
-                method="put",
-                path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateRefundsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "orderId": order_id,
-                            "sessionId": session_id,
-                            "externalId": external_id,
-                            "currency": currency,
-                            "lineItems": line_items,
-                            "reason": reason,
-                            "refundedBy": refunded_by,
-                            "refundedByExternalId": refunded_by_external_id,
-                            "summary": summary,
-                            "taxes": taxes,
-                            "payment": payment,
-                            "balance": balance,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Refunds]:
-        """Raw response of `refunds.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/refunds/{id} (refunds.delete)",
-                method="delete",
-                path=expand_path("/v1/api/refunds/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncRefunds) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)

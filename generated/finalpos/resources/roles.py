@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.roles import CreateRolesDto, RolePermissionDto, Roles, UpdateRolesDto
 
 __all__ = ["SyncRoles", "AsyncRoles"]
@@ -37,7 +38,7 @@ class SyncRoles:
     @cached_property
     def with_raw_response(self) -> SyncRolesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncRolesWithRawResponse(self._client)
+        return SyncRolesWithRawResponse(self)
 
     @overload
     def create(
@@ -45,11 +46,7 @@ class SyncRoles:
         *,
         name: str,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
     @overload
@@ -57,11 +54,7 @@ class SyncRoles:
         self,
         *,
         body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
     def create(
@@ -70,18 +63,14 @@ class SyncRoles:
         body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Create a new role
 
         Creates a new role record.
 
         `POST /v1/api/roles` (operationId `RolesController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the role.
@@ -92,18 +81,13 @@ class SyncRoles:
             RequestOptions(
                 operation="POST /v1/api/roles (roles.create)",
                 method="post",
-                path=expand_path("/v1/api/roles", {}),
-                params=without_not_given({}),
+                path="/v1/api/roles",
                 json=build_body(
                     CreateRolesDto,
                     body,
                     without_not_given({"name": name, "permissions": permissions}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -111,20 +95,14 @@ class SyncRoles:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Get a role by ID
 
         Retrieves a single role by its unique identifier.
 
         `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Roles ID
@@ -134,12 +112,7 @@ class SyncRoles:
                 operation="GET /v1/api/roles/{id} (roles.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -151,19 +124,14 @@ class SyncRoles:
         body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Update a role by ID
 
         Updates an existing role record.
 
         `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Roles ID
@@ -175,17 +143,12 @@ class SyncRoles:
                 operation="PUT /v1/api/roles/{id} (roles.update)",
                 method="put",
                 path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateRolesDto,
                     body,
                     without_not_given({"name": name, "permissions": permissions}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -193,18 +156,12 @@ class SyncRoles:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Delete a role by ID
 
         `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Roles ID
@@ -214,167 +171,21 @@ class SyncRoles:
                 operation="DELETE /v1/api/roles/{id} (roles.delete)",
                 method="delete",
                 path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncRolesWithRawResponse:
-    """`client.roles.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.roles.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        name: str,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.create`."""
-        require_arguments("roles.create", body, {"name": name, "permissions": permissions})
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/roles (roles.create)",
-                method="post",
-                path=expand_path("/v1/api/roles", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateRolesDto,
-                    body,
-                    without_not_given({"name": name, "permissions": permissions}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/roles/{id} (roles.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/roles/{id} (roles.update)",
-                method="put",
-                path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateRolesDto,
-                    body,
-                    without_not_given({"name": name, "permissions": permissions}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/roles/{id} (roles.delete)",
-                method="delete",
-                path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncRoles) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncRoles:
@@ -386,7 +197,7 @@ class AsyncRoles:
     @cached_property
     def with_raw_response(self) -> AsyncRolesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncRolesWithRawResponse(self._client)
+        return AsyncRolesWithRawResponse(self)
 
     @overload
     async def create(
@@ -394,11 +205,7 @@ class AsyncRoles:
         *,
         name: str,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
     @overload
@@ -406,11 +213,7 @@ class AsyncRoles:
         self,
         *,
         body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
     async def create(
@@ -419,18 +222,14 @@ class AsyncRoles:
         body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Create a new role
 
         Creates a new role record.
 
         `POST /v1/api/roles` (operationId `RolesController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the role.
@@ -441,18 +240,13 @@ class AsyncRoles:
             RequestOptions(
                 operation="POST /v1/api/roles (roles.create)",
                 method="post",
-                path=expand_path("/v1/api/roles", {}),
-                params=without_not_given({}),
+                path="/v1/api/roles",
                 json=build_body(
                     CreateRolesDto,
                     body,
                     without_not_given({"name": name, "permissions": permissions}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -460,20 +254,14 @@ class AsyncRoles:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Get a role by ID
 
         Retrieves a single role by its unique identifier.
 
         `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Roles ID
@@ -483,12 +271,7 @@ class AsyncRoles:
                 operation="GET /v1/api/roles/{id} (roles.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -500,19 +283,14 @@ class AsyncRoles:
         body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
         name: str | NotGiven = NOT_GIVEN,
         permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Update a role by ID
 
         Updates an existing role record.
 
         `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Roles ID
@@ -524,17 +302,12 @@ class AsyncRoles:
                 operation="PUT /v1/api/roles/{id} (roles.update)",
                 method="put",
                 path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateRolesDto,
                     body,
                     without_not_given({"name": name, "permissions": permissions}),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -542,18 +315,12 @@ class AsyncRoles:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Delete a role by ID
 
         `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Roles ID
@@ -563,164 +330,18 @@ class AsyncRoles:
                 operation="DELETE /v1/api/roles/{id} (roles.delete)",
                 method="delete",
                 path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncRolesWithRawResponse:
-    """`client.roles.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.roles.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        name: str,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.create`."""
-        require_arguments("roles.create", body, {"name": name, "permissions": permissions})
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/roles (roles.create)",
-                method="post",
-                path=expand_path("/v1/api/roles", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateRolesDto,
-                    body,
-                    without_not_given({"name": name, "permissions": permissions}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/roles/{id} (roles.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/roles/{id} (roles.update)",
-                method="put",
-                path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateRolesDto,
-                    body,
-                    without_not_given({"name": name, "permissions": permissions}),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Roles]:
-        """Raw response of `roles.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/roles/{id} (roles.delete)",
-                method="delete",
-                path=expand_path("/v1/api/roles/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncRoles) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)

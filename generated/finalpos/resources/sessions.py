@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.sessions import CreateSessionDto, Session, SessionClosingAmounts, UpdateSessionDto
 
 __all__ = ["SyncSessions", "AsyncSessions"]
@@ -37,7 +38,7 @@ class SyncSessions:
     @cached_property
     def with_raw_response(self) -> SyncSessionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncSessionsWithRawResponse(self._client)
+        return SyncSessionsWithRawResponse(self)
 
     @overload
     def create(
@@ -56,11 +57,7 @@ class SyncSessions:
         closing_amounts: SessionClosingAmounts | Mapping[str, Any],
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session: ...
 
     @overload
@@ -68,11 +65,7 @@ class SyncSessions:
         self,
         *,
         body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session: ...
 
     def create(
@@ -92,18 +85,14 @@ class SyncSessions:
         closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Create a new session
 
         Creates a new session record.
 
         `POST /v1/api/session` (operationId `SessionController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             station_id: Station ID where the session was opened.
@@ -137,8 +126,7 @@ class SyncSessions:
             RequestOptions(
                 operation="POST /v1/api/session (sessions.create)",
                 method="post",
-                path=expand_path("/v1/api/session", {}),
-                params=without_not_given({}),
+                path="/v1/api/session",
                 json=build_body(
                     CreateSessionDto,
                     body,
@@ -160,11 +148,7 @@ class SyncSessions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -172,20 +156,14 @@ class SyncSessions:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Get a session by ID
 
         Retrieves a single session by its unique identifier.
 
         `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Session ID
@@ -195,12 +173,7 @@ class SyncSessions:
                 operation="GET /v1/api/session/{id} (sessions.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -223,19 +196,14 @@ class SyncSessions:
         closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Update a session by ID
 
         Updates an existing session record.
 
         `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Session ID
@@ -257,7 +225,6 @@ class SyncSessions:
                 operation="PUT /v1/api/session/{id} (sessions.update)",
                 method="put",
                 path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateSessionDto,
                     body,
@@ -279,11 +246,7 @@ class SyncSessions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -291,18 +254,12 @@ class SyncSessions:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Delete a session by ID
 
         `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Session ID
@@ -312,245 +269,21 @@ class SyncSessions:
                 operation="DELETE /v1/api/session/{id} (sessions.delete)",
                 method="delete",
                 path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncSessionsWithRawResponse:
-    """`client.sessions.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.sessions.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        station_id: str,
-        session_number: str,
-        opened_by: str,
-        closed_by: str | NotGiven = NOT_GIVEN,
-        open_time: str,
-        close_time: str | NotGiven = NOT_GIVEN,
-        opening_amount: str,
-        closing_amount: str | NotGiven = NOT_GIVEN,
-        closing_report_data: str | NotGiven = NOT_GIVEN,
-        notes: Sequence[str],
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
-        closing_note: str | NotGiven = NOT_GIVEN,
-        opening_note: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        station_id: str | NotGiven = NOT_GIVEN,
-        session_number: str | NotGiven = NOT_GIVEN,
-        opened_by: str | NotGiven = NOT_GIVEN,
-        closed_by: str | NotGiven = NOT_GIVEN,
-        open_time: str | NotGiven = NOT_GIVEN,
-        close_time: str | NotGiven = NOT_GIVEN,
-        opening_amount: str | NotGiven = NOT_GIVEN,
-        closing_amount: str | NotGiven = NOT_GIVEN,
-        closing_report_data: str | NotGiven = NOT_GIVEN,
-        notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        closing_note: str | NotGiven = NOT_GIVEN,
-        opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.create`."""
-        require_arguments(
-            "sessions.create",
-            body,
-            {
-                "station_id": station_id,
-                "session_number": session_number,
-                "opened_by": opened_by,
-                "open_time": open_time,
-                "opening_amount": opening_amount,
-                "notes": notes,
-                "closing_amounts": closing_amounts,
-                "opening_note": opening_note,
-            },
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/session (sessions.create)",
-                method="post",
-                path=expand_path("/v1/api/session", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateSessionDto,
-                    body,
-                    without_not_given(
-                        {
-                            "stationId": station_id,
-                            "sessionNumber": session_number,
-                            "openedBy": opened_by,
-                            "closedBy": closed_by,
-                            "openTime": open_time,
-                            "closeTime": close_time,
-                            "openingAmount": opening_amount,
-                            "closingAmount": closing_amount,
-                            "closingReportData": closing_report_data,
-                            "notes": notes,
-                            "closingAmounts": closing_amounts,
-                            "closingNote": closing_note,
-                            "openingNote": opening_note,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/session/{id} (sessions.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        station_id: str | NotGiven = NOT_GIVEN,
-        session_number: str | NotGiven = NOT_GIVEN,
-        opened_by: str | NotGiven = NOT_GIVEN,
-        closed_by: str | NotGiven = NOT_GIVEN,
-        open_time: str | NotGiven = NOT_GIVEN,
-        close_time: str | NotGiven = NOT_GIVEN,
-        opening_amount: str | NotGiven = NOT_GIVEN,
-        closing_amount: str | NotGiven = NOT_GIVEN,
-        closing_report_data: str | NotGiven = NOT_GIVEN,
-        notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        closing_note: str | NotGiven = NOT_GIVEN,
-        opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/session/{id} (sessions.update)",
-                method="put",
-                path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateSessionDto,
-                    body,
-                    without_not_given(
-                        {
-                            "stationId": station_id,
-                            "sessionNumber": session_number,
-                            "openedBy": opened_by,
-                            "closedBy": closed_by,
-                            "openTime": open_time,
-                            "closeTime": close_time,
-                            "openingAmount": opening_amount,
-                            "closingAmount": closing_amount,
-                            "closingReportData": closing_report_data,
-                            "notes": notes,
-                            "closingAmounts": closing_amounts,
-                            "closingNote": closing_note,
-                            "openingNote": opening_note,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/session/{id} (sessions.delete)",
-                method="delete",
-                path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncSessions) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncSessions:
@@ -562,7 +295,7 @@ class AsyncSessions:
     @cached_property
     def with_raw_response(self) -> AsyncSessionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncSessionsWithRawResponse(self._client)
+        return AsyncSessionsWithRawResponse(self)
 
     @overload
     async def create(
@@ -581,11 +314,7 @@ class AsyncSessions:
         closing_amounts: SessionClosingAmounts | Mapping[str, Any],
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session: ...
 
     @overload
@@ -593,11 +322,7 @@ class AsyncSessions:
         self,
         *,
         body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session: ...
 
     async def create(
@@ -617,18 +342,14 @@ class AsyncSessions:
         closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Create a new session
 
         Creates a new session record.
 
         `POST /v1/api/session` (operationId `SessionController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             station_id: Station ID where the session was opened.
@@ -662,8 +383,7 @@ class AsyncSessions:
             RequestOptions(
                 operation="POST /v1/api/session (sessions.create)",
                 method="post",
-                path=expand_path("/v1/api/session", {}),
-                params=without_not_given({}),
+                path="/v1/api/session",
                 json=build_body(
                     CreateSessionDto,
                     body,
@@ -685,11 +405,7 @@ class AsyncSessions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -697,20 +413,14 @@ class AsyncSessions:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Get a session by ID
 
         Retrieves a single session by its unique identifier.
 
         `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Session ID
@@ -720,12 +430,7 @@ class AsyncSessions:
                 operation="GET /v1/api/session/{id} (sessions.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -748,19 +453,14 @@ class AsyncSessions:
         closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Update a session by ID
 
         Updates an existing session record.
 
         `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Session ID
@@ -782,7 +482,6 @@ class AsyncSessions:
                 operation="PUT /v1/api/session/{id} (sessions.update)",
                 method="put",
                 path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateSessionDto,
                     body,
@@ -804,11 +503,7 @@ class AsyncSessions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -816,18 +511,12 @@ class AsyncSessions:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Session:
         """Delete a session by ID
 
         `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Session ID
@@ -837,242 +526,18 @@ class AsyncSessions:
                 operation="DELETE /v1/api/session/{id} (sessions.delete)",
                 method="delete",
                 path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncSessionsWithRawResponse:
-    """`client.sessions.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.sessions.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        station_id: str,
-        session_number: str,
-        opened_by: str,
-        closed_by: str | NotGiven = NOT_GIVEN,
-        open_time: str,
-        close_time: str | NotGiven = NOT_GIVEN,
-        opening_amount: str,
-        closing_amount: str | NotGiven = NOT_GIVEN,
-        closing_report_data: str | NotGiven = NOT_GIVEN,
-        notes: Sequence[str],
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
-        closing_note: str | NotGiven = NOT_GIVEN,
-        opening_note: str,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        station_id: str | NotGiven = NOT_GIVEN,
-        session_number: str | NotGiven = NOT_GIVEN,
-        opened_by: str | NotGiven = NOT_GIVEN,
-        closed_by: str | NotGiven = NOT_GIVEN,
-        open_time: str | NotGiven = NOT_GIVEN,
-        close_time: str | NotGiven = NOT_GIVEN,
-        opening_amount: str | NotGiven = NOT_GIVEN,
-        closing_amount: str | NotGiven = NOT_GIVEN,
-        closing_report_data: str | NotGiven = NOT_GIVEN,
-        notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        closing_note: str | NotGiven = NOT_GIVEN,
-        opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.create`."""
-        require_arguments(
-            "sessions.create",
-            body,
-            {
-                "station_id": station_id,
-                "session_number": session_number,
-                "opened_by": opened_by,
-                "open_time": open_time,
-                "opening_amount": opening_amount,
-                "notes": notes,
-                "closing_amounts": closing_amounts,
-                "opening_note": opening_note,
-            },
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/session (sessions.create)",
-                method="post",
-                path=expand_path("/v1/api/session", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateSessionDto,
-                    body,
-                    without_not_given(
-                        {
-                            "stationId": station_id,
-                            "sessionNumber": session_number,
-                            "openedBy": opened_by,
-                            "closedBy": closed_by,
-                            "openTime": open_time,
-                            "closeTime": close_time,
-                            "openingAmount": opening_amount,
-                            "closingAmount": closing_amount,
-                            "closingReportData": closing_report_data,
-                            "notes": notes,
-                            "closingAmounts": closing_amounts,
-                            "closingNote": closing_note,
-                            "openingNote": opening_note,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/session/{id} (sessions.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        station_id: str | NotGiven = NOT_GIVEN,
-        session_number: str | NotGiven = NOT_GIVEN,
-        opened_by: str | NotGiven = NOT_GIVEN,
-        closed_by: str | NotGiven = NOT_GIVEN,
-        open_time: str | NotGiven = NOT_GIVEN,
-        close_time: str | NotGiven = NOT_GIVEN,
-        opening_amount: str | NotGiven = NOT_GIVEN,
-        closing_amount: str | NotGiven = NOT_GIVEN,
-        closing_report_data: str | NotGiven = NOT_GIVEN,
-        notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        closing_note: str | NotGiven = NOT_GIVEN,
-        opening_note: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/session/{id} (sessions.update)",
-                method="put",
-                path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateSessionDto,
-                    body,
-                    without_not_given(
-                        {
-                            "stationId": station_id,
-                            "sessionNumber": session_number,
-                            "openedBy": opened_by,
-                            "closedBy": closed_by,
-                            "openTime": open_time,
-                            "closeTime": close_time,
-                            "openingAmount": opening_amount,
-                            "closingAmount": closing_amount,
-                            "closingReportData": closing_report_data,
-                            "notes": notes,
-                            "closingAmounts": closing_amounts,
-                            "closingNote": closing_note,
-                            "openingNote": opening_note,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Session]:
-        """Raw response of `sessions.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/session/{id} (sessions.delete)",
-                method="delete",
-                path=expand_path("/v1/api/session/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncSessions) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)

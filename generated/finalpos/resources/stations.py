@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.stations import CreateStationDto, Station, UpdateStationDto
 
 __all__ = ["SyncStations", "AsyncStations"]
@@ -40,7 +41,7 @@ class SyncStations:
     @cached_property
     def with_raw_response(self) -> SyncStationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncStationsWithRawResponse(self._client)
+        return SyncStationsWithRawResponse(self)
 
     @overload
     def create(
@@ -55,11 +56,7 @@ class SyncStations:
         serial_reader_id: str | NotGiven = NOT_GIVEN,
         sequence_number: float | NotGiven = NOT_GIVEN,
         is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station: ...
 
     @overload
@@ -67,11 +64,7 @@ class SyncStations:
         self,
         *,
         body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station: ...
 
     def create(
@@ -87,18 +80,14 @@ class SyncStations:
         serial_reader_id: str | NotGiven = NOT_GIVEN,
         sequence_number: float | NotGiven = NOT_GIVEN,
         is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Create a new station
 
         Creates a new station record.
 
         `POST /v1/api/station` (operationId `StationController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the station.
@@ -118,8 +107,7 @@ class SyncStations:
             RequestOptions(
                 operation="POST /v1/api/station (stations.create)",
                 method="post",
-                path=expand_path("/v1/api/station", {}),
-                params=without_not_given({}),
+                path="/v1/api/station",
                 json=build_body(
                     CreateStationDto,
                     body,
@@ -137,11 +125,7 @@ class SyncStations:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -149,20 +133,14 @@ class SyncStations:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Get a station by ID
 
         Retrieves a single station by its unique identifier.
 
         `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Station ID
@@ -172,12 +150,7 @@ class SyncStations:
                 operation="GET /v1/api/station/{id} (stations.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -196,19 +169,14 @@ class SyncStations:
         serial_reader_id: str | NotGiven = NOT_GIVEN,
         sequence_number: float | NotGiven = NOT_GIVEN,
         is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Update a station by ID
 
         Updates an existing station record.
 
         `PUT /v1/api/station/{id}` (operationId `StationController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Station ID
@@ -227,7 +195,6 @@ class SyncStations:
                 operation="PUT /v1/api/station/{id} (stations.update)",
                 method="put",
                 path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateStationDto,
                     body,
@@ -245,11 +212,7 @@ class SyncStations:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -257,18 +220,12 @@ class SyncStations:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Delete a station by ID
 
         `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Station ID
@@ -278,12 +235,7 @@ class SyncStations:
                 operation="DELETE /v1/api/station/{id} (stations.delete)",
                 method="delete",
                 path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -293,11 +245,7 @@ class SyncStations:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Station]:
         """Get all stations
 
@@ -315,13 +263,9 @@ class SyncStations:
             RequestOptions(
                 operation="GET /v1/api/stations (stations.list)",
                 method="get",
-                path=expand_path("/v1/api/stations", {}),
+                path="/v1/api/stations",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -329,232 +273,15 @@ class SyncStations:
 
 
 class SyncStationsWithRawResponse:
-    """`client.stations.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.stations.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        name: str,
-        outlet_id: str,
-        status: str,
-        device_id: str | NotGiven = NOT_GIVEN,
-        device_name: str | NotGiven = NOT_GIVEN,
-        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
-        serial_reader_id: str | NotGiven = NOT_GIVEN,
-        sequence_number: float | NotGiven = NOT_GIVEN,
-        is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        device_id: str | NotGiven = NOT_GIVEN,
-        device_name: str | NotGiven = NOT_GIVEN,
-        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
-        serial_reader_id: str | NotGiven = NOT_GIVEN,
-        sequence_number: float | NotGiven = NOT_GIVEN,
-        is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.create`."""
-        require_arguments(
-            "stations.create", body, {"name": name, "outlet_id": outlet_id, "status": status}
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/station (stations.create)",
-                method="post",
-                path=expand_path("/v1/api/station", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateStationDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "outletId": outlet_id,
-                            "status": status,
-                            "deviceId": device_id,
-                            "deviceName": device_name,
-                            "stripeTerminalId": stripe_terminal_id,
-                            "serialReaderId": serial_reader_id,
-                            "sequenceNumber": sequence_number,
-                            "isVirtual": is_virtual,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/station/{id} (stations.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        device_id: str | NotGiven = NOT_GIVEN,
-        device_name: str | NotGiven = NOT_GIVEN,
-        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
-        serial_reader_id: str | NotGiven = NOT_GIVEN,
-        sequence_number: float | NotGiven = NOT_GIVEN,
-        is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/station/{id} (stations.update)",
-                method="put",
-                path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateStationDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "outletId": outlet_id,
-                            "status": status,
-                            "deviceId": device_id,
-                            "deviceName": device_name,
-                            "stripeTerminalId": stripe_terminal_id,
-                            "serialReaderId": serial_reader_id,
-                            "sequenceNumber": sequence_number,
-                            "isVirtual": is_virtual,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/station/{id} (stations.delete)",
-                method="delete",
-                path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Station]]:
-        """Raw first response of `stations.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/stations (stations.list)",
-                method="get",
-                path=expand_path("/v1/api/stations", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncStations) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncStations:
@@ -566,7 +293,7 @@ class AsyncStations:
     @cached_property
     def with_raw_response(self) -> AsyncStationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncStationsWithRawResponse(self._client)
+        return AsyncStationsWithRawResponse(self)
 
     @overload
     async def create(
@@ -581,11 +308,7 @@ class AsyncStations:
         serial_reader_id: str | NotGiven = NOT_GIVEN,
         sequence_number: float | NotGiven = NOT_GIVEN,
         is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station: ...
 
     @overload
@@ -593,11 +316,7 @@ class AsyncStations:
         self,
         *,
         body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station: ...
 
     async def create(
@@ -613,18 +332,14 @@ class AsyncStations:
         serial_reader_id: str | NotGiven = NOT_GIVEN,
         sequence_number: float | NotGiven = NOT_GIVEN,
         is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Create a new station
 
         Creates a new station record.
 
         `POST /v1/api/station` (operationId `StationController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             name: Name of the station.
@@ -644,8 +359,7 @@ class AsyncStations:
             RequestOptions(
                 operation="POST /v1/api/station (stations.create)",
                 method="post",
-                path=expand_path("/v1/api/station", {}),
-                params=without_not_given({}),
+                path="/v1/api/station",
                 json=build_body(
                     CreateStationDto,
                     body,
@@ -663,11 +377,7 @@ class AsyncStations:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -675,20 +385,14 @@ class AsyncStations:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Get a station by ID
 
         Retrieves a single station by its unique identifier.
 
         `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Station ID
@@ -698,12 +402,7 @@ class AsyncStations:
                 operation="GET /v1/api/station/{id} (stations.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -722,19 +421,14 @@ class AsyncStations:
         serial_reader_id: str | NotGiven = NOT_GIVEN,
         sequence_number: float | NotGiven = NOT_GIVEN,
         is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Update a station by ID
 
         Updates an existing station record.
 
         `PUT /v1/api/station/{id}` (operationId `StationController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Station ID
@@ -753,7 +447,6 @@ class AsyncStations:
                 operation="PUT /v1/api/station/{id} (stations.update)",
                 method="put",
                 path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateStationDto,
                     body,
@@ -771,11 +464,7 @@ class AsyncStations:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -783,18 +472,12 @@ class AsyncStations:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Station:
         """Delete a station by ID
 
         `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Station ID
@@ -804,12 +487,7 @@ class AsyncStations:
                 operation="DELETE /v1/api/station/{id} (stations.delete)",
                 method="delete",
                 path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -819,11 +497,7 @@ class AsyncStations:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Station]:
         """Get all stations
 
@@ -841,13 +515,9 @@ class AsyncStations:
             RequestOptions(
                 operation="GET /v1/api/stations (stations.list)",
                 method="get",
-                path=expand_path("/v1/api/stations", {}),
+                path="/v1/api/stations",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -855,229 +525,12 @@ class AsyncStations:
 
 
 class AsyncStationsWithRawResponse:
-    """`client.stations.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.stations.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        name: str,
-        outlet_id: str,
-        status: str,
-        device_id: str | NotGiven = NOT_GIVEN,
-        device_name: str | NotGiven = NOT_GIVEN,
-        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
-        serial_reader_id: str | NotGiven = NOT_GIVEN,
-        sequence_number: float | NotGiven = NOT_GIVEN,
-        is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        device_id: str | NotGiven = NOT_GIVEN,
-        device_name: str | NotGiven = NOT_GIVEN,
-        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
-        serial_reader_id: str | NotGiven = NOT_GIVEN,
-        sequence_number: float | NotGiven = NOT_GIVEN,
-        is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.create`."""
-        require_arguments(
-            "stations.create", body, {"name": name, "outlet_id": outlet_id, "status": status}
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/station (stations.create)",
-                method="post",
-                path=expand_path("/v1/api/station", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateStationDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "outletId": outlet_id,
-                            "status": status,
-                            "deviceId": device_id,
-                            "deviceName": device_name,
-                            "stripeTerminalId": stripe_terminal_id,
-                            "serialReaderId": serial_reader_id,
-                            "sequenceNumber": sequence_number,
-                            "isVirtual": is_virtual,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/station/{id} (stations.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        name: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        status: str | NotGiven = NOT_GIVEN,
-        device_id: str | NotGiven = NOT_GIVEN,
-        device_name: str | NotGiven = NOT_GIVEN,
-        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
-        serial_reader_id: str | NotGiven = NOT_GIVEN,
-        sequence_number: float | NotGiven = NOT_GIVEN,
-        is_virtual: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/station/{id} (stations.update)",
-                method="put",
-                path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateStationDto,
-                    body,
-                    without_not_given(
-                        {
-                            "name": name,
-                            "outletId": outlet_id,
-                            "status": status,
-                            "deviceId": device_id,
-                            "deviceName": device_name,
-                            "stripeTerminalId": stripe_terminal_id,
-                            "serialReaderId": serial_reader_id,
-                            "sequenceNumber": sequence_number,
-                            "isVirtual": is_virtual,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Station]:
-        """Raw response of `stations.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/station/{id} (stations.delete)",
-                method="delete",
-                path=expand_path("/v1/api/station/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Station]]:
-        """Raw first response of `stations.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/stations (stations.list)",
-                method="get",
-                path=expand_path("/v1/api/stations", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncStations) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

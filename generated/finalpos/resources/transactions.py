@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.transactions import (
     CreateTransactionsDto,
     Transactions,
@@ -42,7 +43,7 @@ class SyncTransactions:
     @cached_property
     def with_raw_response(self) -> SyncTransactionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncTransactionsWithRawResponse(self._client)
+        return SyncTransactionsWithRawResponse(self)
 
     @overload
     def create(
@@ -62,11 +63,7 @@ class SyncTransactions:
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions: ...
 
     @overload
@@ -74,11 +71,7 @@ class SyncTransactions:
         self,
         *,
         body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions: ...
 
     def create(
@@ -99,18 +92,14 @@ class SyncTransactions:
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Create a new transaction
 
         Creates a new transaction record.
 
         `POST /v1/api/transactions` (operationId `TransactionsController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             external_id: External ID of the transaction.
@@ -139,8 +128,7 @@ class SyncTransactions:
             RequestOptions(
                 operation="POST /v1/api/transactions (transactions.create)",
                 method="post",
-                path=expand_path("/v1/api/transactions", {}),
-                params=without_not_given({}),
+                path="/v1/api/transactions",
                 json=build_body(
                     CreateTransactionsDto,
                     body,
@@ -163,11 +151,7 @@ class SyncTransactions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -175,20 +159,14 @@ class SyncTransactions:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Get a transaction by ID
 
         Retrieves a single transaction by its unique identifier.
 
         `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Transactions ID
@@ -198,12 +176,7 @@ class SyncTransactions:
                 operation="GET /v1/api/transactions/{id} (transactions.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -227,19 +200,14 @@ class SyncTransactions:
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Update a transaction by ID
 
         Updates an existing transaction record.
 
         `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Transactions ID
@@ -258,7 +226,6 @@ class SyncTransactions:
                 operation="PUT /v1/api/transactions/{id} (transactions.update)",
                 method="put",
                 path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateTransactionsDto,
                     body,
@@ -281,11 +248,7 @@ class SyncTransactions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -293,18 +256,12 @@ class SyncTransactions:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Delete a transaction by ID
 
         `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Transactions ID
@@ -314,248 +271,21 @@ class SyncTransactions:
                 operation="DELETE /v1/api/transactions/{id} (transactions.delete)",
                 method="delete",
                 path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncTransactionsWithRawResponse:
-    """`client.transactions.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.transactions.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        external_id: str | NotGiven = NOT_GIVEN,
-        payment_method: str,
-        amount: str,
-        currency: str,
-        type_: str,
-        notes: str | NotGiven = NOT_GIVEN,
-        employee: str | NotGiven = NOT_GIVEN,
-        balance: str,
-        session_id: str,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        order_id: str | NotGiven = NOT_GIVEN,
-        refund_id: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        external_id: str | NotGiven = NOT_GIVEN,
-        payment_method: str | NotGiven = NOT_GIVEN,
-        amount: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        type_: str | NotGiven = NOT_GIVEN,
-        notes: str | NotGiven = NOT_GIVEN,
-        employee: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        order_id: str | NotGiven = NOT_GIVEN,
-        refund_id: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.create`."""
-        require_arguments(
-            "transactions.create",
-            body,
-            {
-                "payment_method": payment_method,
-                "amount": amount,
-                "currency": currency,
-                "type_": type_,
-                "balance": balance,
-                "session_id": session_id,
-            },
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/transactions (transactions.create)",
-                method="post",
-                path=expand_path("/v1/api/transactions", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateTransactionsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "externalId": external_id,
-                            "paymentMethod": payment_method,
-                            "amount": amount,
-                            "currency": currency,
-                            "type": type_,
-                            "notes": notes,
-                            "employee": employee,
-                            "balance": balance,
-                            "sessionId": session_id,
-                            "paymentData": payment_data,
-                            "orderId": order_id,
-                            "refundId": refund_id,
-                            "outletId": outlet_id,
-                            "receiptId": receipt_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/transactions/{id} (transactions.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        external_id: str | NotGiven = NOT_GIVEN,
-        payment_method: str | NotGiven = NOT_GIVEN,
-        amount: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        type_: str | NotGiven = NOT_GIVEN,
-        notes: str | NotGiven = NOT_GIVEN,
-        employee: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        order_id: str | NotGiven = NOT_GIVEN,
-        refund_id: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/transactions/{id} (transactions.update)",
-                method="put",
-                path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateTransactionsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "externalId": external_id,
-                            "paymentMethod": payment_method,
-                            "amount": amount,
-                            "currency": currency,
-                            "type": type_,
-                            "notes": notes,
-                            "employee": employee,
-                            "balance": balance,
-                            "sessionId": session_id,
-                            "paymentData": payment_data,
-                            "orderId": order_id,
-                            "refundId": refund_id,
-                            "outletId": outlet_id,
-                            "receiptId": receipt_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/transactions/{id} (transactions.delete)",
-                method="delete",
-                path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncTransactions) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncTransactions:
@@ -567,7 +297,7 @@ class AsyncTransactions:
     @cached_property
     def with_raw_response(self) -> AsyncTransactionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncTransactionsWithRawResponse(self._client)
+        return AsyncTransactionsWithRawResponse(self)
 
     @overload
     async def create(
@@ -587,11 +317,7 @@ class AsyncTransactions:
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions: ...
 
     @overload
@@ -599,11 +325,7 @@ class AsyncTransactions:
         self,
         *,
         body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions: ...
 
     async def create(
@@ -624,18 +346,14 @@ class AsyncTransactions:
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Create a new transaction
 
         Creates a new transaction record.
 
         `POST /v1/api/transactions` (operationId `TransactionsController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             external_id: External ID of the transaction.
@@ -664,8 +382,7 @@ class AsyncTransactions:
             RequestOptions(
                 operation="POST /v1/api/transactions (transactions.create)",
                 method="post",
-                path=expand_path("/v1/api/transactions", {}),
-                params=without_not_given({}),
+                path="/v1/api/transactions",
                 json=build_body(
                     CreateTransactionsDto,
                     body,
@@ -688,11 +405,7 @@ class AsyncTransactions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -700,20 +413,14 @@ class AsyncTransactions:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Get a transaction by ID
 
         Retrieves a single transaction by its unique identifier.
 
         `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Transactions ID
@@ -723,12 +430,7 @@ class AsyncTransactions:
                 operation="GET /v1/api/transactions/{id} (transactions.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -752,19 +454,14 @@ class AsyncTransactions:
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Update a transaction by ID
 
         Updates an existing transaction record.
 
         `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Transactions ID
@@ -783,7 +480,6 @@ class AsyncTransactions:
                 operation="PUT /v1/api/transactions/{id} (transactions.update)",
                 method="put",
                 path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateTransactionsDto,
                     body,
@@ -806,11 +502,7 @@ class AsyncTransactions:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -818,18 +510,12 @@ class AsyncTransactions:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Transactions:
         """Delete a transaction by ID
 
         `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Transactions ID
@@ -839,245 +525,18 @@ class AsyncTransactions:
                 operation="DELETE /v1/api/transactions/{id} (transactions.delete)",
                 method="delete",
                 path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncTransactionsWithRawResponse:
-    """`client.transactions.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.transactions.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        external_id: str | NotGiven = NOT_GIVEN,
-        payment_method: str,
-        amount: str,
-        currency: str,
-        type_: str,
-        notes: str | NotGiven = NOT_GIVEN,
-        employee: str | NotGiven = NOT_GIVEN,
-        balance: str,
-        session_id: str,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        order_id: str | NotGiven = NOT_GIVEN,
-        refund_id: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        external_id: str | NotGiven = NOT_GIVEN,
-        payment_method: str | NotGiven = NOT_GIVEN,
-        amount: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        type_: str | NotGiven = NOT_GIVEN,
-        notes: str | NotGiven = NOT_GIVEN,
-        employee: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        order_id: str | NotGiven = NOT_GIVEN,
-        refund_id: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.create`."""
-        require_arguments(
-            "transactions.create",
-            body,
-            {
-                "payment_method": payment_method,
-                "amount": amount,
-                "currency": currency,
-                "type_": type_,
-                "balance": balance,
-                "session_id": session_id,
-            },
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/transactions (transactions.create)",
-                method="post",
-                path=expand_path("/v1/api/transactions", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateTransactionsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "externalId": external_id,
-                            "paymentMethod": payment_method,
-                            "amount": amount,
-                            "currency": currency,
-                            "type": type_,
-                            "notes": notes,
-                            "employee": employee,
-                            "balance": balance,
-                            "sessionId": session_id,
-                            "paymentData": payment_data,
-                            "orderId": order_id,
-                            "refundId": refund_id,
-                            "outletId": outlet_id,
-                            "receiptId": receipt_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/transactions/{id} (transactions.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        external_id: str | NotGiven = NOT_GIVEN,
-        payment_method: str | NotGiven = NOT_GIVEN,
-        amount: str | NotGiven = NOT_GIVEN,
-        currency: str | NotGiven = NOT_GIVEN,
-        type_: str | NotGiven = NOT_GIVEN,
-        notes: str | NotGiven = NOT_GIVEN,
-        employee: str | NotGiven = NOT_GIVEN,
-        balance: str | NotGiven = NOT_GIVEN,
-        session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        order_id: str | NotGiven = NOT_GIVEN,
-        refund_id: str | NotGiven = NOT_GIVEN,
-        outlet_id: str | NotGiven = NOT_GIVEN,
-        receipt_id: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/transactions/{id} (transactions.update)",
-                method="put",
-                path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateTransactionsDto,
-                    body,
-                    without_not_given(
-                        {
-                            "externalId": external_id,
-                            "paymentMethod": payment_method,
-                            "amount": amount,
-                            "currency": currency,
-                            "type": type_,
-                            "notes": notes,
-                            "employee": employee,
-                            "balance": balance,
-                            "sessionId": session_id,
-                            "paymentData": payment_data,
-                            "orderId": order_id,
-                            "refundId": refund_id,
-                            "outletId": outlet_id,
-                            "receiptId": receipt_id,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Transactions]:
-        """Raw response of `transactions.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/transactions/{id} (transactions.delete)",
-                method="delete",
-                path=expand_path("/v1/api/transactions/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncTransactions) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)

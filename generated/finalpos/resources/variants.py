@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     list_parser,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.shared import AttributeDto, MetadataDto
 from ..models.variants import CreateVariantDto, UpdateVariantDto, Variant, VariantInventoryDto
 
@@ -41,7 +42,7 @@ class SyncVariants:
     @cached_property
     def with_raw_response(self) -> SyncVariantsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncVariantsWithRawResponse(self._client)
+        return SyncVariantsWithRawResponse(self)
 
     @overload
     def create(
@@ -61,11 +62,7 @@ class SyncVariants:
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
     @overload
@@ -73,11 +70,7 @@ class SyncVariants:
         self,
         *,
         body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
     def create(
@@ -98,18 +91,14 @@ class SyncVariants:
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Create a new variant
 
         Creates a new variant record.
 
         `POST /v1/api/variant` (operationId `VariantController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             product_id: Product ID of the variant.
@@ -134,8 +123,7 @@ class SyncVariants:
             RequestOptions(
                 operation="POST /v1/api/variant (variants.create)",
                 method="post",
-                path=expand_path("/v1/api/variant", {}),
-                params=without_not_given({}),
+                path="/v1/api/variant",
                 json=build_body(
                     CreateVariantDto,
                     body,
@@ -158,11 +146,7 @@ class SyncVariants:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -170,20 +154,14 @@ class SyncVariants:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Get a variant by ID
 
         Retrieves a single variant by its unique identifier.
 
         `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Variant ID
@@ -193,12 +171,7 @@ class SyncVariants:
                 operation="GET /v1/api/variant/{id} (variants.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -222,19 +195,14 @@ class SyncVariants:
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Update a variant by ID
 
         Updates an existing variant record.
 
         `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Variant ID
@@ -258,7 +226,6 @@ class SyncVariants:
                 operation="PUT /v1/api/variant/{id} (variants.update)",
                 method="put",
                 path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateVariantDto,
                     body,
@@ -281,11 +248,7 @@ class SyncVariants:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -293,18 +256,12 @@ class SyncVariants:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Delete a variant by ID
 
         `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Variant ID
@@ -314,12 +271,7 @@ class SyncVariants:
                 operation="DELETE /v1/api/variant/{id} (variants.delete)",
                 method="delete",
                 path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -329,11 +281,7 @@ class SyncVariants:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> SyncPage[Variant]:
         """Get all variants
 
@@ -351,13 +299,9 @@ class SyncVariants:
             RequestOptions(
                 operation="GET /v1/api/variants (variants.list)",
                 method="get",
-                path=expand_path("/v1/api/variants", {}),
+                path="/v1/api/variants",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -365,257 +309,15 @@ class SyncVariants:
 
 
 class SyncVariantsWithRawResponse:
-    """`client.variants.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.variants.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        product_id: str,
-        manage_stock: bool,
-        sku: str | NotGiven = NOT_GIVEN,
-        is_on_sale: bool | NotGiven = NOT_GIVEN,
-        barcode: str | NotGiven = NOT_GIVEN,
-        price: float | NotGiven = NOT_GIVEN,
-        sale_price: float | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        allow_backorder: bool | NotGiven = NOT_GIVEN,
-        cost_price: float | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        product_id: str | NotGiven = NOT_GIVEN,
-        manage_stock: bool | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        is_on_sale: bool | NotGiven = NOT_GIVEN,
-        barcode: str | NotGiven = NOT_GIVEN,
-        price: float | NotGiven = NOT_GIVEN,
-        sale_price: float | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        allow_backorder: bool | NotGiven = NOT_GIVEN,
-        cost_price: float | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.create`."""
-        require_arguments(
-            "variants.create", body, {"product_id": product_id, "manage_stock": manage_stock}
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/variant (variants.create)",
-                method="post",
-                path=expand_path("/v1/api/variant", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateVariantDto,
-                    body,
-                    without_not_given(
-                        {
-                            "productId": product_id,
-                            "manageStock": manage_stock,
-                            "sku": sku,
-                            "isOnSale": is_on_sale,
-                            "barcode": barcode,
-                            "price": price,
-                            "salePrice": sale_price,
-                            "externalId": external_id,
-                            "allowBackorder": allow_backorder,
-                            "costPrice": cost_price,
-                            "images": images,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                            "inventory": inventory,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/variant/{id} (variants.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        product_id: str | NotGiven = NOT_GIVEN,
-        manage_stock: bool | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        is_on_sale: bool | NotGiven = NOT_GIVEN,
-        barcode: str | NotGiven = NOT_GIVEN,
-        price: float | NotGiven = NOT_GIVEN,
-        sale_price: float | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        allow_backorder: bool | NotGiven = NOT_GIVEN,
-        cost_price: float | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/variant/{id} (variants.update)",
-                method="put",
-                path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateVariantDto,
-                    body,
-                    without_not_given(
-                        {
-                            "productId": product_id,
-                            "manageStock": manage_stock,
-                            "sku": sku,
-                            "isOnSale": is_on_sale,
-                            "barcode": barcode,
-                            "price": price,
-                            "salePrice": sale_price,
-                            "externalId": external_id,
-                            "allowBackorder": allow_backorder,
-                            "costPrice": cost_price,
-                            "images": images,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                            "inventory": inventory,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/variant/{id} (variants.delete)",
-                method="delete",
-                path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[SyncPage[Variant]]:
-        """Raw first response of `variants.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = SyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/variants (variants.list)",
-                method="get",
-                path=expand_path("/v1/api/variants", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: SyncVariants) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class AsyncVariants:
@@ -627,7 +329,7 @@ class AsyncVariants:
     @cached_property
     def with_raw_response(self) -> AsyncVariantsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncVariantsWithRawResponse(self._client)
+        return AsyncVariantsWithRawResponse(self)
 
     @overload
     async def create(
@@ -647,11 +349,7 @@ class AsyncVariants:
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
     @overload
@@ -659,11 +357,7 @@ class AsyncVariants:
         self,
         *,
         body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
     async def create(
@@ -684,18 +378,14 @@ class AsyncVariants:
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Create a new variant
 
         Creates a new variant record.
 
         `POST /v1/api/variant` (operationId `VariantController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             product_id: Product ID of the variant.
@@ -720,8 +410,7 @@ class AsyncVariants:
             RequestOptions(
                 operation="POST /v1/api/variant (variants.create)",
                 method="post",
-                path=expand_path("/v1/api/variant", {}),
-                params=without_not_given({}),
+                path="/v1/api/variant",
                 json=build_body(
                     CreateVariantDto,
                     body,
@@ -744,11 +433,7 @@ class AsyncVariants:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -756,20 +441,14 @@ class AsyncVariants:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Get a variant by ID
 
         Retrieves a single variant by its unique identifier.
 
         `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Variant ID
@@ -779,12 +458,7 @@ class AsyncVariants:
                 operation="GET /v1/api/variant/{id} (variants.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -808,19 +482,14 @@ class AsyncVariants:
         metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Update a variant by ID
 
         Updates an existing variant record.
 
         `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Variant ID
@@ -844,7 +513,6 @@ class AsyncVariants:
                 operation="PUT /v1/api/variant/{id} (variants.update)",
                 method="put",
                 path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateVariantDto,
                     body,
@@ -867,11 +535,7 @@ class AsyncVariants:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -879,18 +543,12 @@ class AsyncVariants:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Delete a variant by ID
 
         `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: Variant ID
@@ -900,12 +558,7 @@ class AsyncVariants:
                 operation="DELETE /v1/api/variant/{id} (variants.delete)",
                 method="delete",
                 path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
@@ -915,11 +568,7 @@ class AsyncVariants:
         *,
         skip: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> AsyncPaginator[Variant]:
         """Get all variants
 
@@ -937,13 +586,9 @@ class AsyncVariants:
             RequestOptions(
                 operation="GET /v1/api/variants (variants.list)",
                 method="get",
-                path=expand_path("/v1/api/variants", {}),
+                path="/v1/api/variants",
                 params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _LIST_PARSER,
             *page_window(skip, limit),
@@ -951,254 +596,12 @@ class AsyncVariants:
 
 
 class AsyncVariantsWithRawResponse:
-    """`client.variants.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.variants.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        product_id: str,
-        manage_stock: bool,
-        sku: str | NotGiven = NOT_GIVEN,
-        is_on_sale: bool | NotGiven = NOT_GIVEN,
-        barcode: str | NotGiven = NOT_GIVEN,
-        price: float | NotGiven = NOT_GIVEN,
-        sale_price: float | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        allow_backorder: bool | NotGiven = NOT_GIVEN,
-        cost_price: float | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        product_id: str | NotGiven = NOT_GIVEN,
-        manage_stock: bool | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        is_on_sale: bool | NotGiven = NOT_GIVEN,
-        barcode: str | NotGiven = NOT_GIVEN,
-        price: float | NotGiven = NOT_GIVEN,
-        sale_price: float | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        allow_backorder: bool | NotGiven = NOT_GIVEN,
-        cost_price: float | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.create`."""
-        require_arguments(
-            "variants.create", body, {"product_id": product_id, "manage_stock": manage_stock}
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/variant (variants.create)",
-                method="post",
-                path=expand_path("/v1/api/variant", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateVariantDto,
-                    body,
-                    without_not_given(
-                        {
-                            "productId": product_id,
-                            "manageStock": manage_stock,
-                            "sku": sku,
-                            "isOnSale": is_on_sale,
-                            "barcode": barcode,
-                            "price": price,
-                            "salePrice": sale_price,
-                            "externalId": external_id,
-                            "allowBackorder": allow_backorder,
-                            "costPrice": cost_price,
-                            "images": images,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                            "inventory": inventory,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/variant/{id} (variants.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        product_id: str | NotGiven = NOT_GIVEN,
-        manage_stock: bool | NotGiven = NOT_GIVEN,
-        sku: str | NotGiven = NOT_GIVEN,
-        is_on_sale: bool | NotGiven = NOT_GIVEN,
-        barcode: str | NotGiven = NOT_GIVEN,
-        price: float | NotGiven = NOT_GIVEN,
-        sale_price: float | NotGiven = NOT_GIVEN,
-        external_id: str | NotGiven = NOT_GIVEN,
-        allow_backorder: bool | NotGiven = NOT_GIVEN,
-        cost_price: float | NotGiven = NOT_GIVEN,
-        images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/variant/{id} (variants.update)",
-                method="put",
-                path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateVariantDto,
-                    body,
-                    without_not_given(
-                        {
-                            "productId": product_id,
-                            "manageStock": manage_stock,
-                            "sku": sku,
-                            "isOnSale": is_on_sale,
-                            "barcode": barcode,
-                            "price": price,
-                            "salePrice": sale_price,
-                            "externalId": external_id,
-                            "allowBackorder": allow_backorder,
-                            "costPrice": cost_price,
-                            "images": images,
-                            "metadata": metadata,
-                            "attributes": attributes,
-                            "inventory": inventory,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[Variant]:
-        """Raw response of `variants.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/variant/{id} (variants.delete)",
-                method="delete",
-                path=expand_path("/v1/api/variant/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
-
-    async def list(
-        self,
-        *,
-        skip: int | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[AsyncPage[Variant]]:
-        """Raw first response of `variants.list`: headers and status; `.parse()` is the page, which iterates every page."""
-        page = await AsyncPage.fetch(
-            self._client,
-            RequestOptions(
-                operation="GET /v1/api/variants (variants.list)",
-                method="get",
-                path=expand_path("/v1/api/variants", {}),
-                params=without_not_given({"skip": skip, "limit": limit}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _LIST_PARSER,
-            *page_window(skip, limit),
-        )
-        return page.raw_response()
+    def __init__(self, resource: AsyncVariants) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self.list = async_to_raw_response_wrapper(resource.list)

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 from .._base_client import (
-    APIResponse,
     AsyncAPIClient,
     RequestOptions,
     SyncAPIClient,
+    async_to_raw_response_wrapper,
     build_body,
     model_parser,
     require_arguments,
+    to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
-from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.zapier_triggers import (
     CreateZapierTriggersDto,
     UpdateZapierTriggersDto,
@@ -41,7 +42,7 @@ class SyncZapierTriggers:
     @cached_property
     def with_raw_response(self) -> SyncZapierTriggersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return SyncZapierTriggersWithRawResponse(self._client)
+        return SyncZapierTriggersWithRawResponse(self)
 
     @overload
     def create(
@@ -52,11 +53,7 @@ class SyncZapierTriggers:
         api_key: str,
         trigger_url: str,
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers: ...
 
     @overload
@@ -64,11 +61,7 @@ class SyncZapierTriggers:
         self,
         *,
         body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers: ...
 
     def create(
@@ -80,18 +73,14 @@ class SyncZapierTriggers:
         api_key: str | NotGiven = NOT_GIVEN,
         trigger_url: str | NotGiven = NOT_GIVEN,
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Create a new zapiertrigger
 
         Creates a new zapiertrigger record.
 
         `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             trigger_type: Type of the Zapier trigger.
@@ -114,8 +103,7 @@ class SyncZapierTriggers:
             RequestOptions(
                 operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
                 method="post",
-                path=expand_path("/v1/api/zapier-triggers", {}),
-                params=without_not_given({}),
+                path="/v1/api/zapier-triggers",
                 json=build_body(
                     CreateZapierTriggersDto,
                     body,
@@ -129,11 +117,7 @@ class SyncZapierTriggers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -141,20 +125,14 @@ class SyncZapierTriggers:
     def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Get a zapiertrigger by ID
 
         Retrieves a single zapiertrigger by its unique identifier.
 
         `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: ZapierTriggers ID
@@ -164,12 +142,7 @@ class SyncZapierTriggers:
                 operation="GET /v1/api/zapier-triggers/{id} (zapier_triggers.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -184,19 +157,14 @@ class SyncZapierTriggers:
         api_key: str | NotGiven = NOT_GIVEN,
         trigger_url: str | NotGiven = NOT_GIVEN,
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Update a zapiertrigger by ID
 
         Updates an existing zapiertrigger record.
 
         `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: ZapierTriggers ID
@@ -211,7 +179,6 @@ class SyncZapierTriggers:
                 operation="PUT /v1/api/zapier-triggers/{id} (zapier_triggers.update)",
                 method="put",
                 path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateZapierTriggersDto,
                     body,
@@ -225,11 +192,7 @@ class SyncZapierTriggers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -237,18 +200,12 @@ class SyncZapierTriggers:
     def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Delete a zapiertrigger by ID
 
         `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: ZapierTriggers ID
@@ -258,201 +215,21 @@ class SyncZapierTriggers:
                 operation="DELETE /v1/api/zapier-triggers/{id} (zapier_triggers.delete)",
                 method="delete",
                 path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class SyncZapierTriggersWithRawResponse:
-    """`client.zapier_triggers.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.zapier_triggers.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: SyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        trigger_type: str,
-        trigger_id: str,
-        api_key: str,
-        trigger_url: str,
-        custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]: ...
-
-    def create(
-        self,
-        *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        trigger_type: str | NotGiven = NOT_GIVEN,
-        trigger_id: str | NotGiven = NOT_GIVEN,
-        api_key: str | NotGiven = NOT_GIVEN,
-        trigger_url: str | NotGiven = NOT_GIVEN,
-        custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.create`."""
-        require_arguments(
-            "zapier_triggers.create",
-            body,
-            {
-                "trigger_type": trigger_type,
-                "trigger_id": trigger_id,
-                "api_key": api_key,
-                "trigger_url": trigger_url,
-            },
-        )
-        return self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
-                method="post",
-                path=expand_path("/v1/api/zapier-triggers", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateZapierTriggersDto,
-                    body,
-                    without_not_given(
-                        {
-                            "triggerType": trigger_type,
-                            "triggerId": trigger_id,
-                            "apiKey": api_key,
-                            "triggerUrl": trigger_url,
-                            "customTriggerName": custom_trigger_name,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.retrieve`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/zapier-triggers/{id} (zapier_triggers.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    def update(
-        self,
-        id: str,
-        *,
-        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        trigger_type: str | NotGiven = NOT_GIVEN,
-        trigger_id: str | NotGiven = NOT_GIVEN,
-        api_key: str | NotGiven = NOT_GIVEN,
-        trigger_url: str | NotGiven = NOT_GIVEN,
-        custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.update`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/zapier-triggers/{id} (zapier_triggers.update)",
-                method="put",
-                path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateZapierTriggersDto,
-                    body,
-                    without_not_given(
-                        {
-                            "triggerType": trigger_type,
-                            "triggerId": trigger_id,
-                            "apiKey": api_key,
-                            "triggerUrl": trigger_url,
-                            "customTriggerName": custom_trigger_name,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.delete`."""
-        return self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/zapier-triggers/{id} (zapier_triggers.delete)",
-                method="delete",
-                path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: SyncZapierTriggers) -> None:
+        self.create = to_raw_response_wrapper(resource.create)
+        self.retrieve = to_raw_response_wrapper(resource.retrieve)
+        self.update = to_raw_response_wrapper(resource.update)
+        self.delete = to_raw_response_wrapper(resource.delete)
 
 
 class AsyncZapierTriggers:
@@ -464,7 +241,7 @@ class AsyncZapierTriggers:
     @cached_property
     def with_raw_response(self) -> AsyncZapierTriggersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
-        return AsyncZapierTriggersWithRawResponse(self._client)
+        return AsyncZapierTriggersWithRawResponse(self)
 
     @overload
     async def create(
@@ -475,11 +252,7 @@ class AsyncZapierTriggers:
         api_key: str,
         trigger_url: str,
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers: ...
 
     @overload
@@ -487,11 +260,7 @@ class AsyncZapierTriggers:
         self,
         *,
         body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers: ...
 
     async def create(
@@ -503,18 +272,14 @@ class AsyncZapierTriggers:
         api_key: str | NotGiven = NOT_GIVEN,
         trigger_url: str | NotGiven = NOT_GIVEN,
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Create a new zapiertrigger
 
         Creates a new zapiertrigger record.
 
         `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400.
 
         Args:
             trigger_type: Type of the Zapier trigger.
@@ -537,8 +302,7 @@ class AsyncZapierTriggers:
             RequestOptions(
                 operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
                 method="post",
-                path=expand_path("/v1/api/zapier-triggers", {}),
-                params=without_not_given({}),
+                path="/v1/api/zapier-triggers",
                 json=build_body(
                     CreateZapierTriggersDto,
                     body,
@@ -552,11 +316,7 @@ class AsyncZapierTriggers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _CREATE_PARSER,
         )
@@ -564,20 +324,14 @@ class AsyncZapierTriggers:
     async def retrieve(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Get a zapiertrigger by ID
 
         Retrieves a single zapiertrigger by its unique identifier.
 
         `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: ZapierTriggers ID
@@ -587,12 +341,7 @@ class AsyncZapierTriggers:
                 operation="GET /v1/api/zapier-triggers/{id} (zapier_triggers.retrieve)",
                 method="get",
                 path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _RETRIEVE_PARSER,
         )
@@ -607,19 +356,14 @@ class AsyncZapierTriggers:
         api_key: str | NotGiven = NOT_GIVEN,
         trigger_url: str | NotGiven = NOT_GIVEN,
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Update a zapiertrigger by ID
 
         Updates an existing zapiertrigger record.
 
         `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: ZapierTriggers ID
@@ -634,7 +378,6 @@ class AsyncZapierTriggers:
                 operation="PUT /v1/api/zapier-triggers/{id} (zapier_triggers.update)",
                 method="put",
                 path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
                 json=build_body(
                     UpdateZapierTriggersDto,
                     body,
@@ -648,11 +391,7 @@ class AsyncZapierTriggers:
                         }
                     ),
                 ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _UPDATE_PARSER,
         )
@@ -660,18 +399,12 @@ class AsyncZapierTriggers:
     async def delete(
         self,
         id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers:
         """Delete a zapiertrigger by ID
 
         `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
-        HTTP 400 (Bad Request) raises the matching `APIStatusError` subclass.
-        HTTP 404 (Not Found) raises the matching `APIStatusError` subclass.
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
             id: ZapierTriggers ID
@@ -681,198 +414,18 @@ class AsyncZapierTriggers:
                 operation="DELETE /v1/api/zapier-triggers/{id} (zapier_triggers.delete)",
                 method="delete",
                 path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
+                **extras,
             ),
             _DELETE_PARSER,
         )
 
 
 class AsyncZapierTriggersWithRawResponse:
-    """`client.zapier_triggers.with_raw_response`: each method returns an `APIResponse`."""
+    """`client.zapier_triggers.with_raw_response`: the same methods, each returning an
+    `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        trigger_type: str,
-        trigger_id: str,
-        api_key: str,
-        trigger_url: str,
-        custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]: ...
-
-    async def create(
-        self,
-        *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        trigger_type: str | NotGiven = NOT_GIVEN,
-        trigger_id: str | NotGiven = NOT_GIVEN,
-        api_key: str | NotGiven = NOT_GIVEN,
-        trigger_url: str | NotGiven = NOT_GIVEN,
-        custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.create`."""
-        require_arguments(
-            "zapier_triggers.create",
-            body,
-            {
-                "trigger_type": trigger_type,
-                "trigger_id": trigger_id,
-                "api_key": api_key,
-                "trigger_url": trigger_url,
-            },
-        )
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="POST /v1/api/zapier-triggers (zapier_triggers.create)",
-                method="post",
-                path=expand_path("/v1/api/zapier-triggers", {}),
-                params=without_not_given({}),
-                json=build_body(
-                    CreateZapierTriggersDto,
-                    body,
-                    without_not_given(
-                        {
-                            "triggerType": trigger_type,
-                            "triggerId": trigger_id,
-                            "apiKey": api_key,
-                            "triggerUrl": trigger_url,
-                            "customTriggerName": custom_trigger_name,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _CREATE_PARSER,
-        )
-
-    async def retrieve(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.retrieve`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="GET /v1/api/zapier-triggers/{id} (zapier_triggers.retrieve)",
-                method="get",
-                path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _RETRIEVE_PARSER,
-        )
-
-    async def update(
-        self,
-        id: str,
-        *,
-        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
-        trigger_type: str | NotGiven = NOT_GIVEN,
-        trigger_id: str | NotGiven = NOT_GIVEN,
-        api_key: str | NotGiven = NOT_GIVEN,
-        trigger_url: str | NotGiven = NOT_GIVEN,
-        custom_trigger_name: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.update`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="PUT /v1/api/zapier-triggers/{id} (zapier_triggers.update)",
-                method="put",
-                path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                json=build_body(
-                    UpdateZapierTriggersDto,
-                    body,
-                    without_not_given(
-                        {
-                            "triggerType": trigger_type,
-                            "triggerId": trigger_id,
-                            "apiKey": api_key,
-                            "triggerUrl": trigger_url,
-                            "customTriggerName": custom_trigger_name,
-                        }
-                    ),
-                ),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _UPDATE_PARSER,
-        )
-
-    async def delete(
-        self,
-        id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[ZapierTriggers]:
-        """Raw response of `zapier_triggers.delete`."""
-        return await self._client.request_raw(
-            RequestOptions(
-                operation="DELETE /v1/api/zapier-triggers/{id} (zapier_triggers.delete)",
-                method="delete",
-                path=expand_path("/v1/api/zapier-triggers/{id}", {"id": id}),
-                params=without_not_given({}),
-                headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
-            _DELETE_PARSER,
-        )
+    def __init__(self, resource: AsyncZapierTriggers) -> None:
+        self.create = async_to_raw_response_wrapper(resource.create)
+        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
+        self.update = async_to_raw_response_wrapper(resource.update)
+        self.delete = async_to_raw_response_wrapper(resource.delete)
