@@ -15,7 +15,8 @@ generate: venv ## Generate generated/ from the vendored spec (no network).
 test: venv node ## Every test: generator, fetch, golden, generated package, contract tests on Prism.
 	$(CODEGEN) check
 	$(BIN)/ruff check generator tests bench
-	$(PYTEST)
+	$(BIN)/ruff format --check generator tests bench
+	$(PYTEST) -n auto --dist worksteal  # one worker per core (pytest-xdist)
 
 contract: venv node ## Only the generated contract tests, against a local Prism.
 	$(PYTEST) tests/test_contract.py

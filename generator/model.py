@@ -449,9 +449,6 @@ def _body(
     return name, fields
 
 
-
-
-
 def _body_encoding(operation: dict[str, Any]) -> str:
     """How the request body is sent: JSON, or the form encoding the document gives."""
     content = (operation.get("requestBody") or {}).get("content") or {}

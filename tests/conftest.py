@@ -3,6 +3,7 @@ with the generated package installed the way a downstream project would."""
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 import shutil
@@ -107,22 +108,53 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
 
 @pytest.fixture(scope="session")
 def client_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new venv with `pip install ./generated`: the committed package, as users get it."""
-    env_dir = tmp_path_factory.mktemp("client-venv")
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    wheel_dir = tmp_path_factory.mktemp("client-src")
-    source = shutil.copytree(ROOT / "generated", wheel_dir / "generated")
+    """A new venv with `pip install ./generated`: the committed package, as users get it.
+    Built once per run: parallel workers (pytest-xdist) share it."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder every worker's base folder sits in
+    with open(shared / "client-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        python = shared / "client-venv" / "bin" / "python"
+        if not python.exists():
+            _install_client(shared / "client-venv", shared / "client-src")
+    return python
+
+
+def _install_client(env_dir: Path, source_dir: Path) -> None:
+    """A venv without pip of its own: this environment's pip installs into it (faster)."""
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    source = shutil.copytree(ROOT / "generated", source_dir / "generated")
     environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(source), "pytest==9.2.0"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(env_dir / "bin" / "python"),
+            "install",
+            "--quiet",
+            str(source),
+            "pytest==9.2.0",
+        ],
         env=environment,
         capture_output=True,
         text=True,
         timeout=600,
     )
+    if install.returncode != 0:
+        shutil.rmtree(env_dir)  # the next worker tries again instead of using half a venv
     assert install.returncode == 0, install.stdout + install.stderr
-    return python
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One mypy cache per test process: the standard library, pydantic and httpx are
+    analysed once, not in every mypy run (errors are still reported on every run)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYPY_CACHE_DIR", str(tmp_path_factory.mktemp("mypy-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -149,8 +181,6 @@ def mypy_strict(
             "-m",
             "mypy",
             "--strict",
-            "--no-incremental",
-            "--cache-dir=/dev/null",
             *arguments,
         ],
         cwd=cwd,

@@ -228,9 +228,7 @@ def test_fetch_from_file_that_is_invalid_keeps_the_snapshot(tmp_path, cli):
     assert code == 3 and "absent.yaml" in err
 
 
-def test_the_vendored_snapshot_is_trusted_by_its_checksum_and_an_edited_one_is_not(
-    tmp_path, cli
-):
+def test_the_vendored_snapshot_is_trusted_by_its_checksum_and_an_edited_one_is_not(tmp_path, cli):
     """`fetch` validates and records what the validator found in the lock; later commands
     take those findings for the document with the lock's sha256 instead of validating it
     again, and validate any other bytes."""

@@ -127,7 +127,7 @@ def test_models_use_spec_names_snake_case_and_keep_unknown_fields(generated_pack
     [
         ["-m", "ruff", "check", "--no-cache", "."],
         ["-m", "ruff", "format", "--check", "--no-cache", "."],
-        ["-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", "finalpos"],
+        ["-m", "mypy", "--strict", "finalpos"],
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],
 )
