@@ -63,6 +63,8 @@ RULES = {
     "custom-field-removed": "info",
     "custom-field-changed": "info",
 }
+# The rules of changes to tenants' custom fields, reported apart from the API's.
+CUSTOM_FIELD_RULE = "custom-field-"
 
 
 @dataclass(frozen=True)
@@ -162,407 +164,393 @@ def _success(operation: dict[str, Any]) -> tuple[str | None, Any]:
     return status, body_schema(response)
 
 
-class _Differ:
-    def __init__(self, old: Document, new: Document):
-        self.old, self.new = old, new
-        self.changes: list[Change] = []
-        self.custom: list[Change] = []
+def _change(
+    rule: str,
+    pointer: tuple[Any, ...],
+    message: str,
+    *,
+    operation: str | None = None,
+    schema: str | None = None,
+    prop: str | None = None,
+) -> Change:
+    return Change(rule, operation, schema, prop, json_pointer(pointer), message)
 
-    def add(
-        self,
-        rule: str,
-        pointer: tuple[Any, ...],
-        message: str,
-        *,
-        operation: str | None = None,
-        schema: str | None = None,
-        prop: str | None = None,
-        custom: bool = False,
-    ) -> None:
-        change = Change(rule, operation, schema, prop, json_pointer(pointer), message)
-        (self.custom if custom else self.changes).append(change)
 
-    def run(self) -> Report:
-        self.servers()
-        self.operations()
-        self.schemas()
-        # One custom field shows in the create, update and response DTOs: say it once.
-        unique = {(c.rule, c.message): c for c in reversed(self.custom)}
-        return Report(self.changes, [c for c in self.custom if unique[(c.rule, c.message)] is c])
+def diff(old: Document, new: Document) -> Report:
+    """Every change from the normalized `old` to the normalized `new`, classified; changes
+    of tenants' custom fields apart, each said once (one field shows in the create, update
+    and response DTOs)."""
+    found = [*_server_changes(old, new), *_operation_changes(old, new), *_schema_changes(old, new)]
+    custom = [c for c in found if c.rule.startswith(CUSTOM_FIELD_RULE)]
+    first = {(c.rule, c.message): c for c in reversed(custom)}
+    return Report(
+        [c for c in found if not c.rule.startswith(CUSTOM_FIELD_RULE)],
+        [c for c in custom if first[(c.rule, c.message)] is c],
+    )
 
-    def servers(self) -> None:
-        def urls(document: Document) -> list[str]:
-            return [str(s.get("url")) for s in document.get("servers") or [] if isinstance(s, dict)]
 
-        if urls(self.old) != urls(self.new):
-            self.add(
-                "servers-changed", ("servers",), f"servers {urls(self.old)} → {urls(self.new)}"
-            )
+def _server_changes(old: Document, new: Document) -> list[Change]:
+    def urls(document: Document) -> list[str]:
+        return [str(s.get("url")) for s in document.get("servers") or [] if isinstance(s, dict)]
 
-    def operations(self) -> None:
-        old_ops, new_ops = _operations(self.old), _operations(self.new)
-        removed = [key for key in old_ops if key not in new_ops]
-        added = [key for key in new_ops if key not in old_ops]
-        for key in removed:
-            match = next(
-                (
-                    k
-                    for k in added
-                    if k[0] == key[0] and _client_method(new_ops[k]) == _client_method(old_ops[key])
-                ),
-                None,
-            )
-            label = _label(*key)
-            if match is None:
-                self.add(
+    if urls(old) == urls(new):
+        return []
+    return [_change("servers-changed", ("servers",), f"servers {urls(old)} → {urls(new)}")]
+
+
+def _operation_changes(old_doc: Document, new_doc: Document) -> list[Change]:
+    """Operations removed, moved (same client method at a new path), added, and changed."""
+    old_ops, new_ops = _operations(old_doc), _operations(new_doc)
+    added = [key for key in new_ops if key not in old_ops]
+    changes: list[Change] = []
+    for key in (key for key in old_ops if key not in new_ops):
+        moved = next(
+            (
+                k
+                for k in added
+                if k[0] == key[0] and _client_method(new_ops[k]) == _client_method(old_ops[key])
+            ),
+            None,
+        )
+        if moved is None:
+            changes.append(
+                _change(
                     "operation-removed",
                     ("paths", key[1], key[0]),
-                    f"{label} removed",
-                    operation=label,
+                    f"{_label(*key)} removed",
+                    operation=_label(*key),
                 )
-                continue
-            added.remove(match)
-            resource, method = _client_method(new_ops[match])
-            self.add(
-                "operation-moved",
-                ("paths", match[1], match[0]),
-                f"{resource}.{method} moved from {label} to {_label(*match)}",
-                operation=_label(*match),
             )
-            self.operation_pair(old_ops[key], new_ops[match], match)
-        for key in added:
-            op = new_ops[key]
-            resource, method = _client_method(op)
-            self.add(
-                "operation-added",
-                ("paths", key[1], key[0]),
-                f"{_label(*key)} added ({resource}.{method})",
-                operation=_label(*key),
+            continue
+        added.remove(moved)
+        resource, method = _client_method(new_ops[moved])
+        message = f"{resource}.{method} moved from {_label(*key)} to {_label(*moved)}"
+        changes.append(
+            _change(
+                "operation-moved", ("paths", moved[1], moved[0]), message, operation=_label(*moved)
             )
-        for key in old_ops:
-            if key in new_ops:
-                self.operation_pair(old_ops[key], new_ops[key], key)
+        )
+        changes += _operation_pair(old_doc, new_doc, old_ops[key], new_ops[moved], moved)
+    for key in added:
+        resource, method = _client_method(new_ops[key])
+        message = f"{_label(*key)} added ({resource}.{method})"
+        changes.append(
+            _change("operation-added", ("paths", key[1], key[0]), message, operation=_label(*key))
+        )
+    for key in (key for key in old_ops if key in new_ops):
+        changes += _operation_pair(old_doc, new_doc, old_ops[key], new_ops[key], key)
+    return changes
 
-    def operation_pair(
-        self, old: dict[str, Any], new: dict[str, Any], key: tuple[str, str]
-    ) -> None:
-        label, where = _label(*key), ("paths", key[1], key[0])
-        if old.get("operationId") != new.get("operationId"):
-            self.add(
+
+def _operation_pair(
+    old_doc: Document,
+    new_doc: Document,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    key: tuple[str, str],
+) -> list[Change]:
+    """What changed in one operation, in the order a reader checks it."""
+    label, where = _label(*key), ("paths", key[1], key[0])
+
+    def change(
+        rule: str, pointer: tuple[Any, ...], message: str, prop: str | None = None
+    ) -> Change:
+        return _change(rule, (*where, *pointer), message, operation=label, prop=prop)
+
+    changes: list[Change] = []
+    if old.get("operationId") != new.get("operationId"):
+        changes.append(
+            change(
                 "operation-id-changed",
-                (*where, "operationId"),
+                ("operationId",),
                 f"operationId {old.get('operationId')} → {new.get('operationId')}",
-                operation=label,
             )
-        for field in ("summary", "description"):
-            if old.get(field) != new.get(field):
-                self.add(
-                    "description-changed", (*where, field), f"{field} changed", operation=label
-                )
-        self.parameters(old, new, label, where)
-        if not (old.get("requestBody") or {}).get("required") and (
-            new.get("requestBody") or {}
-        ).get("required"):
-            self.add(
-                "request-body-became-required",
-                (*where, "requestBody"),
-                "request body is now required",
-                operation=label,
-            )
-        old_status, old_schema = _success(old)
-        new_status, new_schema = _success(new)
-        if old_status != new_status:
-            self.add(
+        )
+    for field in ("summary", "description"):
+        if old.get(field) != new.get(field):
+            changes.append(change("description-changed", (field,), f"{field} changed"))
+    changes += _parameter_changes(old, new, change)
+    if not (old.get("requestBody") or {}).get("required") and (new.get("requestBody") or {}).get(
+        "required"
+    ):
+        changes.append(
+            change("request-body-became-required", ("requestBody",), "request body is now required")
+        )
+    changes += _response_changes(old, new, change)
+    old_security, new_security = _security(old_doc, old), _security(new_doc, new)
+    if old_security != new_security:
+        message = f"security {_show_security(old_security)} → {_show_security(new_security)}"
+        changes.append(change("security-changed", ("security",), message))
+    return changes
+
+
+def _show_security(items: list[tuple[Any, ...]]) -> str:
+    return ", ".join(f"{n} ({t} in {i} {h})" for n, t, i, h in items) or "none"
+
+
+def _parameter_changes(old: dict[str, Any], new: dict[str, Any], change: Any) -> list[Change]:
+    old_params, new_params = _parameters(old), _parameters(new)
+    changes = [
+        change("parameter-removed", ("parameters",), f"{place} parameter {name} removed", name)
+        for place, name in old_params
+        if (place, name) not in new_params
+    ]
+    for index, ((place, name), param) in enumerate(new_params.items()):
+        pointer, before = ("parameters", index), old_params.get((place, name))
+        if before is None:
+            required = bool(param.get("required"))
+            rule = "parameter-added-required" if required else "parameter-added"
+            message = f"{place} parameter {name} added{' (required)' if required else ''}"
+            changes.append(change(rule, pointer, message, name))
+            continue
+        if param.get("required") and not before.get("required"):
+            message = f"{place} parameter {name} is now required"
+            changes.append(change("parameter-became-required", pointer, message, name))
+        if _shape(before.get("schema")) != _shape(param.get("schema")):
+            types = f"{describe(before.get('schema'))} → {describe(param.get('schema'))}"
+            message = f"{place} parameter {name}: {types}"
+            changes.append(change("parameter-type-changed", pointer, message, name))
+    return changes
+
+
+def _response_changes(old: dict[str, Any], new: dict[str, Any], change: Any) -> list[Change]:
+    """The success status and type, and the documented errors."""
+    (old_status, old_schema), (new_status, new_schema) = _success(old), _success(new)
+    changes = []
+    if old_status != new_status:
+        changes.append(
+            change(
                 "response-status-changed",
-                (*where, "responses"),
+                ("responses",),
                 f"success status {old_status} → {new_status}",
-                operation=label,
             )
-        if _shape(old_schema) != _shape(new_schema):
-            self.add(
-                "response-type-changed",
-                (*where, "responses", new_status or ""),
-                f"response {describe(old_schema)} → {describe(new_schema)}",
-                operation=label,
+        )
+    if _shape(old_schema) != _shape(new_schema):
+        message = f"response {describe(old_schema)} → {describe(new_schema)}"
+        changes.append(change("response-type-changed", ("responses", new_status or ""), message))
+    old_errors, new_errors = _error_statuses(old), _error_statuses(new)
+    changes += [
+        change("error-response-added", ("responses", status), f"documents error {status}")
+        for status in sorted(new_errors - old_errors, key=str)
+    ]
+    changes += [
+        change(
+            "error-response-removed", ("responses", status), f"no longer documents error {status}"
+        )
+        for status in sorted(old_errors - new_errors, key=str)
+    ]
+    return changes
+
+
+def _error_statuses(operation: dict[str, Any]) -> set[Any]:
+    return {status for status in operation.get("responses") or {} if str(status)[:1] in "45"}
+
+
+def _usage(document: Document) -> tuple[set[str], set[str]]:
+    """Schemas reachable from request bodies, and from responses."""
+    schemas = schemas_of(document)
+    requests: set[str] = set()
+    responses: set[str] = set()
+    for _path, _method, op in iter_operations(document):
+        requests |= refs_in(op.get("requestBody") or {})
+        responses |= refs_in(op.get("responses") or {})
+    return closure(requests, schemas), closure(responses, schemas)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """A component schema being compared: where it is, how the client uses it, and which of
+    its properties are a tenant's custom fields (all of them, for a custom table)."""
+
+    name: str
+    table: str | None
+    custom_fields: frozenset[str]
+    request: bool
+    response: bool
+
+    def pointer(self, *more: Any) -> tuple[Any, ...]:
+        return ("components", "schemas", self.name, *more)
+
+    def is_custom(self, prop: str) -> bool:
+        return bool(self.table) or prop in self.custom_fields
+
+    def field(self, prop: str) -> str:
+        """How a custom field is named in messages: `table.field` for a custom table's."""
+        return f"{self.table}.{prop}" if self.table else prop
+
+
+def _schema_changes(old_doc: Document, new_doc: Document) -> list[Change]:
+    old_schemas, new_schemas = schemas_of(old_doc), schemas_of(new_doc)
+    old_requests, old_responses = _usage(old_doc)
+    new_requests, new_responses = _usage(new_doc)
+    changes: list[Change] = []
+    for name in [*old_schemas, *(n for n in new_schemas if n not in old_schemas)]:
+        old, new = old_schemas.get(name), new_schemas.get(name)
+        table = (new or old or {}).get("x-finalpos-custom-table")
+        if table:  # a tenant's custom table appearing or going: report its fields
+            old, new = (
+                old or {"x-finalpos-custom-table": table},
+                new or {"x-finalpos-custom-table": table},
             )
-        old_errors = {s for s in old.get("responses") or {} if str(s)[:1] in "45"}
-        new_errors = {s for s in new.get("responses") or {} if str(s)[:1] in "45"}
-        for status in sorted(new_errors - old_errors, key=str):
-            self.add(
-                "error-response-added",
-                (*where, "responses", status),
-                f"documents error {status}",
-                operation=label,
+        elif old is None or new is None:
+            rule, verb = ("schema-added", "added") if old is None else ("schema-removed", "removed")
+            changes.append(
+                _change(rule, ("components", "schemas", name), f"schema {name} {verb}", schema=name)
             )
-        for status in sorted(old_errors - new_errors, key=str):
-            self.add(
-                "error-response-removed",
-                (*where, "responses", status),
-                f"no longer documents error {status}",
-                operation=label,
-            )
-        old_security, new_security = _security(self.old, old), _security(self.new, new)
-        if old_security != new_security:
-
-            def show(items: list[tuple[Any, ...]]) -> str:
-                return ", ".join(f"{n} ({t} in {i} {h})" for n, t, i, h in items) or "none"
-
-            self.add(
-                "security-changed",
-                (*where, "security"),
-                f"security {show(old_security)} → {show(new_security)}",
-                operation=label,
-            )
-
-    def parameters(
-        self, old: dict[str, Any], new: dict[str, Any], label: str, where: tuple[Any, ...]
-    ) -> None:
-        old_params, new_params = _parameters(old), _parameters(new)
-        for place, name in old_params:
-            if (place, name) not in new_params:
-                self.add(
-                    "parameter-removed",
-                    (*where, "parameters"),
-                    f"{place} parameter {name} removed",
-                    operation=label,
-                    prop=name,
-                )
-        for index, ((place, name), param) in enumerate(new_params.items()):
-            pointer = (*where, "parameters", index)
-            before = old_params.get((place, name))
-            if before is None:
-                rule = "parameter-added-required" if param.get("required") else "parameter-added"
-                self.add(
-                    rule,
-                    pointer,
-                    f"{place} parameter {name} added"
-                    f"{' (required)' if param.get('required') else ''}",
-                    operation=label,
-                    prop=name,
-                )
-                continue
-            if param.get("required") and not before.get("required"):
-                self.add(
-                    "parameter-became-required",
-                    pointer,
-                    f"{place} parameter {name} is now required",
-                    operation=label,
-                    prop=name,
-                )
-            if _shape(before.get("schema")) != _shape(param.get("schema")):
-                self.add(
-                    "parameter-type-changed",
-                    pointer,
-                    f"{place} parameter {name}: "
-                    f"{describe(before.get('schema'))} → {describe(param.get('schema'))}",
-                    operation=label,
-                    prop=name,
-                )
-
-    def usage(self, document: Document) -> tuple[set[str], set[str]]:
-        """Schemas reachable from request bodies, and from responses."""
-        schemas = schemas_of(document)
-        requests: set[str] = set()
-        responses: set[str] = set()
-        for _path, _method, op in iter_operations(document):
-            requests |= refs_in(op.get("requestBody") or {})
-            responses |= refs_in(op.get("responses") or {})
-        return closure(requests, schemas), closure(responses, schemas)
-
-    def schemas(self) -> None:
-        old_schemas, new_schemas = schemas_of(self.old), schemas_of(self.new)
-        old_requests, old_responses = self.usage(self.old)
-        new_requests, new_responses = self.usage(self.new)
-        for name in [*old_schemas, *(n for n in new_schemas if n not in old_schemas)]:
-            old, new = old_schemas.get(name), new_schemas.get(name)
-            table = (new or old or {}).get("x-finalpos-custom-table")
-            if table:  # a tenant's custom table appearing or going: report its fields
-                old, new = (
-                    old or {"x-finalpos-custom-table": table},
-                    new or {"x-finalpos-custom-table": table},
-                )
-            elif old is None or new is None:
-                rule, verb = (
-                    ("schema-added", "added") if old is None else ("schema-removed", "removed")
-                )
-                self.add(
-                    rule, ("components", "schemas", name), f"schema {name} {verb}", schema=name
-                )
-                continue
-            self.schema_pair(
-                name,
-                old,
-                new,
-                request=name in old_requests | new_requests,
-                response=name in old_responses | new_responses,
-            )
-
-    def schema_pair(self, name: str, old: Any, new: Any, *, request: bool, response: bool) -> None:
+            continue
         if not isinstance(old, dict) or not isinstance(new, dict):
-            return
-        where = ("components", "schemas", name)
-        table = new.get("x-finalpos-custom-table") or old.get("x-finalpos-custom-table")
-        if old.get("description") != new.get("description") and not table:
-            self.add(
+            continue
+        subject = _Subject(
+            name,
+            table or None,
+            frozenset(old.get("x-finalpos-custom-fields") or [])
+            | frozenset(new.get("x-finalpos-custom-fields") or []),
+            request=name in old_requests | new_requests,
+            response=name in old_responses | new_responses,
+        )
+        changes += _schema_pair(subject, old, new)
+    return changes
+
+
+def _schema_pair(subject: _Subject, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    name, where = subject.name, subject.pointer()
+    changes = []
+    if old.get("description") != new.get("description") and not subject.table:
+        changes.append(
+            _change(
                 "description-changed",
                 (*where, "description"),
                 f"{name} description changed",
                 schema=name,
             )
-        if _shape(old) != _shape(new) and not (old.get("properties") or new.get("properties")):
-            self.add(
-                "property-type-changed",
-                where,
-                f"{name}: {describe(old)} → {describe(new)}",
-                schema=name,
-            )
-        self.enum(old, new, where, name, None, custom=False)
-        custom_fields = set(old.get("x-finalpos-custom-fields") or []) | set(
-            new.get("x-finalpos-custom-fields") or []
         )
-        old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
-        old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
-        for prop, prop_schema in old_props.items():
-            custom = bool(table) or prop in custom_fields
-            path = f"{table}.{prop}" if table else prop
-            if prop not in new_props:
-                if custom:
-                    self.add(
-                        "custom-field-removed",
-                        (*where, "properties", prop),
-                        f"custom field {path} removed (was {describe(prop_schema)})",
-                        schema=name,
-                        prop=path,
-                        custom=True,
-                    )
-                else:
-                    rule = "response-property-removed" if response else "request-property-removed"
-                    renamed = [
-                        p
-                        for p, s in new_props.items()
-                        if p not in old_props and _shape(s) == _shape(prop_schema)
-                    ]
-                    hint = f" (renamed to {renamed[0]}?)" if len(renamed) == 1 else ""
-                    self.add(
-                        rule,
-                        (*where, "properties", prop),
-                        f"{name}.{prop} removed{hint}",
-                        schema=name,
-                        prop=prop,
-                    )
-        for prop, prop_schema in new_props.items():
-            pointer = (*where, "properties", prop)
-            custom = bool(table) or prop in custom_fields
-            path = f"{table}.{prop}" if table else prop
-            before = old_props.get(prop)
-            if before is None:
-                if custom:
-                    self.add(
-                        "custom-field-added",
-                        pointer,
-                        f"custom field {path} added: {describe(prop_schema)}",
-                        schema=name,
-                        prop=path,
-                        custom=True,
-                    )
-                elif request and prop in new_required:
-                    self.add(
-                        "request-property-added-required",
-                        pointer,
-                        f"{name}.{prop} added as required ({describe(prop_schema)})",
-                        schema=name,
-                        prop=prop,
-                    )
-                else:
-                    self.add(
-                        "optional-property-added",
-                        pointer,
-                        f"{name}.{prop} added ({describe(prop_schema)})",
-                        schema=name,
-                        prop=prop,
-                    )
-                continue
-            if request and prop in new_required and prop not in old_required and not custom:
-                self.add(
-                    "request-property-became-required",
-                    pointer,
-                    f"{name}.{prop} is now required",
+    if _shape(old) != _shape(new) and not (old.get("properties") or new.get("properties")):
+        message = f"{name}: {describe(old)} → {describe(new)}"
+        changes.append(_change("property-type-changed", where, message, schema=name))
+    changes += _enum_changes(subject, None, old, new)
+    old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
+    changes += [
+        _removed_property(subject, prop, schema, old_props, new_props)
+        for prop, schema in old_props.items()
+        if prop not in new_props
+    ]
+    newly_required = set(new.get("required") or []) - set(old.get("required") or [])
+    for prop, schema in new_props.items():
+        if prop not in old_props:
+            changes.append(
+                _added_property(subject, prop, schema, prop in set(new.get("required") or []))
+            )
+        else:
+            changes += _changed_property(
+                subject, prop, old_props[prop], schema, prop in newly_required
+            )
+    return changes
+
+
+def _removed_property(
+    subject: _Subject, prop: str, schema: Any, old_props: dict[str, Any], new_props: dict[str, Any]
+) -> Change:
+    pointer, name = subject.pointer("properties", prop), subject.name
+    if subject.is_custom(prop):
+        field = subject.field(prop)
+        message = f"custom field {field} removed (was {describe(schema)})"
+        return _change("custom-field-removed", pointer, message, schema=name, prop=field)
+    renamed = [
+        p for p, s in new_props.items() if p not in old_props and _shape(s) == _shape(schema)
+    ]
+    hint = f" (renamed to {renamed[0]}?)" if len(renamed) == 1 else ""
+    rule = "response-property-removed" if subject.response else "request-property-removed"
+    return _change(rule, pointer, f"{name}.{prop} removed{hint}", schema=name, prop=prop)
+
+
+def _added_property(subject: _Subject, prop: str, schema: Any, required: bool) -> Change:
+    pointer, name = subject.pointer("properties", prop), subject.name
+    if subject.is_custom(prop):
+        field = subject.field(prop)
+        message = f"custom field {field} added: {describe(schema)}"
+        return _change("custom-field-added", pointer, message, schema=name, prop=field)
+    if subject.request and required:
+        message = f"{name}.{prop} added as required ({describe(schema)})"
+        return _change("request-property-added-required", pointer, message, schema=name, prop=prop)
+    message = f"{name}.{prop} added ({describe(schema)})"
+    return _change("optional-property-added", pointer, message, schema=name, prop=prop)
+
+
+def _changed_property(
+    subject: _Subject, prop: str, before: Any, after: Any, newly_required: bool
+) -> list[Change]:
+    pointer, name, custom = (
+        subject.pointer("properties", prop),
+        subject.name,
+        subject.is_custom(prop),
+    )
+    changes = []
+    if subject.request and newly_required and not custom:
+        changes.append(
+            _change(
+                "request-property-became-required",
+                pointer,
+                f"{name}.{prop} is now required",
+                schema=name,
+                prop=prop,
+            )
+        )
+    if _shape(before) != _shape(after):
+        if custom:
+            field = subject.field(prop)
+            message = f"custom field {field}: {describe(before)} → {describe(after)}"
+            changes.append(
+                _change("custom-field-changed", pointer, message, schema=name, prop=field)
+            )
+        else:
+            message = f"{name}.{prop}: {describe(before)} → {describe(after)}"
+            changes.append(
+                _change("property-type-changed", pointer, message, schema=name, prop=prop)
+            )
+    elif isinstance(before, dict) and isinstance(after, dict):
+        changes += _enum_changes(subject, prop, before, after)
+        if before.get("description") != after.get("description") and not custom:
+            changes.append(
+                _change(
+                    "description-changed",
+                    (*pointer, "description"),
+                    f"{name}.{prop} description changed",
                     schema=name,
                     prop=prop,
                 )
-            if _shape(before) != _shape(prop_schema):
-                if custom:
-                    self.add(
-                        "custom-field-changed",
-                        pointer,
-                        f"custom field {path}: {describe(before)} → {describe(prop_schema)}",
-                        schema=name,
-                        prop=path,
-                        custom=True,
-                    )
-                else:
-                    self.add(
-                        "property-type-changed",
-                        pointer,
-                        f"{name}.{prop}: {describe(before)} → {describe(prop_schema)}",
-                        schema=name,
-                        prop=prop,
-                    )
-            elif isinstance(before, dict) and isinstance(prop_schema, dict):
-                self.enum(before, prop_schema, pointer, name, prop, custom=custom, path=path)
-                if before.get("description") != prop_schema.get("description") and not custom:
-                    self.add(
-                        "description-changed",
-                        (*pointer, "description"),
-                        f"{name}.{prop} description changed",
-                        schema=name,
-                        prop=prop,
-                    )
+            )
+    return changes
 
-    def enum(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        where: tuple[Any, ...],
-        schema: str,
-        prop: str | None,
-        *,
-        custom: bool,
-        path: str | None = None,
-    ) -> None:
-        old_values, new_values = old.get("enum") or [], new.get("enum") or []
-        if not old_values and not new_values:
-            return
-        target = f"{schema}.{prop}" if prop else schema
-        if custom:
-            if old_values != new_values:
-                self.add(
-                    "custom-field-changed",
-                    (*where, "enum"),
-                    f"custom field {path}: {describe(old)} → {describe(new)}",
-                    schema=schema,
-                    prop=path,
-                    custom=True,
-                )
-            return
+
+def _enum_changes(
+    subject: _Subject, prop: str | None, old: dict[str, Any], new: dict[str, Any]
+) -> list[Change]:
+    """Enum values removed (breaking) or added; for a custom field, one change."""
+    old_values, new_values = old.get("enum") or [], new.get("enum") or []
+    pointer = subject.pointer(*(("properties", prop) if prop else ()), "enum")
+    name = subject.name
+    if prop is not None and subject.is_custom(prop):
+        if old_values == new_values:
+            return []
+        field = subject.field(prop)
+        message = f"custom field {field}: {describe(old)} → {describe(new)}"
+        return [_change("custom-field-changed", pointer, message, schema=name, prop=field)]
+    target = f"{name}.{prop}" if prop else name
+    return [
+        _change(
+            f"enum-value-{verb}",
+            pointer,
+            f"{target}: enum value {value!r} {verb}",
+            schema=name,
+            prop=prop,
+        )
         for verb, values, others in (
             ("removed", old_values, new_values),
             ("added", new_values, old_values),
-        ):
-            for value in values:
-                if value not in others:
-                    self.add(
-                        f"enum-value-{verb}",
-                        (*where, "enum"),
-                        f"{target}: enum value {value!r} {verb}",
-                        schema=schema,
-                        prop=prop,
-                    )
-
-
-def diff(old: Document, new: Document) -> Report:
-    """Every change from the normalized `old` to the normalized `new`, classified."""
-    return _Differ(old, new).run()
+        )
+        for value in values
+        if value not in others
+    ]
 
 
 def to_json(report: Report) -> str:

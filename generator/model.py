@@ -26,8 +26,8 @@ from generator.document import (
     text,
 )
 from generator.errors import SpecError
+from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
 from generator.naming import class_name, identifier, unique
-from generator.normalize import RUNTIME_SHAPED_RESOURCES
 from generator.security import (
     CREDENTIALS,
     Requirement,
@@ -578,75 +578,23 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
     schemas = schemas_of(document)
     taken_classes = set(_MODEL_MODULE_NAMES)
     class_names = {name: unique(class_name(name), taken_classes) for name in schemas}
-
-    resources: dict[str, Resource] = {}
-    taken_modules = {SHARED_MODULE, "__init__"}
-    for _path, _method, operation in iter_operations(document):
-        key = operation["x-finalpos-resource"]
-        if key not in resources:
-            resources[key] = Resource(unique(identifier(key), taken_modules), class_name(key))
+    resources = _resources(document)
     modules = assign_modules(document, {key: r.attribute for key, r in resources.items()})
     module_of_class = {class_names[name]: modules[name] for name in schemas}
-
     annotations = _Annotations(schemas, class_names)
-    paths = document.get("paths") or {}
     schemes = schemes_of(document)
     for path, method, operation in iter_operations(document):
         resource = resources[operation["x-finalpos-resource"]]
-        taken = set(RESERVED_ARGUMENTS)
         annotations.used_models = set()
-        body_name, body_props = _body(operation, schemas)
-        kind, response_model, status, response_annotation = _response_shape(
-            operation, class_names, annotations
-        )
-        resource.operations.append(
-            Operation(
-                operation_id=str(operation.get("operationId") or f"{method} {path}"),
-                resource=resource.attribute,
-                method_name=unique(identifier(operation["x-finalpos-method"]), resource.methods),
-                http_method=method,
-                path=path,
-                summary=text(operation.get("summary")),
-                description=text(operation.get("description")),
-                path_params=_arguments(
-                    parameters(operation, paths[path], "path"), annotations, taken
-                ),
-                query_params=_arguments(
-                    parameters(operation, paths[path], "query"), annotations, taken
-                ),
-                body_model=class_names[body_name] if body_name else None,
-                body_fields=_arguments(body_props, annotations, taken),
-                body_encoding=_body_encoding(operation),
-                body_annotation=_raw_body(operation, body_name, annotations),
-                body_required=bool((operation.get("requestBody") or {}).get("required")),
-                response_kind=kind,
-                response_model=response_model,
-                response_annotation=response_annotation,
-                success_status=status,
-                paginated="x-finalpos-pagination" in operation,
-                errors=_errors(operation, class_names),
-                security=requirement(operation, document, schemes),
-            )
-        )
-        op = resource.operations[-1]
-        op.contract = contract_case(op, operation, paths[path], schemas)
-        used = annotations.used_models | {class_names[name] for name in (body_name,) if name}
-        used |= {response_model} if response_model else set()
+        op = _operation(document, path, method, operation, resource, annotations, schemes)
+        resource.operations.append(op)
+        used = annotations.used_models | {
+            name for name in (op.body_model, op.response_model) if name
+        }
         for name in used:
             resource.imports.setdefault(module_of_class[name], []).append(name)
     for resource in resources.values():
         resource.imports = {m: sorted(set(n)) for m, n in sorted(resource.imports.items())}
-    structure = {
-        op.method_name: op for op in resources.get("custom_tables", Resource("", "")).operations
-    }
-    endpoints = None
-    if "list" in structure and "list_fields" in structure and structure["list_fields"].query_params:
-        required = [q for q in structure["list_fields"].query_params if q.required]
-        endpoints = {
-            "tables": structure["list"].path,
-            "fields": structure["list_fields"].path,
-            "table_parameter": (required or structure["list_fields"].query_params)[0].wire_name,
-        }
     info = document.get("info") or {}
     return ClientModel(
         package=package,
@@ -668,12 +616,63 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
             )
             for name in schemas
         ],
-        custom_table_endpoints=endpoints,
-        runtime_shaped_modules=[
-            resource.attribute
-            for key, resource in resources.items()
-            if key in RUNTIME_SHAPED_RESOURCES
-        ],
+        custom_table_endpoints=custom_table_endpoints(resources),
+        runtime_shaped_modules=runtime_shaped_modules(resources),
         model_document=_model_document(document, modules, class_names, package),
         document=document,
     )
+
+
+def _resources(document: Document) -> dict[str, Resource]:
+    """One resource per `x-finalpos-resource`, in document order, with unique module names."""
+    resources: dict[str, Resource] = {}
+    taken_modules = {SHARED_MODULE, "__init__"}
+    for _path, _method, operation in iter_operations(document):
+        key = operation["x-finalpos-resource"]
+        if key not in resources:
+            resources[key] = Resource(unique(identifier(key), taken_modules), class_name(key))
+    return resources
+
+
+def _operation(
+    document: Document,
+    path: str,
+    method: str,
+    operation: dict[str, Any],
+    resource: Resource,
+    annotations: _Annotations,
+    schemes: dict[str, Scheme],
+) -> Operation:
+    """The client method of one operation, with its contract test case."""
+    schemas, class_names = annotations.schemas, annotations.class_names
+    path_item = (document.get("paths") or {})[path]
+    taken = set(RESERVED_ARGUMENTS)
+    body_name, body_props = _body(operation, schemas)
+    kind, response_model, status, response_annotation = _response_shape(
+        operation, class_names, annotations
+    )
+    op = Operation(
+        operation_id=str(operation.get("operationId") or f"{method} {path}"),
+        resource=resource.attribute,
+        method_name=unique(identifier(operation["x-finalpos-method"]), resource.methods),
+        http_method=method,
+        path=path,
+        summary=text(operation.get("summary")),
+        description=text(operation.get("description")),
+        path_params=_arguments(parameters(operation, path_item, "path"), annotations, taken),
+        query_params=_arguments(parameters(operation, path_item, "query"), annotations, taken),
+        body_model=class_names[body_name] if body_name else None,
+        body_fields=_arguments(body_props, annotations, taken),
+        body_encoding=_body_encoding(operation),
+        body_annotation=_raw_body(operation, body_name, annotations),
+        body_required=bool((operation.get("requestBody") or {}).get("required")),
+        response_kind=kind,
+        response_model=response_model,
+        response_annotation=response_annotation,
+        success_status=status,
+        paginated="x-finalpos-pagination" in operation,
+        errors=_errors(operation, class_names),
+        security=requirement(operation, document, schemes),
+    )
+    op.contract = contract_case(op, operation, path_item, schemas)
+    return op

@@ -26,24 +26,10 @@ from generator.document import (
     schemas_of,
     success_response,
 )
+from generator.finalpos import CORE_KEY, NEST_METHOD_NAMES, RUNTIME_SHAPED_RESOURCES
 from generator.naming import pascal, pluralize, singularize, snake
 
-# NestJS controller method names and the client method names they become.
-NEST_METHOD_NAMES = {
-    "create": "create",
-    "findAll": "list",
-    "findOne": "retrieve",
-    "update": "update",
-    "delete": "delete",
-    "remove": "delete",
-}
 PAGINATION_PARAMETERS = ("skip", "limit")
-# Resources whose DTOs the API builds at runtime from each tenant's custom tables.
-RUNTIME_SHAPED_RESOURCES = frozenset({"customers"})
-# Set by the caller on a tenant's document: the customer properties of the official
-# description (the vendored snapshot). Without it a document is official: all its customer
-# properties are core, so a new release's new ones are API changes, not custom fields.
-CORE_KEY = "x-finalpos-core-customer-properties"
 
 
 def resource_name(tag: str) -> str:
