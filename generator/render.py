@@ -34,6 +34,7 @@ from generator.document import Document
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import MANIFEST, manifest_text, refusal, staged_directory
 from generator.model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, build
+from generator import naming
 from generator.naming import snake
 from generator.normalize import core_properties
 from generator.security import CREDENTIALS
@@ -149,6 +150,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "exceptions": EXCEPTIONS,
         "core_customer_properties": core_properties(client.document),
         "normalized_json": json.dumps(client.document, indent=2, ensure_ascii=False),
+        "naming_source": Path(naming.__file__).read_text(),
     }
 
 

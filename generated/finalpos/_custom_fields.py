@@ -12,14 +12,13 @@ and an `_id` or `id` (a string or `{"$oid": ...}`); a field has a `name` (or `ke
 from __future__ import annotations
 
 import datetime
-import keyword
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from pydantic import Field, create_model
 
 from ._model_base import FinalPOSModel
+from ._naming import class_name, identifier, unique
 
 FIELD_TYPES: dict[str, Any] = {
     "string": str,
@@ -55,14 +54,11 @@ def record_id(record: Mapping[str, Any]) -> str | None:
 
 
 def _attribute(name: str, taken: set[str]) -> str:
-    attribute = re.sub(r"\W+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)).strip("_").lower()
-    attribute = attribute or "field"
-    if attribute[0].isdigit() or keyword.iskeyword(attribute) or attribute.startswith("model_"):
-        attribute = f"f_{attribute}"
-    while attribute in taken:
-        attribute += "_"
-    taken.add(attribute)
-    return attribute
+    """An attribute for a table or field name, made as the generator names properties."""
+    attribute = identifier(name, fallback="field")
+    if attribute.startswith("model_"):  # pydantic's own namespace
+        attribute = f"field_{attribute}"
+    return unique(attribute, taken)
 
 
 def _annotation(field: Mapping[str, Any]) -> Any:
@@ -104,7 +100,7 @@ def build_custom_fields_model(
                 Field(default=None, alias=wire),
             )
         model = create_model(
-            f"{name}{''.join(part.title() for part in re.findall(r'[A-Za-z0-9]+', table_name))}",
+            f"{name}{class_name(table_name, fallback='Table')}",
             __base__=FinalPOSModel,
             **columns,
         )
