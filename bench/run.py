@@ -9,8 +9,14 @@ import platform
 import sys
 import time
 
-from bench_generation import generation_rows, real_document_rows, scale_rows, synthetic_rows
-from bench_import import import_rows
+from bench_first_response import first_response_rows
+from bench_generation import (
+    diff_rows,
+    generation_rows,
+    real_document_rows,
+    scale_rows,
+    synthetic_rows,
+)
 from bench_memory import memory_rows
 from bench_parsing import parsing_rows
 from bench_requests import request_rows
@@ -23,8 +29,9 @@ SECTIONS = [
     ("2. Scale", scale_rows),
     ("3. Parsing", parsing_rows),
     ("4. Requests", request_rows),
-    ("5. Import", import_rows),
+    ("5. First response", first_response_rows),
     ("6. Memory", memory_rows),
+    ("7. Diff", diff_rows),
 ]
 
 

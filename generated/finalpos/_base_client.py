@@ -387,6 +387,9 @@ def redacted(url: httpx.URL) -> str:
 class BaseClient:
     """Configuration and request building shared by the sync and async clients."""
 
+    _owns_http: bool
+    """The HTTP client is ours, made with this client's timeout (else each call says it)."""
+
     def __init__(
         self,
         *,
@@ -425,6 +428,7 @@ class BaseClient:
         if not base_url:
             raise FinalPOSError(f"No server: pass base_url=... or set {ENV_PREFIX}_BASE_URL.")
         self.base_url = httpx.URL(str(base_url))
+        self._url_prefix = str(self.base_url).rstrip("/")  # + a path: parsed once per request
         self.timeout: Timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
@@ -490,10 +494,10 @@ class BaseClient:
         body: Any = None if isinstance(options.json, NotGiven) else options.json
         if options.extra_body and (body is None or isinstance(body, Mapping)):
             body = {**(body or {}), **options.extra_body}
-        timeout = self.timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        url = self.base_url.copy_with(
-            raw_path=self.base_url.raw_path.rstrip(b"/") + options.path.encode()
-        )
+        timeout: Any = options.timeout
+        if isinstance(timeout, NotGiven):
+            timeout = httpx.USE_CLIENT_DEFAULT if self._owns_http else self.timeout
+        url = self._url_prefix + options.path
         auth_headers, auth_query, auth_cookies = self._auth(options)
         form = {
             k: v
@@ -503,7 +507,7 @@ class BaseClient:
         return http.build_request(
             options.method.upper(),
             url,
-            params=_merge_query(options, auth_query),
+            params=_merge_query(options, auth_query) or None,  # {} would copy the URL again
             json=body if options.form is None and options.content is None else None,
             content=None if isinstance(options.content, NotGiven) else options.content,
             data={k: _form_value(v) for k, v in form.items()}
@@ -579,7 +583,7 @@ class SyncAPIClient(BaseClient):
             default_headers=default_headers,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+        self._http = http_client if http_client is not None else httpx.Client(timeout=self.timeout)
         self._sleep = time.sleep
 
     def request(self, options: RequestOptions, parser: Callable[[httpx.Response], T]) -> T:
@@ -699,7 +703,9 @@ class AsyncAPIClient(BaseClient):
             default_headers=default_headers,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._http = (
+            http_client if http_client is not None else httpx.AsyncClient(timeout=self.timeout)
+        )
         import asyncio  # here, not at the top: sync users do not pay for importing asyncio
 
         self._sleep = asyncio.sleep
