@@ -199,9 +199,24 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    document = _load_normalized(args, spec, root, config)
+    document = fetch_stage.read_spec(spec)
     version = _client_version(package, config, document)
-    client = render_stage.render(document, output, package=package, client_version=version)
+    findings = _snapshot(root, config).findings_for(spec)
+    with fetch_stage.validating(
+        document, str(spec), strict=args.strict, findings=findings
+    ) as validated:
+        normalized = _normalized(document, spec, _official(root, config, document))
+
+        def warn_before_swap() -> None:
+            _warn(args.command, str(spec), validated())
+
+        client = render_stage.render(
+            normalized,
+            output,
+            package=package,
+            client_version=version,
+            before_swap=warn_before_swap,
+        )
     print(
         f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
         f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"

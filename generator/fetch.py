@@ -6,10 +6,15 @@ openapi-spec-validator; the snapshot and its lock file are replaced only then.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -261,7 +266,8 @@ def check_basics(document: dict[str, Any], source: str) -> None:
 
 def validate(document: dict[str, Any], source: str) -> list[Problem]:
     """What openapi-spec-validator finds, one short problem per error (imported here:
-    importing it alone takes 0.4 s, which a vendored snapshot never pays)."""
+    importing it alone takes 0.4 s, which a vendored snapshot never pays, and `generate`
+    pays in a child while it renders)."""
     from openapi_spec_validator.shortcuts import get_validator_cls
 
     try:
@@ -309,6 +315,81 @@ def load_spec(path: Path, *, strict: bool = True) -> dict[str, Any]:
     document = read_spec(path)
     check_openapi(document, str(path), strict=strict)
     return document
+
+
+@contextlib.contextmanager
+def validating(
+    document: dict[str, Any],
+    source: str,
+    *,
+    strict: bool = False,
+    findings: list[Problem] | None = None,
+) -> Iterator[Callable[[], list[Problem]]]:
+    """`check_openapi` with the validator run in a child interpreter while the block goes
+    on (on a large document validation is the slowest step). The block gets a function
+    that waits for it and returns the problems (raising the first under `strict`); leaving
+    the block waits too, so a validation error wins over any error the document caused in
+    the block meanwhile. With `findings` (the vendored snapshot) no child is started."""
+    from generator.normalize import repair
+
+    check_basics(document, source)
+    repaired = repair(document)
+    accepted(problems_of(repaired, []), source, strict=strict)
+    child = None if findings is not None else _ValidationChild(repaired, source)
+    outcome: list[list[Problem]] = []
+
+    def wait() -> list[Problem]:
+        if not outcome:
+            outcome.append(findings if child is None else child.findings())
+        return accepted(problems_of(repaired, outcome[0]), source, strict=strict)
+
+    try:
+        yield wait
+    finally:
+        wait()
+
+
+class _ValidationChild:
+    """`validate` in a new interpreter (`python -m generator.fetch`): portable, and safe in
+    a process with threads, unlike a fork. The document goes over a pickle file."""
+
+    def __init__(self, repaired: dict[str, Any], source: str) -> None:
+        self._source = source
+        self._input = tempfile.NamedTemporaryFile(prefix="finalpos-validate-", suffix=".pickle")  # noqa: SIM115 (closed by findings)
+        pickle.dump((repaired, source), self._input)
+        self._input.flush()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "generator.fetch", self._input.name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def findings(self) -> list[Problem]:
+        try:
+            output, errors = self._process.communicate()
+        finally:
+            self._input.close()
+        if self._process.returncode != 0:
+            last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise SpecError(f"validation failed: {last[0]}", source=self._source)
+        kind, value = pickle.loads(output)
+        if kind == "error":
+            raise SpecError(value[0], source=self._source, pointer=value[1])
+        return [Problem(**finding) for finding in value]
+
+
+def _validate_in_child(input_path: str) -> None:
+    """The child's side of `_ValidationChild`: its findings (or error) as a pickle on stdout."""
+    with open(input_path, "rb") as file:
+        repaired, source = pickle.load(file)  # written by our own parent process
+    try:
+        result: tuple[str, Any] = (
+            "ok",
+            [dataclasses.asdict(p) for p in validate(repaired, source)],
+        )
+    except SpecError as error:
+        result = ("error", (error.message, error.pointer))
+    sys.stdout.buffer.write(pickle.dumps(result))
 
 
 @dataclass(frozen=True)
@@ -494,3 +575,7 @@ def read_source(source: str, **download_options: Any) -> dict[str, Any]:
     if source.startswith(("http://", "https://")):
         return parse_document(download(source, **download_options).body, source)
     return read_spec(Path(source))
+
+
+if __name__ == "__main__":
+    _validate_in_child(sys.argv[1])

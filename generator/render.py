@@ -29,12 +29,12 @@ from datamodel_code_generator import (
     generate as generate_models,
 )
 
+from generator import naming
 from generator.diff import CHANGELOG
 from generator.document import Document
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import MANIFEST, manifest_text, refusal, staged_directory
 from generator.model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, build
-from generator import naming
 from generator.naming import snake
 from generator.normalize import core_properties
 from generator.security import CREDENTIALS
@@ -309,7 +309,7 @@ def render(
     before_swap: Callable[[], None] | None = None,
 ) -> ClientModel:
     """Build the client model of a normalized document and swap the package into `output`;
-    `before_swap` (e.g. writing a release's snapshot) may still raise and keep `output` as it was.
+    `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was.
     The changelog is not rendered: `changelog` replaces it, else the old one is kept."""
     client = build(document, package=package, client_version=client_version)
     why = refusal(output)
