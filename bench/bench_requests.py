@@ -73,7 +73,7 @@ def _async(base_url: str, requests: int, rounds: int) -> tuple[float, float]:
         loop.close()
 
 
-def request_rows(requests: int = 1000, rounds: int = 5) -> list[Row]:
+def request_rows(requests: int = 1000, rounds: int = 9) -> list[Row]:
     sys.path.insert(0, str(GENERATED))
     rows: list[Row] = []
     with loopback_server() as base_url:
