@@ -17,13 +17,13 @@ from generator.document import (
     body_schema,
     closure,
     iter_operations,
-    ref_name,
     refs_in,
     schemas_of,
     success_response,
 )
 from generator.errors import json_pointer
 from generator.fsutil import CHANGELOG as CHANGELOG  # where the package keeps its changelog
+from generator.schema import view
 
 LEVELS = ("breaking", "non_breaking", "info")
 LEVEL_TITLES = {
@@ -101,29 +101,28 @@ def describe(schema: Any) -> str:
     """A short type description: `enum bronze|silver|gold`, `string (date-time)`, `array of X`."""
     if not isinstance(schema, dict):
         return "any"
-    name = ref_name(schema)
-    if name:
-        return name
-    if schema.get("enum"):
-        return "enum " + "|".join(str(value) for value in schema["enum"])
-    kind = schema.get("type")
-    if kind == "array":
-        return f"array of {describe(schema.get('items'))}"
-    text = "|".join(kind) if isinstance(kind, list) else str(kind or "any")
-    return f"{text} ({schema['format']})" if schema.get("format") else text
+    shape, declared = view(schema), schema.get("type")
+    if shape.ref:
+        return shape.ref
+    if shape.enum and "enum" in schema:
+        return "enum " + "|".join(str(value) for value in shape.enum)
+    if declared == "array":
+        return f"array of {describe(shape.items)}"
+    text = "|".join(declared) if isinstance(declared, list) else str(declared or "any")
+    return f"{text} ({shape.format})" if shape.format else text
 
 
 def _shape(schema: Any) -> tuple[Any, ...]:
     """What a client's type depends on: type, format, item shape, referenced schema."""
     if not isinstance(schema, dict):
         return ()
-    kind = schema.get("type")
-    items = _shape(schema.get("items")) if kind == "array" else ()
+    shape = view(schema)
+    declared = schema.get("type")
     return (
-        tuple(kind) if isinstance(kind, list) else kind,
-        schema.get("format"),
-        ref_name(schema),
-        items,
+        tuple(declared) if isinstance(declared, list) else declared,
+        shape.format,
+        shape.ref,
+        _shape(shape.items) if declared == "array" else (),
     )
 
 

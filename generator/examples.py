@@ -13,6 +13,7 @@ from typing import Any
 from rstr.xeger import Xeger
 
 from generator.document import resolve
+from generator.schema import FORMAT_TYPES, SchemaView, view
 
 MAX_DEPTH = 6
 _FORMAT_EXAMPLES = {
@@ -65,44 +66,30 @@ def example_value(schema: Any, schemas: dict[str, Any]) -> Any:
     return sample(schema, schemas, examples=True)
 
 
-# String formats the models parse into another type than str.
-_PARSED_FORMATS = {
-    "date-time": "datetime.datetime",
-    "date": "datetime.date",
-    "uuid": "uuid.UUID",
-    "binary": "bytes",
+_KIND_TYPES = {
+    "integer": ["int"],
+    "number": ["float", "int"],
+    "boolean": ["bool"],
+    "array": ["list"],
 }
 
 
 def python_types(schema: Any, schemas: dict[str, Any]) -> list[str]:
     """Names of the Python types a parsed value of `schema` may have (for isinstance)."""
-    target = resolve(schema, schemas)
-    kind = target.get("type")
-    kinds = kind if isinstance(kind, list) else [kind]
+    shape = view(resolve(schema, schemas))
+    if shape.null_only:
+        return ["type(None)"]
     names: list[str] = []
-    for each in kinds:
-        if each == "string":
-            names.append(_PARSED_FORMATS.get(str(target.get("format")), "str"))
-        elif each == "integer":
-            names.append("int")
-        elif each == "number":
-            names += ["float", "int"]
-        elif each == "boolean":
-            names.append("bool")
-        elif each == "array":
-            names.append("list")
-        elif each == "object" or "properties" in target:
-            names.append("pydantic.BaseModel" if "properties" in target else "dict")
-        elif each == "null":
-            names.append("type(None)")
-    if target.get("nullable") and names:
+    for kind in shape.kinds or (None,):
+        if kind == "string":
+            names.append(FORMAT_TYPES.get(str(shape.format), "str"))
+        elif kind in _KIND_TYPES:
+            names += _KIND_TYPES[kind]
+        elif kind == "object" or "properties" in shape.raw:
+            names.append("pydantic.BaseModel" if "properties" in shape.raw else "dict")
+    if shape.nullable and names:
         names.append("type(None)")
     return names
-
-
-def _nullable(schema: dict[str, Any]) -> bool:
-    kind = schema.get("type")
-    return bool(schema.get("nullable")) or (isinstance(kind, list) and "null" in kind)
 
 
 def sample(
@@ -118,62 +105,60 @@ def sample(
     Proves that a generated client parses each documented response into the class the
     document names, and makes the contract tests' call arguments."""
     schema = resolve(schema, schemas)
+    shape = view(schema)
     if examples and "example" in schema:
         return schema["example"]
-    if nulls and _nullable(schema):
+    if nulls and shape.nullable:
         return None
-    if "const" in schema:
-        return schema["const"]
-    values = [value for value in schema.get("enum") or [] if value is not None]
+    values = [value for value in shape.enum or () if value is not None or shape.has_const]
     if values:
         return values[0]
-    if isinstance(schema.get("allOf"), list):
+    if shape.all_of is not None:
         merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
+        for part in shape.all_of:
             value = sample(part, schemas, nulls=nulls, examples=examples, depth=depth)
             if isinstance(value, dict):
                 merged.update(value)
             elif not merged:
                 return value
-        return {**merged, **_object_sample(schema, schemas, nulls, examples, depth)}
-    for union in ("oneOf", "anyOf"):
-        members = [m for m in schema.get(union) or [] if resolve(m, schemas).get("type") != "null"]
-        if members:
-            return sample(members[0], schemas, nulls=nulls, examples=examples, depth=depth)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
-    if kind == "object" or "properties" in schema:
-        return _object_sample(schema, schemas, nulls, examples, depth)
-    if kind == "array":
+        return {**merged, **_object_sample(shape, schemas, nulls, examples, depth)}
+    members = [m for m in shape.union or () if not view(resolve(m, schemas)).null_only]
+    if members:
+        return sample(members[0], schemas, nulls=nulls, examples=examples, depth=depth)
+    if shape.is_object:
+        return _object_sample(shape, schemas, nulls, examples, depth)
+    if shape.kind == "array":
         if depth >= MAX_DEPTH:
             return []
-        return [
-            sample(schema.get("items"), schemas, nulls=nulls, examples=examples, depth=depth + 1)
-        ]
-    if kind in ("integer", "number"):
-        return schema.get("minimum", 1 if kind == "integer" else 1.5)
-    if kind == "boolean":
+        return [sample(shape.items, schemas, nulls=nulls, examples=examples, depth=depth + 1)]
+    if shape.kind in ("integer", "number"):
+        return schema.get("minimum", 1 if shape.kind == "integer" else 1.5)
+    if shape.kind == "boolean":
         return True
-    if kind == "string":
-        pattern = schema.get("pattern")
-        lengths = int(schema.get("minLength") or 0), int(schema.get("maxLength") or 10**6)
-        if isinstance(pattern, str) and (text := matching(pattern, *lengths)) is not None:
-            return text
-        text = _FORMAT_EXAMPLES.get(str(schema.get("format")), "example")
-        text = text.ljust(int(schema.get("minLength") or 0), "x")
-        return text[: int(schema["maxLength"])] if "maxLength" in schema else text
+    if shape.kind == "string":
+        return _string_sample(schema, shape.format)
     return "any"  # no type: any JSON value is valid
 
 
+def _string_sample(schema: dict[str, Any], format_: str | None) -> str:
+    """The schema's pattern matched, else its format's example, within its lengths."""
+    pattern = schema.get("pattern")
+    lengths = int(schema.get("minLength") or 0), int(schema.get("maxLength") or 10**6)
+    if isinstance(pattern, str) and (text := matching(pattern, *lengths)) is not None:
+        return text
+    text = _FORMAT_EXAMPLES.get(str(format_), "example")
+    text = text.ljust(int(schema.get("minLength") or 0), "x")
+    return text[: int(schema["maxLength"])] if "maxLength" in schema else text
+
+
 def _object_sample(
-    schema: dict[str, Any], schemas: dict[str, Any], nulls: bool, examples: bool, depth: int
+    shape: SchemaView, schemas: dict[str, Any], nulls: bool, examples: bool, depth: int
 ) -> dict[str, Any]:
-    properties = schema.get("properties") or {}
+    properties = shape.properties
     if depth >= 2 * MAX_DEPTH:
         return {}
     if depth >= MAX_DEPTH:  # recursive schemas: only what is required
-        properties = {k: v for k, v in properties.items() if k in (schema.get("required") or [])}
+        properties = {k: v for k, v in properties.items() if k in shape.required}
     return {
         str(name): sample(prop, schemas, nulls=nulls, examples=examples, depth=depth + 1)
         for name, prop in properties.items()

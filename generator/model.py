@@ -28,6 +28,7 @@ from generator.document import (
 from generator.errors import SpecError
 from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
 from generator.naming import class_name, identifier, unique
+from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView, view
 from generator.security import (
     CREDENTIALS,
     Requirement,
@@ -269,7 +270,6 @@ def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict
 
 
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
-_FORMATS = {"date-time": "datetime.datetime", "date": "datetime.date"}
 
 
 def _members(annotation: str) -> list[str]:
@@ -304,7 +304,7 @@ def _union(parts: list[str]) -> str:
 
 
 def _nullable(annotation: str, nullable: bool) -> str:
-    if not nullable or annotation == "Any" or annotation.endswith(" | None"):
+    if not nullable or annotation in ("Any", "None") or annotation.endswith(" | None"):
         return annotation
     return f"{annotation} | None"
 
@@ -331,49 +331,44 @@ class _Annotations:
     def of(self, schema: Any, *, accept_mappings: bool = True, depth: int = 0) -> str:
         if not isinstance(schema, dict) or depth > 16:
             return "Any"
-        nullable = bool(schema.get("nullable"))
-        name = ref_name(schema)
-        if name is not None:
-            target = self.schemas.get(name, {})
+        shape = view(schema)
+        if shape.ref is not None:
+            target = self.schemas.get(shape.ref, {})
             if is_object(target):
-                self.used_models.add(self.class_names[name])
+                self.used_models.add(self.class_names[shape.ref])
                 mapping = " | Mapping[str, Any]" if accept_mappings else ""
-                return _nullable(f"{self.class_names[name]}{mapping}", nullable)
+                return _nullable(f"{self.class_names[shape.ref]}{mapping}", shape.nullable)
             inner = self.of(target, accept_mappings=accept_mappings, depth=depth + 1)
-            return _nullable(inner, nullable)
-        return _nullable(self._base(schema, accept_mappings, depth), nullable)
+            return _nullable(inner, shape.nullable)
+        return _nullable(self._base(shape, accept_mappings, depth), shape.nullable)
 
-    def _base(self, schema: dict[str, Any], accept_mappings: bool, depth: int) -> str:
+    def _base(self, shape: SchemaView, accept_mappings: bool, depth: int) -> str:
         def of(member: Any) -> str:
             return self.of(member, accept_mappings=accept_mappings, depth=depth + 1)
 
-        if "const" in schema:
-            return _literal([schema["const"]]) or "Any"
-        if isinstance(schema.get("enum"), list) and (literal := _literal(schema["enum"])):
+        if shape.has_const:
+            return _literal(list(shape.enum or ())) or "Any"
+        if shape.enum is not None and (literal := _literal(list(shape.enum))):
             return literal
-        for union in ("oneOf", "anyOf"):
-            if isinstance(schema.get(union), list):
-                return _union([of(member) for member in schema[union]])
-        parts = schema.get("allOf")
-        if isinstance(parts, list) and parts:
-            return of(parts[0]) if len(parts) == 1 else "Mapping[str, Any]"
-        kind = schema.get("type")
-        if isinstance(kind, list):  # OpenAPI 3.1 type arrays
-            members = [of({**schema, "type": k}) if k != "null" else "None" for k in kind]
-            return _union(members)
-        if kind == "null":
+        if shape.union is not None:
+            return _union([of(member) for member in shape.union])
+        if shape.all_of:
+            return of(shape.all_of[0]) if len(shape.all_of) == 1 else "Mapping[str, Any]"
+        if len(shape.kinds) > 1:  # OpenAPI 3.1 type arrays
+            return _union([of({**shape.raw, "type": kind}) for kind in shape.kinds])
+        if shape.null_only:
             return "None"
-        if kind == "string" and schema.get("format") == "binary":
+        if shape.kind == "string" and shape.format == "binary":
             return "FileTypes" if accept_mappings else "str"  # an upload: bytes, a file...
-        if kind == "string" and schema.get("format") in _FORMATS:
+        if shape.kind == "string" and shape.format in ARGUMENT_FORMATS:
             wire = " | str" if accept_mappings else ""
-            return _FORMATS[schema["format"]] + wire
-        if kind == "array":
-            item = of(schema.get("items"))
+            return FORMAT_TYPES[shape.format] + wire
+        if shape.kind == "array":
+            item = of(shape.items)
             return f"Sequence[{item}]" if accept_mappings else f"builtins.list[{item}]"
-        if kind == "object" or "properties" in schema:
+        if shape.is_object:
             return "Mapping[str, Any]" if accept_mappings else "dict[str, Any]"
-        return _PRIMITIVES.get(str(kind), "Any")
+        return _PRIMITIVES.get(str(shape.kind), "Any")
 
 
 def _arguments(

@@ -36,9 +36,9 @@ class SchemaView:
     format: str | None = None
     enum: tuple[Any, ...] | None = None
     """`enum` values, or the one `const` value."""
-    union: tuple[Any, ...] = ()
-    """The members of a `oneOf` or, without one, an `anyOf` (raw)."""
-    all_of: tuple[Any, ...] = ()
+    union: tuple[Any, ...] | None = None
+    """The members of a `oneOf` or, without one, an `anyOf` (raw); None: not a union."""
+    all_of: tuple[Any, ...] | None = None
     items: Any = None
     properties: dict[str, Any] = field(default_factory=dict)
     required: frozenset[str] = frozenset()
@@ -55,7 +55,7 @@ class SchemaView:
 
     @property
     def is_object(self) -> bool:
-        return self.kind == "object" or bool(self.properties)
+        return self.kind == "object" or "properties" in self.raw
 
     @property
     def has_const(self) -> bool:
@@ -74,7 +74,7 @@ def view(schema: Any) -> SchemaView:
         enum = (schema["const"],)
     elif isinstance(schema.get("enum"), list):
         enum = tuple(schema["enum"])
-    union = next((schema[k] for k in ("oneOf", "anyOf") if isinstance(schema.get(k), list)), [])
+    union = next((schema[k] for k in ("oneOf", "anyOf") if isinstance(schema.get(k), list)), None)
     properties = schema.get("properties")
     return SchemaView(
         raw=schema,
@@ -83,8 +83,8 @@ def view(schema: Any) -> SchemaView:
         nullable=bool(schema.get("nullable")) or "null" in types,
         format=str(schema["format"]) if schema.get("format") is not None else None,
         enum=enum,
-        union=tuple(union),
-        all_of=tuple(schema["allOf"]) if isinstance(schema.get("allOf"), list) else (),
+        union=None if union is None else tuple(union),
+        all_of=tuple(schema["allOf"]) if isinstance(schema.get("allOf"), list) else None,
         items=schema.get("items"),
         properties=dict(properties) if isinstance(properties, dict) else {},
         required=frozenset(str(r) for r in schema.get("required") or [] if isinstance(r, str)),
