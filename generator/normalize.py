@@ -27,7 +27,7 @@ from generator.document import (
     success_response,
 )
 from generator.finalpos import CORE_KEY, NEST_METHOD_NAMES, RUNTIME_SHAPED_RESOURCES
-from generator.naming import pascal, pluralize, singularize, snake
+from generator.naming import pascal, pluralize, singularize, snake, unique
 
 PAGINATION_PARAMETERS = ("skip", "limit")
 
@@ -154,13 +154,7 @@ def name_client_methods(document: Document) -> Document:
             candidate = name
             if len(operations) > 1:
                 candidate = snake(str(operation.get("operationId") or "")) or name
-            number = 1
-            unique_name = candidate
-            while unique_name in names:
-                number += 1
-                unique_name = f"{candidate}_{number}"
-            names.add(unique_name)
-            operation["x-finalpos-method"] = unique_name
+            operation["x-finalpos-method"] = unique(candidate, names)
     return document
 
 
@@ -239,10 +233,7 @@ def _hoist(schemas: dict[str, Any], schema: dict[str, Any], names: list[str]) ->
             return schema_ref(name)
         if existing == schema:
             return schema_ref(name)
-    number = 2
-    while f"{names[-1]}{number}" in schemas:
-        number += 1
-    return _hoist(schemas, schema, [f"{names[-1]}{number}"])
+    return _hoist(schemas, schema, [unique(names[-1], set(schemas))])
 
 
 def _hoist_value(schemas: dict[str, Any], names: list[str], schema: Any) -> Any:
