@@ -366,12 +366,23 @@ def _merge_query(options: RequestOptions, auth: dict[str, str]) -> dict[str, Any
     return {key: value for key, value in params.items() if value is not None}
 
 
+def _form_parts(
+    options: RequestOptions,
+) -> tuple[dict[str, Any] | None, list[tuple[str, Any]] | None]:
+    """(data, files) of a form body: urlencoded fields, or every field as a multipart part."""
+    fields = {**(options.form or {}), **(options.extra_body or {})}
+    form = {key: value for key, value in fields.items() if value is not None}
+    if options.multipart:
+        return None, _multipart(form)
+    return {key: _form_value(value) for key, value in form.items()}, None
+
+
 def _drops_cookies(options: RequestOptions) -> bool:
     """`extra_headers={"Cookie": None}` removes cookie credentials too."""
-    return any(
-        key.lower() == "cookie" and value is None
-        for key, value in (options.extra_headers or {}).items()
-    )
+    headers = options.extra_headers
+    if not headers:
+        return False
+    return any(key.lower() == "cookie" and value is None for key, value in headers.items())
 
 
 def redacted(url: httpx.URL) -> str:
@@ -499,21 +510,15 @@ class BaseClient:
             timeout = httpx.USE_CLIENT_DEFAULT if self._owns_http else self.timeout
         url = self._url_prefix + options.path
         auth_headers, auth_query, auth_cookies = self._auth(options)
-        form = {
-            k: v
-            for k, v in {**(options.form or {}), **(options.extra_body or {})}.items()
-            if v is not None
-        }
+        data, files = _form_parts(options) if options.form is not None else (None, None)
         return http.build_request(
             options.method.upper(),
             url,
             params=_merge_query(options, auth_query) or None,  # {} would copy the URL again
             json=body if options.form is None and options.content is None else None,
             content=None if isinstance(options.content, NotGiven) else options.content,
-            data={k: _form_value(v) for k, v in form.items()}
-            if options.form is not None and not options.multipart
-            else None,
-            files=_multipart(form) if options.multipart else None,
+            data=data,
+            files=files,
             headers=self._headers(options, auth_headers),
             cookies=None if _drops_cookies(options) else auth_cookies or None,
             timeout=timeout,
