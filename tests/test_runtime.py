@@ -419,6 +419,26 @@ def test_raw_response_gives_status_headers_and_parse(fp, make_client, server):
     assert raw.status_code == 200
     assert raw.headers["x-request-id"] == "r-1"
     assert raw.parse().email == "a@b.co"
+    sent = {name.lower() for name in script.seen[-1].headers}
+    assert "x-api-key" in sent and not any("raw-response" in name for name in sent)
+
+
+def test_raw_variants_of_sync_and_async_clients_wrap_the_same_call(fp, server):
+    """`with_raw_response.<method>` takes the method's own arguments and extras."""
+    base_url, script = server
+    script.default = reply(200, CUSTOMER)
+    raw = fp.Client(api_key=SECRET, base_url=base_url).customers.with_raw_response.retrieve(
+        "c1", extra_headers={"X-Trace": "t1"}
+    )
+
+    async def async_raw() -> object:
+        async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
+            return await client.customers.with_raw_response.retrieve("c2")
+
+    async_response = asyncio.run(async_raw())
+    assert raw.parse().email == async_response.parse().email == "a@b.co"
+    assert [seen.path for seen in script.seen] == ["/v1/api/customer/c1", "/v1/api/customer/c2"]
+    assert script.seen[0].headers.get("X-Trace") == "t1"
 
 
 def test_per_call_options_reach_the_wire(make_client, server):

@@ -68,7 +68,7 @@ MAX_RETRY_AFTER = 60.0
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Marks a call made through `with_raw_response`; taken out of the headers before sending.
-RAW_RESPONSE_HEADER = "X-Raw-Response"
+RAW_RESPONSE_HEADER = "X-Finalpos-Codegen-Raw-Response"
 
 
 def _configure_logging() -> None:
