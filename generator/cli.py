@@ -81,10 +81,17 @@ def _check(
 ) -> None:
     """Check a document, printing its problems as warnings (errors under --strict). The
     vendored snapshot was validated when it was fetched: it is trusted by its checksum."""
-    local = not source.startswith(("http://", "https://"))
-    findings = snapshot.findings_for(Path(source)) if local else None
+    findings = _vouched_findings(source, snapshot)
     problems = fetch_stage.check_openapi(document, source, strict=args.strict, findings=findings)
     _warn(args.command, source, problems)
+
+
+def _vouched_findings(source: str | Path, snapshot: fetch_stage.Snapshot) -> list[Problem] | None:
+    """The validator's findings the lock records for `source` when it is the vendored
+    snapshot (same sha256); None: validate it."""
+    if str(source).startswith(("http://", "https://")):
+        return None
+    return snapshot.findings_for(Path(source))
 
 
 def _load_normalized(
@@ -201,7 +208,7 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     package = _package_name(args.package_name or config["package-name"])
     document = fetch_stage.read_spec(spec)
     version = _client_version(package, config, document)
-    findings = _snapshot(root, config).findings_for(spec)
+    findings = _vouched_findings(spec, _snapshot(root, config))
     with fetch_stage.validating(
         document, str(spec), strict=args.strict, findings=findings
     ) as validated:
@@ -270,8 +277,9 @@ def _report(
     """Both documents checked, normalized (the old one is the new one's official version)
     and compared."""
     documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
+    snapshot = _snapshot(root, config)
     for document, source in zip(documents, (old_source, new_source), strict=True):
-        _check(args, document, source, _snapshot(root, config))
+        _check(args, document, source, snapshot)
     old = _normalized(documents[0], old_source)
     new = _normalized(documents[1], new_source, official=old)
     return diff_stage.diff(old, new), old, new

@@ -16,6 +16,7 @@ from generator.document import (
     parameters,
     resolve,
     success_response,
+    success_schema,
 )
 from generator.examples import example_value, python_types
 from generator.naming import snake, unique
@@ -104,6 +105,8 @@ def _keywords(
     }
     if op.paginated:
         keywords["limit"] = TEST_PAGE_SIZE
+    if not (op.body_annotation or op.body_model):
+        return keywords
     body = example_value(body_schema(operation.get("requestBody")), schemas)
     if op.body_annotation:
         keywords["body"] = "example" if op.body_encoding == "binary" else body
@@ -126,9 +129,8 @@ def _as_arguments(op: Operation, body: Any) -> dict[str, Any]:
 def _satisfiable_success(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
     """A 2xx response is documented, and its schema describes some value (not a
     contradictory allOf)."""
-    status, response = success_response(operation)
-    schema = resolve(body_schema(response), schemas)
-    return status is not None and CONTRADICTION not in schema
+    status, schema = success_schema(operation)
+    return status is not None and CONTRADICTION not in resolve(schema, schemas)
 
 
 def _add_response_checks(

@@ -14,12 +14,11 @@ from typing import Any
 
 from generator.document import (
     Document,
-    body_schema,
     closure,
     iter_operations,
     refs_in,
     schemas_of,
-    success_response,
+    success_schema,
 )
 from generator.errors import json_pointer
 from generator.fsutil import CHANGELOG as CHANGELOG  # where the package keeps its changelog
@@ -156,11 +155,6 @@ def _parameters(operation: dict[str, Any]) -> dict[tuple[str, str], dict[str, An
         for p in operation.get("parameters") or []
         if isinstance(p, dict)
     }
-
-
-def _success(operation: dict[str, Any]) -> tuple[str | None, Any]:
-    status, response = success_response(operation)
-    return status, body_schema(response)
 
 
 def _change(
@@ -314,7 +308,7 @@ def _parameter_changes(old: dict[str, Any], new: dict[str, Any], change: Any) ->
 
 def _response_changes(old: dict[str, Any], new: dict[str, Any], change: Any) -> list[Change]:
     """The success status and type, and the documented errors."""
-    (old_status, old_schema), (new_status, new_schema) = _success(old), _success(new)
+    (old_status, old_schema), (new_status, new_schema) = success_schema(old), success_schema(new)
     changes = []
     if old_status != new_status:
         changes.append(

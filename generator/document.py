@@ -43,6 +43,12 @@ def success_response(operation: dict[str, Any]) -> tuple[str | None, dict[str, A
     return None, {}
 
 
+def success_schema(operation: dict[str, Any]) -> tuple[str | None, Any]:
+    """(status, body schema) of the first 2xx response; (None, None) when there is none."""
+    status, response = success_response(operation)
+    return status, body_schema(response)
+
+
 def unescape(token: str) -> str:
     """One JSON-pointer token as the key it names (RFC 6901: `~1` is `/`, `~0` is `~`)."""
     return token.replace("~1", "/").replace("~0", "~")

@@ -239,13 +239,20 @@ def check_openapi(
     still finds once known quirks are repaired comes back as warnings (errors if `strict`).
     `findings`: what the validator found when this very document was vendored (see
     `Snapshot.findings_for`), used instead of validating it again."""
+    repaired = _repaired(document, source, strict=strict)
+    if findings is None:
+        findings = validate(repaired, source)
+    return accepted(problems_of(repaired, findings), source, strict=strict)
+
+
+def _repaired(document: dict[str, Any], source: str, *, strict: bool) -> dict[str, Any]:
+    """`check_basics`, then the repair passes; under `strict` a repair is already an error."""
     from generator.normalize import repair
 
     check_basics(document, source)
     repaired = repair(document)
-    if findings is None:
-        findings = validate(repaired, source)
-    return accepted(problems_of(repaired, findings), source, strict=strict)
+    accepted(problems_of(repaired, []), source, strict=strict)
+    return repaired
 
 
 def check_basics(document: dict[str, Any], source: str) -> None:
@@ -330,11 +337,7 @@ def validating(
     that waits for it and returns the problems (raising the first under `strict`); leaving
     the block waits too, so a validation error wins over any error the document caused in
     the block meanwhile. With `findings` (the vendored snapshot) no child is started."""
-    from generator.normalize import repair
-
-    check_basics(document, source)
-    repaired = repair(document)
-    accepted(problems_of(repaired, []), source, strict=strict)
+    repaired = _repaired(document, source, strict=strict)
     child = None if findings is not None else _ValidationChild(repaired, source)
     outcome: list[list[Problem]] = []
 

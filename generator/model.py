@@ -7,6 +7,7 @@ Everything that becomes a Python name or annotation is decided here, through
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from generator.contract import Case, FieldChecks, contract_case, field_checks
@@ -193,9 +194,10 @@ class Resource:
     methods: set[str] = field(default_factory=lambda: set(RESERVED_METHODS))
     """Method names taken: unique after truncation, checked last."""
 
-    @property
+    @cached_property
     def field_checks(self) -> dict[str, FieldChecks]:
-        """The contract tests' field checks, once per response model."""
+        """The contract tests' field checks, once per response model (read by the templates
+        once the resource is complete)."""
         return field_checks(self.operations)
 
 

@@ -17,14 +17,13 @@ import yaml
 from generator import repair as repair_stage
 from generator.document import (
     Document,
-    body_schema,
     closure,
     iter_operations,
     ref_name,
     refs_in,
     schema_ref,
     schemas_of,
-    success_response,
+    success_schema,
 )
 from generator.finalpos import CORE_KEY, NEST_METHOD_NAMES, RUNTIME_SHAPED_RESOURCES
 from generator.naming import pascal, pluralize, singularize, snake, unique
@@ -189,7 +188,7 @@ def mark_offset_pagination(document: Document) -> Document:
             continue
         if not all(_query_parameter(operation, name) for name in PAGINATION_PARAMETERS):
             continue
-        schema = body_schema(success_response(operation)[1])
+        _status, schema = success_schema(operation)
         if not schema or (isinstance(schema, dict) and schema.get("type") == "array"):
             operation["x-finalpos-pagination"] = {
                 "style": "offset",

@@ -176,17 +176,27 @@ def build_body(
 ) -> dict[str, Any]:
     """Validate a request body (a model, a mapping, keyword fields or all three) and
     return its JSON form. Unknown properties are kept: tenants' custom fields pass through."""
-    data: dict[str, Any] = {}
-    if isinstance(body, pydantic.BaseModel):
-        data.update(_accepted_by(model, body))
-    elif isinstance(body, Mapping):
-        data.update(body)
-    elif body is not None and not isinstance(body, NotGiven):
-        raise TypeError(
-            f"body must be a {model.__name__}, a mapping or None, not {type(body).__name__}"
-        )
-    data.update(fields)
+    data = _gathered(body, fields, lambda given: _accepted_by(model, given), f"a {model.__name__}")
     return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _gathered(
+    body: object,
+    fields: Mapping[str, object],
+    from_model: Callable[[pydantic.BaseModel], dict[str, Any]],
+    expected: str,
+) -> dict[str, Any]:
+    """A body's fields by wire name, from a model (`from_model`), a mapping, keyword fields
+    or all three; the keyword fields win."""
+    if isinstance(body, pydantic.BaseModel):
+        data = from_model(body)
+    elif isinstance(body, Mapping):
+        data = dict(body)
+    elif body is None or isinstance(body, NotGiven):
+        data = {}
+    else:
+        raise TypeError(f"body must be {expected}, a mapping or None, not {type(body).__name__}")
+    return {**data, **fields}
 
 
 def _accepted_by(model: type[pydantic.BaseModel], body: pydantic.BaseModel) -> dict[str, Any]:
@@ -216,15 +226,9 @@ def require_arguments(method: str, body: object, arguments: Mapping[str, object]
 def build_form(body: object, fields: Mapping[str, object]) -> dict[str, Any]:
     """A form body's fields by wire name, from a model, a mapping, keyword fields or all
     three. Files (bytes, file objects, (name, content[, type]) tuples) are kept as they are."""
-    data: dict[str, Any] = {}
-    if isinstance(body, pydantic.BaseModel):
-        data.update(body.model_dump(by_alias=True, exclude_unset=True))
-    elif isinstance(body, Mapping):
-        data.update(body)
-    elif body is not None and not isinstance(body, NotGiven):
-        raise TypeError(f"body must be a model, a mapping or None, not {type(body).__name__}")
-    data.update(fields)
-    return data
+    return _gathered(
+        body, fields, lambda given: given.model_dump(by_alias=True, exclude_unset=True), "a model"
+    )
 
 
 def _is_file(value: object) -> bool:
