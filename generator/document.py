@@ -67,20 +67,102 @@ def ref_name(schema: Any) -> str | None:
     return None
 
 
+# Mappings whose keys are names (of properties, headers, media types...): an `x-` or
+# `example` key there is a name, not an extension or an example.
+_NAME_MAPS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "$defs",
+        "definitions",
+        "headers",
+        "encoding",
+        "content",
+        "callbacks",
+        "links",
+        "variables",
+        "mapping",
+        "scopes",
+    }
+)
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
+
+
+def is_data_key(key: Any, where: tuple[Any, ...]) -> bool:
+    """Whether `key`, inside the node at `where`, holds free-form data rather than OpenAPI:
+    vendor extensions (`x-...`) and examples, defaults and enum values, where a `$ref` is
+    text, not a reference to follow."""
+    if not isinstance(key, str) or not (key.startswith("x-") or key in _DATA_KEYS):
+        return False
+    parent = where[-1] if where else None
+    return parent not in _NAME_MAPS and not (len(where) >= 2 and where[-2] == "components")
+
+
+def iter_refs(node: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(`$ref` text, path of the object holding it) for every reference in `node`, skipping
+    extensions and examples, whose content is data."""
+    stack = [(node, where)]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                yield ref, path
+            stack.extend(
+                (value, (*path, key))
+                for key, value in current.items()
+                if key != "$ref" and not is_data_key(key, path)
+            )
+        elif isinstance(current, list):
+            stack.extend((value, (*path, index)) for index, value in enumerate(current))
+
+
 def refs_in(node: Any) -> set[str]:
     """Every schema name a subtree refers to."""
     found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            name = ref_name(current)
-            if name:
-                found.add(name)
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
+    for ref, _where in iter_refs(node):
+        if ref.startswith(SCHEMA_REF_PREFIX):
+            found.add(unescape(ref.removeprefix(SCHEMA_REF_PREFIX)))
     return found
+
+
+def pointer_tokens(ref: str) -> list[str] | None:
+    """The unescaped tokens of a local `$ref` (`#/a/b~1c` → `["a", "b/c"]`), None if external."""
+    if not ref.startswith("#"):
+        return None
+    body = ref[1:]
+    return [unescape(token) for token in body.split("/")[1:]] if body else []
+
+
+MISSING = object()
+"""What `lookup` returns for a pointer that leads nowhere."""
+
+
+def lookup(document: Document, ref: str) -> Any:
+    """What a local `$ref` points to, following references met on the way; `MISSING`."""
+    tokens = pointer_tokens(ref)
+    if tokens is None:
+        return MISSING
+    node: Any = document
+    seen: set[str] = set()
+    for token in tokens:
+        node = follow(document, node, seen)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return MISSING
+    return node
+
+
+def lookup_parent(document: Document, ref: str) -> tuple[Any, Any]:
+    """(container, key) of the place a resolvable local `$ref` points to, so it can be replaced."""
+    tokens = pointer_tokens(ref) or []
+    parent_ref = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens[:-1])
+    container = follow(document, lookup(document, parent_ref))
+    last = tokens[-1]
+    return container, int(last) if isinstance(container, list) else last
 
 
 def closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
@@ -125,6 +207,22 @@ def _subschemas(
             yield from ((v, (*where, key, i)) for i, v in enumerate(schema[key]))
 
 
+def map_subschemas(schema: dict[str, Any], change: Any) -> dict[str, Any]:
+    """A copy of `schema` with `change` applied to each direct subschema; every other value
+    (property names, `enum`, `required`, extensions) is data and stays as it is."""
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            result[key] = {name: change(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_VALUES or (key in _SCHEMA_LISTS and not isinstance(value, list)):
+            result[key] = change(value)
+        elif key in _SCHEMA_LISTS:
+            result[key] = [change(member) for member in value]
+        else:
+            result[key] = value
+    return result
+
+
 def _schema_roots(document: Document) -> Iterator[tuple[Any, tuple[Any, ...]]]:
     """Where schemas start: component schemas and every `schema` of a parameter, header or
     media type, wherever it sits."""
@@ -139,7 +237,7 @@ def _schema_roots(document: Document) -> Iterator[tuple[Any, tuple[Any, ...]]]:
             for key, value in node.items():
                 if key == "schema":
                     yield value, (*where, key)
-                elif key != "example" and key != "examples":
+                elif not is_data_key(key, where):
                     stack.append((value, (*where, key)))
         elif isinstance(node, list):
             stack.extend((value, (*where, i)) for i, value in enumerate(node))
@@ -155,18 +253,16 @@ def iter_schemas(document: Document) -> Iterator[tuple[dict[str, Any], tuple[Any
             stack.extend(_subschemas(schema, where))
 
 
-def follow(document: Document, node: Any) -> Any:
+def follow(document: Document, node: Any, seen: set[str] | None = None) -> Any:
     """`node`, or what its local `$ref` points to (any component kind; cycles stop)."""
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     while isinstance(node, dict) and isinstance(node.get("$ref"), str):
         ref = node["$ref"]
         if not ref.startswith("#/") or ref in seen:
             return node
         seen.add(ref)
-        target: Any = document
-        for token in ref[2:].split("/"):
-            target = target.get(unescape(token)) if isinstance(target, dict) else None
-        if target is None:
+        target = lookup(document, ref)
+        if target is MISSING:
             return node
         node = target
     return node

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from generator.document import iter_refs
 from generator.errors import FetchError, SpecError, json_pointer
 
 if TYPE_CHECKING:
@@ -138,29 +139,10 @@ def _walk(node: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, tuple[A
             )
 
 
-def _resolves(document: dict[str, Any], ref: str) -> bool:
-    node: Any = document
-    for token in ref[2:].split("/") if ref != "#" else []:
-        key = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return False
-    return True
-
-
-def _has_schema_beside(node: dict[str, Any]) -> bool:
-    """A `$ref` with schema keywords beside it: the keywords say what was meant, and the
-    repair pass `dangling_refs_beside_schemas` drops the ref."""
-    return any(key in node for key in ("type", "properties", "items", "allOf", "anyOf", "oneOf"))
-
-
 def check_structure(document: dict[str, Any], source: str) -> None:
     """What the validator reports badly or not at all, each with its JSON pointer:
-    nesting too deep to process, external or dangling $refs (but for one beside the schema
-    it meant, which a repair pass drops), duplicate operationIds."""
+    nesting too deep to process, external $refs, duplicate operationIds. (A local `$ref`
+    that points to nothing is a repair: `generator.repair.unfollowable_refs`.)"""
     operation_ids: dict[str, str] = {}
     for node, where in _walk(document):
         if len(where) > MAX_NESTING:
@@ -171,15 +153,6 @@ def check_structure(document: dict[str, Any], source: str) -> None:
             )
         if not isinstance(node, dict):
             continue
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            pointer = json_pointer((*where, "$ref"))
-            if not ref.startswith("#"):
-                raise SpecError(
-                    f"external $ref {ref!r} is not supported", source=source, pointer=pointer
-                )
-            if not _resolves(document, ref) and not _has_schema_beside(node):
-                raise SpecError(f"$ref {ref!r} points to nothing", source=source, pointer=pointer)
         if len(where) == 3 and where[0] == "paths" and isinstance(node.get("operationId"), str):
             operation_id = node["operationId"]
             if operation_id in operation_ids:
@@ -189,6 +162,13 @@ def check_structure(document: dict[str, Any], source: str) -> None:
                     pointer=json_pointer((*where, "operationId")),
                 )
             operation_ids[operation_id] = json_pointer(where)
+    for ref, where in iter_refs(document):
+        if not ref.startswith("#"):
+            raise SpecError(
+                f"external $ref {ref!r} is not supported",
+                source=source,
+                pointer=json_pointer((*where, "$ref")),
+            )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from generator.document import (
     closure,
     is_object,
     iter_operations,
+    map_subschemas,
     merged_all_of,
     parameters,
     ref_name,
@@ -29,6 +30,7 @@ from generator.document import (
 from generator.errors import SpecError
 from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
 from generator.naming import class_name, identifier, unique
+from generator.repair import REPAIRS
 from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView, view
 from generator.security import (
     CREDENTIALS,
@@ -96,6 +98,20 @@ UNION_MEMBER_CONSTRAINTS = frozenset(
         "maxItems",
         "minItems",
         "uniqueItems",
+    }
+)
+_MEMBER_DROPPED = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
+# The client's own public attributes (`_base_client.py`, `_client.py`): no resource takes them.
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "base_url",
+        "close",
+        "copy",
+        "max_retries",
+        "request",
+        "request_raw",
+        "timeout",
+        "with_options",
     }
 )
 # Attributes every resource has besides its operations' methods.
@@ -474,9 +490,10 @@ def _model_document(
     document: Document, modules: dict[str, str], class_names: dict[str, str], package: str
 ) -> dict[str, Any]:
     """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`, no
-    paths, and without examples (they only bloat the models) or `pattern`s: a client must
-    not reject a response over a server-side format rule, and a hostile pattern could make
-    parsing backtrack forever."""
+    paths, and without examples (they only bloat the models), `pattern`s or string formats
+    other than those of `FORMAT_TYPES`: a client must not reject a response over a
+    server-side format rule (`email`, `uri`), nor need a package for one, and a hostile
+    pattern could make parsing backtrack forever."""
     originals = schemas_of(document)
     schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
@@ -490,24 +507,25 @@ def _model_document(
         return {}
 
     def rewrite(node: Any, dropped: frozenset[str] = DROPPED_MODEL_KEYWORDS) -> Any:
-        if isinstance(node, dict):
-            name = ref_name(node)
-            if name is not None:
-                return {**node, **schema_ref(qualified[name])}
-            if node.get("type") == "array" and "items" not in node:
-                node = {**node, "items": {}}
-            if node.get("type") == "string" and node.get("format") == "date-time":
-                node = {**node, **wire_datetime}
-            if isinstance(node.get("properties"), dict):
-                node = {**node, "properties": _optional_means_nullable(node)}
-            return {
-                k: _rewrite_members(v, rewrite) if k in ("anyOf", "oneOf") else rewrite(v)
-                for k, v in node.items()
-                if k not in dropped
-            }
-        if isinstance(node, list):
-            return [rewrite(item) for item in node]
-        return node
+        if not isinstance(node, dict):
+            return node
+        name = ref_name(node)
+        if name is not None:
+            return {**node, **schema_ref(qualified[name])}
+        if node.get("type") == "array" and "items" not in node:
+            node = {**node, "items": {}}
+        if node.get("format") is not None and node.get("format") not in FORMAT_TYPES:
+            node = {k: v for k, v in node.items() if k != "format"}  # email, uri...: plain str
+        if node.get("type") == "string" and node.get("format") == "date-time":
+            node = {**node, **wire_datetime}
+        if isinstance(node.get("properties"), dict):
+            node = {**node, "properties": _optional_means_nullable(node)}
+        kept = {k: v for k, v in node.items() if k not in dropped and not k.startswith("x-")}
+        rewritten = map_subschemas(kept, rewrite)
+        for union in ("anyOf", "oneOf"):
+            if isinstance(kept.get(union), list):
+                rewritten[union] = [rewrite(m, _MEMBER_DROPPED) for m in kept[union]]
+        return rewritten
 
     return {
         "openapi": document.get("openapi", "3.0.0"),
@@ -537,13 +555,6 @@ def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return properties
 
 
-def _rewrite_members(members: Any, rewrite: Any) -> Any:
-    if not isinstance(members, list):
-        return rewrite(members)
-    dropped = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
-    return [rewrite(member, dropped) for member in members]
-
-
 def default_base_url(document: Document) -> str:
     """The first server's absolute URL, its variables at their defaults; "" when the document
     names none (the client then needs `base_url`)."""
@@ -571,6 +582,11 @@ def _own_properties(schema: Any) -> tuple[str, ...] | None:
 def build(document: Document, *, package: str, client_version: str = "0.0.0") -> ClientModel:
     """The client model of a normalized document."""
     if next(iter_operations(document), None) is None:
+        left_out = [r for r in document.get(REPAIRS) or [] if r["rule"] == "unfollowable-ref"]
+        if left_out:  # say why, where the cause is
+            raise SpecError(
+                f"no operation is left: {left_out[0]['message']}", pointer=left_out[0]["pointer"]
+            )
         raise SpecError("the document has no operations: nothing to generate", pointer="#/paths")
     schemas = schemas_of(document)
     taken_classes = set(_MODEL_MODULE_NAMES)
@@ -623,11 +639,12 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
 def _resources(document: Document) -> dict[str, Resource]:
     """One resource per `x-finalpos-resource`, in document order, with unique module names."""
     resources: dict[str, Resource] = {}
-    taken_modules = {SHARED_MODULE, "__init__"}
+    taken_modules = {SHARED_MODULE, "__init__", *CLIENT_ATTRIBUTES}
     for _path, _method, operation in iter_operations(document):
         key = operation["x-finalpos-resource"]
         if key not in resources:
-            resources[key] = Resource(unique(identifier(key), taken_modules), class_name(key))
+            attribute = unique(identifier(key, fallback="tag"), taken_modules)
+            resources[key] = Resource(attribute, class_name(key, fallback="Tag"))
     return resources
 
 

@@ -22,6 +22,10 @@ _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 
+# Words written with inner capitals that are still one word in snake_case (`oauth`).
+_ONE_WORD = {"OAuth": "Oauth"}
+
+
 def words(text: str) -> list[str]:
     """Split camelCase, PascalCase, kebab, snake and spaced text into ASCII words."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -34,6 +38,8 @@ MAX_NAME_LENGTH = 64
 
 def snake(text: str) -> str:
     """`findAll` → `find_all`, `Custom Tables` → `custom_tables` (may be empty)."""
+    for written, word in _ONE_WORD.items():
+        text = text.replace(written, word)
     return "_".join(word.lower() for word in words(text))[:MAX_NAME_LENGTH].rstrip("_")
 
 

@@ -16,9 +16,14 @@ import yaml
 
 from generator import repair as repair_stage
 from generator.document import (
+    SCHEMA_REF_PREFIX,
     Document,
     closure,
     iter_operations,
+    iter_schemas,
+    lookup,
+    lookup_parent,
+    pointer_tokens,
     ref_name,
     refs_in,
     schema_ref,
@@ -31,22 +36,113 @@ from generator.naming import pascal, pluralize, singularize, snake, unique
 PAGINATION_PARAMETERS = ("skip", "limit")
 
 
-def resource_name(tag: str) -> str:
-    """`Customer`, `Customers` → `customers`; `Custom Tables: structure` → `custom_tables`."""
-    base = snake(tag.split(":")[0])
-    if not base:
-        return "default"
+UNTAGGED = "untagged"
+"""The resource of operations without a tag."""
+
+
+def _tag_base(tag: str) -> str:
+    """`Custom Tables: structure` → `custom_tables`: the tag before a colon, in snake_case."""
+    return snake(tag.split(":")[0])
+
+
+def _plural_forms(word: str) -> list[str]:
+    forms = [word + "s", word + "es"]
+    return [*forms, word[:-1] + "ies"] if word.endswith("y") else forms
+
+
+def _plural(base: str) -> str:
     head, _, last = base.rpartition("_")
     return f"{head}_{pluralize(last)}" if head else pluralize(last)
 
 
-INLINED_COMPONENTS = ("parameters", "requestBodies", "responses", "headers")
+def resource_names(tags: list[str]) -> dict[str, str]:
+    """Each tag's resource attribute: the tag in snake_case, as written. NestJS singular and
+    plural controllers (`Customer` + `Customers`) are one resource, under the plural tag;
+    an API that pairs most of its controllers so (Final POS) names all its resources in the
+    plural, its own convention. Untagged operations are `untagged`."""
+    bases = {tag: _tag_base(tag) for tag in tags}
+    present = set(bases.values()) - {""}
+    partner = {b: next((p for p in _plural_forms(b) if p in present), None) for b in present}
+    paired = {b for b, p in partner.items() if p} | {p for p in partner.values() if p}
+    plural_api = bool(paired) and 2 * len(paired) >= len(present)
+
+    def name(base: str) -> str:
+        if not base:
+            return UNTAGGED
+        return partner[base] or (_plural(base) if plural_api else base)
+
+    return {tag: name(base) for tag, base in bases.items()}
+
+
+def _first_tag(operation: dict[str, Any]) -> str:
+    tags = operation.get("tags") or []
+    return tags[0] if tags and isinstance(tags[0], str) else ""
+
+
+# Pointer tokens that say where a schema sits, not what it is: left out of hoisted names.
+_STRUCTURE_TOKENS = frozenset(
+    {
+        "components",
+        "schemas",
+        "properties",
+        "items",
+        "schema",
+        "content",
+        "paths",
+        "responses",
+        "requestBody",
+        "requestBodies",
+        "parameters",
+        "headers",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "additionalProperties",
+    }
+)
+
+
+def _is_component_schema_ref(ref: str) -> bool:
+    tokens = pointer_tokens(ref)
+    return tokens is not None and len(tokens) == 3 and tokens[:2] == ["components", "schemas"]
+
+
+def _pointer_name(ref: str) -> str:
+    """`#/components/schemas/Field/properties/name` → `FieldName`: a name from a pointer."""
+    tokens = pointer_tokens(ref) or []
+    return pascal(" ".join(t for t in tokens if t not in _STRUCTURE_TOKENS)) or "Schema"
+
+
+def hoist_referenced_subschemas(document: Document) -> Document:
+    """A `$ref` may point into another schema (`#/components/schemas/X/properties/name`)
+    or at any schema of the document. Each such target moves into components, under a name
+    from its pointer, and both places refer to it: one schema, so one class."""
+    schemas = schemas_of(document)
+    holders: dict[str, list[dict[str, Any]]] = {}
+    for schema, _where in iter_schemas(document):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and not _is_component_schema_ref(ref):
+            holders.setdefault(ref, []).append(schema)
+    deepest_first = sorted(holders, key=lambda ref: (-len(pointer_tokens(ref) or []), ref))
+    for ref in deepest_first:
+        target = lookup(document, ref)
+        if isinstance(target, dict) and _is_component_schema_ref(str(target.get("$ref", ""))):
+            replacement = {"$ref": target["$ref"]}
+        else:
+            name = unique(_pointer_name(ref), set(schemas))
+            replacement = schema_ref(name)
+            schemas[name] = target if isinstance(target, dict | bool) else {}
+            container, key = lookup_parent(document, ref)
+            container[key] = dict(replacement)
+        for holder in holders[ref]:
+            holder["$ref"] = replacement["$ref"]
+    return document
 
 
 def inline_component_refs(document: Document) -> Document:
-    """Replace `$ref`s to shared parameters, request bodies, responses and headers by
-    copies of what they name, so later passes see every operation whole. Schema refs stay."""
-    components = document.get("components") or {}
+    """Replace `$ref`s to parameters, request bodies, responses and headers (shared ones or
+    any other a pointer names) by copies of what they name, so later passes see every
+    operation whole. Schema refs stay."""
 
     def inline(node: Any, seen: frozenset[str]) -> Any:
         if isinstance(node, list):
@@ -54,10 +150,10 @@ def inline_component_refs(document: Document) -> Document:
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref not in seen:
-            _, _, kind, name = (ref.split("/", 3) + ["", "", "", ""])[:4]
-            if kind in INLINED_COMPONENTS and name in (components.get(kind) or {}):
-                return inline(copy.deepcopy(components[kind][name]), seen | {ref})
+        if isinstance(ref, str) and ref not in seen and not ref.startswith(SCHEMA_REF_PREFIX):
+            target = lookup(document, ref)
+            if isinstance(target, dict):
+                return inline(copy.deepcopy(target), seen | {ref})
         return {key: inline(value, seen) for key, value in node.items()}
 
     document["paths"] = inline(document.get("paths") or {}, frozenset())
@@ -108,11 +204,12 @@ def drop_unsupported_media(document: Document) -> Document:
 
 
 def merge_resource_tags(document: Document) -> Document:
-    """Group the singular/plural NestJS controllers (and the custom-table tags) into resources."""
-    for _path, _method, operation in iter_operations(document):
-        tags = operation.get("tags") or []
-        tag = tags[0] if tags and isinstance(tags[0], str) else ""
-        operation["x-finalpos-resource"] = resource_name(tag)
+    """Group operations into resources by their first tag (`resource_names`): the
+    singular/plural NestJS controllers and the custom-table tags become one each."""
+    operations = [operation for _path, _method, operation in iter_operations(document)]
+    names = resource_names([_first_tag(operation) for operation in operations])
+    for operation in operations:
+        operation["x-finalpos-resource"] = names[_first_tag(operation)]
     return document
 
 
@@ -388,6 +485,7 @@ Pass = Callable[[Document], Document]
 REPAIR_PASSES: tuple[Pass, ...] = repair_stage.PASSES
 PASSES: tuple[Pass, ...] = (
     *REPAIR_PASSES,
+    hoist_referenced_subschemas,
     inline_component_refs,
     drop_unsupported_media,
     merge_resource_tags,

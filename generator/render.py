@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,28 +186,11 @@ def render_models(client: ClientModel) -> dict[str, str]:
     if not client.schemas:
         return {}
     try:
-        result = generate_models(
-            client.model_document,
-            input_file_type=InputFileType.OpenAPI,
-            output_model_type=DataModelType.PydanticV2BaseModel,
-            target_python_version=PythonVersion.PY_311,
-            snake_case_field=True,
-            strict_nullable=True,
-            allow_population_by_field_name=True,
-            extra_fields="allow",
-            use_annotated=True,
-            field_constraints=True,
-            use_standard_collections=True,
-            use_union_operator=True,
-            use_schema_description=True,
-            use_field_description=True,
-            enum_field_as_literal="all",
-            output_datetime_class=DatetimeClassType.Datetime,
-            disable_timestamp=True,
-            custom_file_header=f"# {HEADER_TEXT}",
-            formatters=[],
-            base_class=f"{client.package}._model_base.FinalPOSModel",
-        )
+        with warnings.catch_warnings():
+            # Its warnings speak of its own files and of formats and constraints the model
+            # document no longer holds (`model._model_document`): none is the user's to act on.
+            warnings.simplefilter("ignore")
+            result = _generate_models(client)
     except RecursionError as exc:
         raise SpecError("schemas nest too deeply to generate models") from exc
     except Exception as exc:  # datamodel-code-generator reports bad schemas in many types
@@ -223,6 +207,31 @@ def render_models(client: ClientModel) -> dict[str, str]:
         }
     check_model_binding(client, files)
     return files
+
+
+def _generate_models(client: ClientModel) -> Any:
+    return generate_models(
+        client.model_document,
+        input_file_type=InputFileType.OpenAPI,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_311,
+        snake_case_field=True,
+        strict_nullable=True,
+        allow_population_by_field_name=True,
+        extra_fields="allow",
+        use_annotated=True,
+        field_constraints=True,
+        use_standard_collections=True,
+        use_union_operator=True,
+        use_schema_description=True,
+        use_field_description=True,
+        enum_field_as_literal="all",
+        output_datetime_class=DatetimeClassType.Datetime,
+        disable_timestamp=True,
+        custom_file_header=f"# {HEADER_TEXT}",
+        formatters=[],
+        base_class=f"{client.package}._model_base.FinalPOSModel",
+    )
 
 
 def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:

@@ -11,7 +11,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.document import Document, follow, iter_operations, iter_schemas
+from generator.document import (
+    HTTP_METHODS,
+    MISSING,
+    Document,
+    follow,
+    iter_operations,
+    iter_refs,
+    iter_schemas,
+    lookup,
+    pointer_tokens,
+)
 from generator.errors import json_pointer
 
 REPAIRS = "x-finalpos-repairs"
@@ -176,15 +186,96 @@ def _dangling(document: Document, ref: Any) -> bool:
     )
 
 
+_SCHEMA_KEYWORDS = ("type", "properties", "items", "allOf", "anyOf", "oneOf")
+
+
 def dangling_refs_beside_schemas(document: Document) -> Document:
     """A `$ref` that points to nothing, beside the schema it meant (`{"$ref":
     "#/components/schemas/", "type": "object", "properties": ...}`), is dropped."""
     for schema, where in list(iter_schemas(document)):
-        if _dangling(document, schema.get("$ref")):
+        beside = any(key in schema for key in _SCHEMA_KEYWORDS)
+        if beside and _dangling(document, schema.get("$ref")):
             ref = schema.pop("$ref")
             record(
                 document, (*where, "$ref"), "dangling-ref", f"{ref!r} points to nothing: dropped"
             )
+    return document
+
+
+def _component_of(ref: str) -> tuple[str, str] | None:
+    """(kind, name) of the component a local `$ref` points into, else None."""
+    tokens = pointer_tokens(ref) or []
+    return (tokens[1], tokens[2]) if len(tokens) >= 3 and tokens[0] == "components" else None
+
+
+def _broken_components(document: Document, bad: set[str]) -> dict[tuple[str, str], str]:
+    """Components that hold an unfollowable `$ref` or refer to a broken component,
+    transitively: (kind, name) → the unfollowable ref at the bottom."""
+    refs = {
+        (str(kind), str(name)): [ref for ref, _ in iter_refs(component)]
+        for kind, members in (document.get("components") or {}).items()
+        if isinstance(members, dict) and not str(kind).startswith("x-")
+        for name, component in members.items()
+    }
+    broken = {
+        key: next(r for r in found if r in bad) for key, found in refs.items() if bad & set(found)
+    }
+    while True:
+        more = {
+            key: broken[target]
+            for key, found in refs.items()
+            if key not in broken
+            for target in map(_component_of, found)
+            if target in broken
+        }
+        if not more:
+            return broken
+        broken.update(more)
+
+
+def _unfollowable(
+    node: dict[str, Any], bad: set[str], broken: dict[tuple[str, str], str]
+) -> tuple[str, tuple[Any, ...], str] | None:
+    """The first `$ref` in `node` that cannot be followed, directly or through a broken
+    component: (ref, where it sits, the unfollowable ref at the bottom)."""
+    for ref, where in iter_refs(node):
+        if ref in bad:
+            return ref, where, ref
+        component = _component_of(ref)
+        if component in broken:
+            return ref, where, broken[component]
+    return None
+
+
+def unfollowable_refs(document: Document) -> Document:
+    """A local `$ref` that points to nothing makes what holds it unusable: the operations
+    that hold or reach one are left out, and so are the components that do, each with a
+    warning naming the ref. (External refs are refused before: we never read other files.)"""
+    bad = {
+        ref
+        for ref, _ in iter_refs(document)
+        if ref.startswith("#") and lookup(document, ref) is MISSING
+    }
+    if not bad:
+        return document
+    broken = _broken_components(document, bad)
+    for path, item in list((document.get("paths") or {}).items()):
+        for method in HTTP_METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            cause = _unfollowable(operation, bad, broken) if isinstance(operation, dict) else None
+            if cause is not None:
+                ref, where, bottom = cause
+                del item[method]
+                message = f"$ref {bottom!r} points to nothing: {method.upper()} {path} left out"
+                record(
+                    document, ("paths", path, method, *where, "$ref"), "unfollowable-ref", message
+                )
+        if isinstance(item, dict) and not any(m in item for m in HTTP_METHODS):
+            del document["paths"][path]
+    for kind, name in sorted(broken):
+        del document["components"][kind][name]
+        message = f"$ref {broken[kind, name]!r} points to nothing: left out"
+        record(document, ("components", kind, name), "unfollowable-ref", message)
     return document
 
 
@@ -221,6 +312,7 @@ def contradictory_all_of(document: Document) -> Document:
 
 PASSES = (
     dangling_refs_beside_schemas,
+    unfollowable_refs,
     http_schemes_without_location,
     openapi31_keywords_in_30,
     undeclared_path_parameters,

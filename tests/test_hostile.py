@@ -125,7 +125,7 @@ def test_paths_in_names_never_leave_the_output_folder(generated, sandbox):
     output = generated["h_paths"]
     assert not (sandbox / "x").exists() and not (sandbox.parent / "x").exists()
     modules = sorted(p.name for p in (output / "h_paths" / "resources").iterdir())
-    assert modules == ["__init__.py", "default.py", "etc_passwds.py", "xs.py"]
+    assert modules == ["__init__.py", "etc_passwd.py", "untagged.py", "x.py"]
 
 
 def test_generated_packages_pass_ruff(generated):

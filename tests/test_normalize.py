@@ -118,8 +118,31 @@ def test_merge_resource_tags_joins_singular_plural_and_custom_table_tags():
         "custom_tables",
         "custom_tables",
         "zapier_triggers",
-        "default",
+        "untagged",
     ]
+
+
+def test_resource_names_are_tags_as_written_unless_the_api_pairs_its_controllers():
+    # No plural rule: a tag is its resource, in snake_case; untagged operations say so.
+    assert n.resource_names(["Auth", "Main", "true", "OAuth Delegations", "Users", ""]) == {
+        "Auth": "auth",
+        "Main": "main",
+        "true": "true",
+        "OAuth Delegations": "oauth_delegations",
+        "Users": "users",
+        "": "untagged",
+    }
+    # One singular/plural pair among singular tags is one resource; the others stay as written.
+    assert n.resource_names(["User", "Users", "Auth", "Message", "Search"]) == {
+        "User": "users",
+        "Users": "users",
+        "Auth": "auth",
+        "Message": "message",
+        "Search": "search",
+    }
+    # An API that pairs most of its controllers (Final POS) names every resource in the plural.
+    paired = n.resource_names(["Customer", "Customers", "Category", "Categories", "Session"])
+    assert set(paired.values()) == {"customers", "categories", "sessions"}
 
 
 def test_name_client_methods_maps_nest_verbs_and_qualifies_sub_collections():
@@ -321,7 +344,7 @@ def test_mark_runtime_shaped_schemas_flags_customer_dtos_and_keeps_them_open():
             "/customer": {
                 "post": op(
                     "CustomerController_create",
-                    "Customer",
+                    "Customers",
                     requestBody=body,
                     responses={"201": ref},
                 )
@@ -360,7 +383,7 @@ def test_mark_runtime_shaped_schemas_tells_custom_fields_from_core():
     document = doc(
         {
             "/customer/{id}": {
-                "get": op("CustomerController_findOne", "Customer", responses={"200": ref})
+                "get": op("CustomerController_findOne", "Customers", responses={"200": ref})
             }
         },
         {

@@ -169,7 +169,7 @@ for method, kwargs in calls:
     if "file" in kwargs:  # (filename, text, type) → (filename, bytes, type)
         name, text, kind = kwargs["file"]
         kwargs["file"] = (name, text.encode(), kind)
-    getattr(client.default, method)(**kwargs)
+    getattr(client.untagged, method)(**kwargs)
 print(json.dumps(seen))
 """
 
