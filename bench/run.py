@@ -13,6 +13,7 @@ from bench_first_response import first_response_rows
 from bench_generation import (
     diff_rows,
     generation_rows,
+    large_document_rows,
     real_document_rows,
     scale_rows,
     synthetic_rows,
@@ -25,6 +26,7 @@ from common import ROOT, Row
 SECTIONS = [
     ("1. Generation", generation_rows),
     ("1b. Real document", real_document_rows),
+    ("1b'. Large documents", large_document_rows),
     ("1c. Synthetic 50x vs peer", synthetic_rows),
     ("2. Scale", scale_rows),
     ("3. Parsing", parsing_rows),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import json
 import keyword
 import os
 import sys
@@ -17,13 +18,17 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from generator import changelog as changelog_stage
 from generator import diff as diff_stage
 from generator import fetch as fetch_stage
+from generator import load as load_stage
 from generator import release as release_stage
+from generator import validate as validate_stage
 from generator.errors import CodegenError, FetchError, SpecError
-from generator.fetch import Problem
-from generator.fsutil import write_atomic
+from generator.fsutil import CHANGELOG, write_atomic
 from generator.normalize import normalize, normalize_against, to_yaml
+from generator.notes import client_terms
+from generator.validate import Problem
 
 DEFAULTS = {
     "spec-url": "https://docs.finalpos.com/_spec/openapi.yaml?download",
@@ -59,7 +64,7 @@ def _official(
     version = (document.get("info") or {}).get("version")
     if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
         return None
-    return normalize(fetch_stage.read_spec(snapshot.spec_path))
+    return normalize(load_stage.read_spec(snapshot.spec_path))
 
 
 def _normalized(
@@ -82,7 +87,7 @@ def _check(
     """Check a document, printing its problems as warnings (errors under --strict). The
     vendored snapshot was validated when it was fetched: it is trusted by its checksum."""
     findings = _vouched_findings(source, snapshot)
-    problems = fetch_stage.check_openapi(document, source, strict=args.strict, findings=findings)
+    problems = validate_stage.check_openapi(document, source, strict=args.strict, findings=findings)
     _warn(args.command, source, problems)
 
 
@@ -97,7 +102,7 @@ def _vouched_findings(source: str | Path, snapshot: fetch_stage.Snapshot) -> lis
 def _load_normalized(
     args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
 ) -> dict[str, Any]:
-    document = fetch_stage.read_spec(spec)
+    document = load_stage.read_spec(spec)
     _check(args, document, str(spec), _snapshot(root, config))
     return _normalized(document, spec, _official(root, config, document))
 
@@ -174,7 +179,10 @@ def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> 
         package=_package_name(config["package-name"]),
     )
     print(outcome.summary())
-    sys.stdout.write(diff_stage.to_text(outcome.report))
+    sys.stdout.write(changelog_stage.to_text(outcome.report))
+    if args.pull_request is not None:
+        metadata = release_stage.pull_request(outcome, outcome.entry)
+        _write(args.pull_request, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     return 0
 
 
@@ -192,11 +200,15 @@ def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) 
     if args.output is None:
         sys.stdout.write(text)
     else:
-        try:
-            write_atomic(args.output, text.encode())
-        except OSError as exc:
-            raise FetchError(f"cannot write: {exc.strerror}", source=str(args.output)) from exc
+        _write(args.output, text)
     return 0
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text.encode())
+    except OSError as exc:
+        raise FetchError(f"cannot write: {exc.strerror}", source=str(path)) from exc
 
 
 def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
@@ -206,10 +218,10 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
-    document = fetch_stage.read_spec(spec)
+    document = load_stage.read_spec(spec)
     version = _client_version(package, config, document)
     findings = _vouched_findings(spec, _snapshot(root, config))
-    with fetch_stage.validating(
+    with validate_stage.validating(
         document, str(spec), strict=args.strict, findings=findings
     ) as validated:
         normalized = _normalized(document, spec, _official(root, config, document))
@@ -248,7 +260,7 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
         print(f"  {drift.status:8} {drift.path}")
     shipped = output / check_stage.SHIPPED_DESCRIPTION
     if shipped.is_file():  # the description `output` was generated from: say what changed
-        before = fetch_stage.parse_document(shipped.read_bytes(), str(shipped))
+        before = load_stage.parse_document(shipped.read_bytes(), str(shipped))
         report = diff_stage.diff(before, document)
         for change in report.custom_fields:
             print(f"  {change.message}")
@@ -288,9 +300,9 @@ def _report(
 def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
     report, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
     render_format = {
-        "text": diff_stage.to_text,
-        "json": diff_stage.to_json,
-        "markdown": diff_stage.to_markdown,
+        "text": changelog_stage.to_text,
+        "json": changelog_stage.to_json,
+        "markdown": changelog_stage.to_markdown,
     }
     sys.stdout.write(render_format[args.format](report))
     return 1 if report.level_reached(args.fail_on) else 0
@@ -300,14 +312,15 @@ def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) 
     report, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
     output = args.output or root / config["output"]
     current = args.current_version or _package_version(output)
-    entry = diff_stage.changelog_entry(
+    entry = changelog_stage.changelog_entry(
         report,
-        version=diff_stage.next_version(current, report),
+        version=changelog_stage.next_version(current, report),
         old_api=str((old.get("info") or {}).get("version")),
         new_api=str((new.get("info") or {}).get("version")),
+        terms=client_terms(report, old, new, _package_name(config["package-name"])),
     )
     if args.write:
-        changelog = output / diff_stage.CHANGELOG
+        changelog = output / CHANGELOG
         previous = changelog.read_text() if changelog.exists() else None
         write_atomic(changelog, release_stage.with_entry(previous, entry).encode())
     sys.stdout.write(entry)
@@ -354,6 +367,14 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--timeout", type=float, default=30.0, help="seconds per attempt (default 30)"
         )
+        if name == "update":
+            sub.add_argument(
+                "--pull-request",
+                type=Path,
+                metavar="FILE",
+                help="when the release changed something, write its pull request (branch, "
+                "title, body, labels) to FILE as JSON",
+            )
         sub.set_defaults(handler=handler)
 
     spec_help = "OpenAPI document (default: the vendored snapshot)"
@@ -377,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
         (
             "changelog",
             cmd_changelog,
-            f"write a {diff_stage.CHANGELOG} entry and propose the next client version",
+            f"write a {CHANGELOG} entry and propose the next client version",
         ),
     ):
         sub = commands.add_parser(
@@ -402,7 +423,7 @@ def parser() -> argparse.ArgumentParser:
         "--current-version", help="client version to bump (default: from the package)"
     )
     changelog.add_argument(
-        "--write", action="store_true", help=f"prepend the entry to <output>/{diff_stage.CHANGELOG}"
+        "--write", action="store_true", help=f"prepend the entry to <output>/{CHANGELOG}"
     )
     for sub in commands.choices.values():
         sub.add_argument("--strict", action="store_true", help=strict_help)

@@ -7,9 +7,9 @@ Built from the model of an operation; `templates/tests/test_resource.py.jinja` r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from generator.client_model import Case, CheckedField, FieldChecks, Operation
 from generator.document import (
     body_schema,
     merged_all_of,
@@ -22,46 +22,8 @@ from generator.examples import example_value, python_types
 from generator.naming import snake, unique
 from generator.repair import CONTRADICTION
 
-if TYPE_CHECKING:
-    from generator.model import Operation
-
 # The page size the list tests ask for: small, so a second page is likely.
 TEST_PAGE_SIZE = 2
-
-
-@dataclass(frozen=True)
-class CheckedField:
-    """What the document guarantees of a response property, which any correct server meets:
-    its parsed types, presence when required, membership when an enum."""
-
-    wire_name: str
-    python_types: list[str]
-    required: bool
-    enum: list[Any] | None
-
-
-@dataclass
-class Case:
-    """One operation's contract test case."""
-
-    positional: list[Any]
-    """Path arguments, in order."""
-    keywords: dict[str, Any]
-    """Other arguments by Python name: required query parameters, body fields (or `body`)."""
-    documented_success: bool
-    """A 2xx response describes some value (else no test can know what success looks like)."""
-    checked_fields: list[CheckedField] = field(default_factory=list)
-    response_example: dict[str, Any] | None = None
-    """The response's own example (media type `example`), the only values a test may expect
-    exactly: property examples are hints a server (or mock) need not return."""
-
-
-@dataclass(frozen=True)
-class FieldChecks:
-    """The checks of one response model, under the test module's constant `constant`."""
-
-    constant: str
-    fields: list[CheckedField]
 
 
 def field_checks(operations: list[Operation]) -> dict[str, FieldChecks]:
@@ -80,28 +42,28 @@ def contract_case(
     op: Operation, operation: dict[str, Any], path_item: dict[str, Any], schemas: dict[str, Any]
 ) -> Case:
     """The contract test case of `op` (`operation` as the document has it)."""
-    case = Case(
+    checked, example = [], None
+    if op.response_kind in ("model", "list"):
+        checked, example = _response_checks(op, operation, schemas)
+    return Case(
         positional=[
             example_value(schema, schemas)
-            for _name, schema, _required, _doc in parameters(operation, path_item, "path")
+            for _name, schema, *_rest in parameters(operation, path_item, "path")
         ],
         keywords=_keywords(op, operation, path_item, schemas),
         documented_success=_satisfiable_success(operation, schemas),
+        checked_fields=checked,
+        response_example=example,
     )
-    if op.response_kind in ("model", "list"):
-        _add_response_checks(case, op, operation, schemas)
-    return case
 
 
 def _keywords(
     op: Operation, operation: dict[str, Any], path_item: dict[str, Any], schemas: dict[str, Any]
 ) -> dict[str, Any]:
     keywords = {
-        argument.name: example_value(schema, schemas)
-        for argument, (_name, schema, required, _doc) in zip(
-            op.query_params, parameters(operation, path_item, "query"), strict=True
-        )
-        if required
+        argument.name: example_value(argument.schema, schemas)
+        for argument in op.query_params + op.header_params
+        if argument.required
     }
     if op.paginated:
         keywords["limit"] = TEST_PAGE_SIZE
@@ -133,25 +95,24 @@ def _satisfiable_success(operation: dict[str, Any], schemas: dict[str, Any]) -> 
     return status is not None and CONTRADICTION not in resolve(schema, schemas)
 
 
-def _add_response_checks(
-    case: Case, op: Operation, operation: dict[str, Any], schemas: dict[str, Any]
-) -> None:
+def _response_checks(
+    op: Operation, operation: dict[str, Any], schemas: dict[str, Any]
+) -> tuple[list[CheckedField], dict[str, Any] | None]:
     """The fields a model (or list item) response must satisfy, and its own example."""
     response = success_response(operation)[1]
     schema, example = body_schema(response), _media_example(response)
     if op.response_kind == "list":
         schema = (schema or {}).get("items")
         example = example[0] if isinstance(example, list) and example else None
-    case.response_example = example if isinstance(example, dict) else None
     target = merged_all_of(resolve(schema, schemas), schemas)
     required = set(target.get("required") or [])
+    checked = []
     for name, prop in (target.get("properties") or {}).items():
         types = python_types(prop, schemas)
         if types:
             enum = resolve(prop, schemas).get("enum")
-            case.checked_fields.append(
-                CheckedField(str(name), types, name in required, enum if enum else None)
-            )
+            checked.append(CheckedField(str(name), types, name in required, enum or None))
+    return checked, example if isinstance(example, dict) else None
 
 
 def _unambiguous_form(

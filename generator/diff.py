@@ -8,8 +8,7 @@ customer fields are reported apart: they are tenant shape, not API release.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from generator.document import (
@@ -21,7 +20,6 @@ from generator.document import (
     success_schema,
 )
 from generator.errors import json_pointer
-from generator.fsutil import CHANGELOG as CHANGELOG  # where the package keeps its changelog
 from generator.schema import view
 
 LEVELS = ("breaking", "non_breaking", "info")
@@ -56,6 +54,9 @@ RULES = {
     "enum-value-removed": "breaking",
     "enum-value-added": "non_breaking",
     "optional-property-added": "non_breaking",
+    "operation-deprecated": "non_breaking",
+    "parameter-deprecated": "non_breaking",
+    "property-deprecated": "non_breaking",
     "description-changed": "info",
     "servers-changed": "info",
     "custom-field-added": "info",
@@ -64,6 +65,14 @@ RULES = {
 }
 # The rules of changes to tenants' custom fields, reported apart from the API's.
 CUSTOM_FIELD_RULE = "custom-field-"
+# Deprecations: non-breaking, but the changelog lists them apart (the next major removes them).
+DEPRECATED_RULE = "-deprecated"
+
+
+def _newly_deprecated(old: Any, new: Any) -> bool:
+    """`deprecated: true` now, and not before (a new one deprecated from the start too)."""
+    was = isinstance(old, dict) and old.get("deprecated") is True
+    return isinstance(new, dict) and new.get("deprecated") is True and not was
 
 
 @dataclass(frozen=True)
@@ -259,6 +268,8 @@ def _operation_pair(
                 f"operationId {old.get('operationId')} → {new.get('operationId')}",
             )
         )
+    if _newly_deprecated(old, new):
+        changes.append(change("operation-deprecated", ("deprecated",), f"{label} is deprecated"))
     for field in ("summary", "description"):
         if old.get(field) != new.get(field):
             changes.append(change("description-changed", (field,), f"{field} changed"))
@@ -296,6 +307,9 @@ def _parameter_changes(old: dict[str, Any], new: dict[str, Any], change: Any) ->
             message = f"{place} parameter {name} added{' (required)' if required else ''}"
             changes.append(change(rule, pointer, message, name))
             continue
+        if _newly_deprecated(before, param):
+            message = f"{place} parameter {name} is deprecated"
+            changes.append(change("parameter-deprecated", (*pointer, "deprecated"), message, name))
         if param.get("required") and not before.get("required"):
             message = f"{place} parameter {name} is now required"
             changes.append(change("parameter-became-required", pointer, message, name))
@@ -478,6 +492,13 @@ def _changed_property(
         subject.is_custom(prop),
     )
     changes = []
+    if _newly_deprecated(before, after) and not custom:
+        message = f"{name}.{prop} is deprecated"
+        changes.append(
+            _change(
+                "property-deprecated", (*pointer, "deprecated"), message, schema=name, prop=prop
+            )
+        )
     if subject.request and newly_required and not custom:
         changes.append(
             _change(
@@ -544,65 +565,3 @@ def _enum_changes(
         for value in values
         if value not in others
     ]
-
-
-def to_json(report: Report) -> str:
-    payload: dict[str, Any] = {
-        level: [asdict(c) for c in report.by_level(level)] for level in LEVELS
-    }
-    payload["custom_fields"] = [asdict(c) for c in report.custom_fields]
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-
-
-def to_text(report: Report) -> str:
-    lines = []
-    for level in LEVELS:
-        changes = report.by_level(level)
-        lines.append(f"{LEVEL_TITLES[level]} ({len(changes)})")
-        lines += [f"  [{c.rule}] {c.message}  ({c.pointer})" for c in changes]
-    lines.append(f"Customer custom fields ({len(report.custom_fields)})")
-    lines += [f"  [{c.rule}] {c.message}  ({c.pointer})" for c in report.custom_fields]
-    return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def to_markdown(report: Report, title: str = "API changes") -> str:
-    lines = [f"## {title}", ""]
-    counts = ", ".join(
-        f"{len(report.by_level(level))} {LEVEL_TITLES[level].lower()}" for level in LEVELS
-    )
-    lines += [f"{counts}; {len(report.custom_fields)} custom-field changes.", ""]
-    sections = [(LEVEL_TITLES[level], report.by_level(level)) for level in LEVELS]
-    sections.append(("Customer custom fields (tenant shape)", report.custom_fields))
-    for heading, changes in sections:
-        if not changes:
-            continue
-        lines += [f"### {heading}", "", "| rule | where | change |", "|---|---|---|"]
-        for change in changes:
-            where = change.operation or change.schema or ""
-            lines.append(f"| `{change.rule}` | `{_md(where)}` | {_md(change.message)} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def next_version(current: str, report: Report) -> str:
-    """Semantic version after `report`: breaking → major, other changes → minor, info →
-    patch; no change at all keeps `current`."""
-    if not report.changes and not report.custom_fields:
-        return current
-    parts = [int(part) for part in current.split(".")[:3] if part.isdigit()]
-    major, minor, patch = (parts + [0, 0, 0])[:3]
-    if report.by_level("breaking"):
-        return f"{major + 1}.0.0"
-    if report.by_level("non_breaking") or report.custom_fields:
-        return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
-
-
-def changelog_entry(report: Report, *, version: str, old_api: str, new_api: str) -> str:
-    """A Markdown CHANGELOG entry: the new client version and what changed for its users."""
-    body = to_markdown(report, title=f"{version} (API {old_api} → {new_api})")
-    return body.replace("### ", "#### ").replace("## ", "### ", 1)

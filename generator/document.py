@@ -35,6 +35,18 @@ def body_schema(holder: Any) -> Any:
     return media.get("schema") if isinstance(media, dict) else None
 
 
+def response_media(response: Any) -> str | None:
+    """How a response body is read: "json" (any JSON type, `*/*`), "text" (`text/*`) or
+    "binary" (anything else: a download); None without content."""
+    content = (response.get("content") if isinstance(response, dict) else None) or {}
+    media = str(next(iter(content), "")).split(";")[0].strip().lower()
+    if not media:
+        return None
+    if "json" in media or media == "*/*":
+        return "json"
+    return "text" if media.startswith("text/") else "binary"
+
+
 def success_response(operation: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """(status, response object) of the first 2xx response; (None, {}) when there is none."""
     for status, response in (operation.get("responses") or {}).items():
@@ -273,11 +285,13 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def parameters(
-    operation: dict[str, Any], path_item: dict[str, Any], location: str
-) -> list[tuple[str, Any, bool, str]]:
-    """(name, schema, required, description) of the `location` parameters of an operation,
-    the operation's overriding its path item's."""
+Field = tuple[str, Any, bool, str, bool]
+"""A parameter or body property: (wire name, schema, required, description, deprecated)."""
+
+
+def parameters(operation: dict[str, Any], path_item: dict[str, Any], location: str) -> list[Field]:
+    """The `location` parameters of an operation, the operation's overriding its path
+    item's."""
     merged: dict[str, dict[str, Any]] = {}
     for parameter in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
         if isinstance(parameter, dict) and parameter.get("in") == location and "name" in parameter:
@@ -288,6 +302,7 @@ def parameters(
             p.get("schema") or {},
             bool(p.get("required")) or location == "path",
             text(p.get("description")),
+            p.get("deprecated") is True,
         )
         for name, p in merged.items()
     ]

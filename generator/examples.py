@@ -12,15 +12,25 @@ from typing import Any
 
 from rstr.xeger import Xeger
 
-from generator.document import resolve
+from generator.document import merged_all_of, resolve
 from generator.schema import FORMAT_TYPES, SchemaView, view
 
 MAX_DEPTH = 6
+ANY_VALUE = "any"
+"""The sample of a schema that names no type: any JSON value is valid."""
 _FORMAT_EXAMPLES = {
     "date-time": "2025-01-01T00:00:00Z",
     "date": "2025-01-01",
     "email": "user@example.com",
+    "idn-email": "user@example.com",
     "uri": "https://example.com",
+    "url": "https://example.com",
+    "iri": "https://example.com",
+    "uri-reference": "https://example.com",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "time": "12:00:00",
     "uuid": "00000000-0000-0000-0000-000000000000",
 }
 
@@ -108,36 +118,54 @@ def sample(
     shape = view(schema)
     if examples and "example" in schema:
         return schema["example"]
-    if nulls and shape.nullable:
+    if (nulls and shape.nullable) or shape.null_only:
         return None
     values = [value for value in shape.enum or () if value is not None or shape.has_const]
     if values:
         return values[0]
     if shape.all_of is not None:
-        merged: dict[str, Any] = {}
-        for part in shape.all_of:
-            value = sample(part, schemas, nulls=nulls, examples=examples, depth=depth)
-            if isinstance(value, dict):
-                merged.update(value)
-            elif not merged:
-                return value
+        flat = merged_all_of(schema, schemas)  # one object: `required` from every part
+        if "allOf" not in flat:
+            return sample(flat, schemas, nulls=nulls, examples=examples, depth=depth)
+        parts = [
+            sample(p, schemas, nulls=nulls, examples=examples, depth=depth) for p in shape.all_of
+        ]
+        if not any(isinstance(part, dict) for part in parts):  # `[{description}, {$ref}]`
+            return next((part for part in parts if part != ANY_VALUE), ANY_VALUE)
+        merged = {k: v for part in parts if isinstance(part, dict) for k, v in part.items()}
         return {**merged, **_object_sample(shape, schemas, nulls, examples, depth)}
     members = [m for m in shape.union or () if not view(resolve(m, schemas)).null_only]
     if members:
         return sample(members[0], schemas, nulls=nulls, examples=examples, depth=depth)
     if shape.is_object:
         return _object_sample(shape, schemas, nulls, examples, depth)
-    if shape.kind == "array":
-        if depth >= MAX_DEPTH:
+    if shape.kind == "array" or (shape.kind is None and "items" in schema):
+        at_least = int(schema.get("minItems") or 0)
+        if depth >= 2 * MAX_DEPTH or (depth >= MAX_DEPTH and not at_least):
             return []
-        return [sample(shape.items, schemas, nulls=nulls, examples=examples, depth=depth + 1)]
+        item = sample(shape.items, schemas, nulls=nulls, examples=examples, depth=depth + 1)
+        return [item] * max(1, at_least)
     if shape.kind in ("integer", "number"):
-        return schema.get("minimum", 1 if shape.kind == "integer" else 1.5)
+        return _number_sample(schema, shape.kind)
     if shape.kind == "boolean":
         return True
     if shape.kind == "string":
         return _string_sample(schema, shape.format)
-    return "any"  # no type: any JSON value is valid
+    return ANY_VALUE  # no type: any JSON value is valid
+
+
+def _number_sample(schema: dict[str, Any], kind: str) -> int | float:
+    """A number within the schema's bounds: its minimum (just above it when exclusive, in
+    the 3.0 boolean and the 3.1 numeric spelling), else 1 (1.5), else its maximum."""
+    step = 1 if kind == "integer" else 0.5
+    low, exclusive = schema.get("minimum"), schema.get("exclusiveMinimum")
+    if isinstance(exclusive, int | float) and not isinstance(exclusive, bool):
+        low, exclusive = exclusive, True
+    high = schema.get("maximum")
+    if isinstance(low, int | float):
+        return low + step if exclusive is True else low
+    default = 1 if kind == "integer" else 1.5
+    return high if isinstance(high, int | float) and high < default else default
 
 
 def _string_sample(schema: dict[str, Any], format_: str | None) -> str:

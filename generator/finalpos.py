@@ -8,10 +8,7 @@ its custom fields, and two custom-table endpoints describe them at run time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from generator.model import Resource
+from generator.client_model import Resource
 
 # NestJS controller method names and the client method names they become.
 NEST_METHOD_NAMES = {

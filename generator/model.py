@@ -6,35 +6,42 @@ Everything that becomes a Python name or annotation is decided here, through
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+import dataclasses
+import re
 from typing import Any
 
-from generator.contract import Case, FieldChecks, contract_case, field_checks
+from generator.client_model import (
+    RESERVED_METHODS,
+    Argument,
+    ClientModel,
+    ErrorResponse,
+    Operation,
+    Resource,
+    Schema,
+)
+from generator.contract import contract_case, field_checks
 from generator.document import (
     Document,
+    Field,
     body_schema,
     closure,
     is_object,
     iter_operations,
-    map_subschemas,
-    merged_all_of,
     parameters,
     ref_name,
     refs_in,
-    schema_ref,
+    response_media,
     schemas_of,
     success_response,
     text,
 )
 from generator.errors import SpecError
 from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
+from generator.model_document import MODEL_MODULE_NAMES, model_document
 from generator.naming import class_name, identifier, unique
 from generator.repair import REPAIRS
 from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView, view
 from generator.security import (
-    CREDENTIALS,
-    Requirement,
     Scheme,
     default_requirement,
     requirement,
@@ -42,65 +49,6 @@ from generator.security import (
 )
 
 SHARED_MODULE = "shared"
-# Names the generated model modules import; a schema may not take them.
-_MODEL_MODULE_NAMES = frozenset(
-    {
-        "Annotated",
-        "Any",
-        "AwareDatetime",
-        "BaseModel",
-        "ConfigDict",
-        "Datetime",
-        "Field",
-        "FinalPOSModel",
-        "Literal",
-        "RootModel",
-        "RuntimeShapedModel",
-    }
-)
-# The generated package's exceptions (`_exceptions.py`), the one list: its `__all__`, the
-# package's exports, STATUS_ERRORS and each method's `Raises` line read it.
-STATUS_EXCEPTIONS = {
-    400: ("BadRequestError", "Bad Request"),
-    401: ("AuthenticationError", "Unauthorized: the credentials are missing or wrong"),
-    403: ("PermissionDeniedError", "Forbidden"),
-    404: ("NotFoundError", "Not Found"),
-    409: ("ConflictError", "Conflict"),
-    422: ("UnprocessableEntityError", "Unprocessable Entity"),
-    429: ("RateLimitError", "Too Many Requests"),
-}
-OTHER_EXCEPTIONS = (
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "FinalPOSError",
-    "InternalServerError",
-    "PaginationError",
-)
-EXCEPTIONS = tuple(sorted(OTHER_EXCEPTIONS + tuple(name for name, _ in STATUS_EXCEPTIONS.values())))
-# Defaults go too: the client sends only what is set, and a default the document got wrong
-# (an enum's string on a `$ref`, `null` on a required field) would not type-check.
-DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern", "default", "discriminator"})
-# Constraints dropped from inline union members: the model generator makes a class of a
-# constrained member (`anyOf: [{type: string, maxLength: 5000}, ...]`) and names it after
-# the property, which can take a component's name.
-UNION_MEMBER_CONSTRAINTS = frozenset(
-    {
-        "maxLength",
-        "minLength",
-        "maximum",
-        "minimum",
-        "exclusiveMaximum",
-        "exclusiveMinimum",
-        "multipleOf",
-        "maxItems",
-        "minItems",
-        "uniqueItems",
-    }
-)
-_MEMBER_DROPPED = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
 # The client's own public attributes (`_base_client.py`, `_client.py`): no resource takes them.
 CLIENT_ATTRIBUTES = frozenset(
     {
@@ -114,158 +62,10 @@ CLIENT_ATTRIBUTES = frozenset(
         "with_options",
     }
 )
-# Attributes every resource has besides its operations' methods.
-RESERVED_METHODS = frozenset({"with_raw_response", "custom_fields_model"})
 # Keyword arguments every method has; spec names must not take them.
 RESERVED_ARGUMENTS = frozenset(
     {"self", "body", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
 )
-
-
-@dataclass(frozen=True)
-class Schema:
-    """One component schema and the model class it becomes."""
-
-    spec_name: str
-    class_name: str
-    module: str
-    custom_table: bool = False
-    """A tenant's custom table: left out of tenant-independent files (models/__init__, README)."""
-    properties: tuple[str, ...] | None = None
-    """The wire names of its fields when it is a plain object (checked after generation)."""
-
-
-@dataclass(frozen=True)
-class Argument:
-    """A method argument: a path or query parameter, or a property of the request body."""
-
-    name: str
-    wire_name: str
-    annotation: str
-    required: bool
-    description: str
-    schema: Any = None
-
-
-@dataclass(frozen=True)
-class ErrorResponse:
-    status: int
-    description: str
-    model: str | None
-
-    @property
-    def exception(self) -> str:
-        """The client's exception class for this status."""
-        if self.status >= 500:
-            return "InternalServerError"
-        known = STATUS_EXCEPTIONS.get(self.status)
-        return known[0] if known else "APIStatusError"
-
-
-@dataclass
-class Operation:
-    """One HTTP operation and the client method that calls it."""
-
-    operation_id: str
-    resource: str
-    method_name: str
-    http_method: str
-    path: str
-    summary: str
-    description: str
-    path_params: list[Argument]
-    query_params: list[Argument]
-    body_model: str | None
-    body_fields: list[Argument]
-    body_encoding: str  # "json", "multipart", "form" or "binary"
-    body_annotation: str | None
-    """A body that is not an object model (a string, a list, bytes): the `body` argument's type."""
-    body_required: bool
-    response_kind: str  # "model", "list", "typed", "json" or "none"
-    response_model: str | None
-    response_annotation: str
-    success_status: int
-    paginated: bool
-    errors: list[ErrorResponse]
-    security: Requirement = ()
-    """Alternatives of scheme names to authenticate with; `()` needs no credentials."""
-    contract: Case | None = None
-    """What its generated contract tests call and check (`generator.contract`)."""
-
-    @property
-    def label(self) -> str:
-        return f"{self.http_method.upper()} {self.path}"
-
-
-@dataclass
-class Resource:
-    """A group of operations: `client.<attribute>` in the generated client."""
-
-    attribute: str
-    class_name: str
-    operations: list[Operation] = field(default_factory=list)
-
-    imports: dict[str, list[str]] = field(default_factory=dict)
-    """Model classes the resource module imports, by models module."""
-    methods: set[str] = field(default_factory=lambda: set(RESERVED_METHODS))
-    """Method names taken: unique after truncation, checked last."""
-
-    @cached_property
-    def field_checks(self) -> dict[str, FieldChecks]:
-        """The contract tests' field checks, once per response model (read by the templates
-        once the resource is complete)."""
-        return field_checks(self.operations)
-
-
-@dataclass
-class ClientModel:
-    """Everything the templates need, as plain data."""
-
-    package: str
-    title: str
-    api_version: str
-    client_version: str
-    base_url: str
-    env_prefix: str
-    """Environment variables are `<env_prefix>_API_KEY`, `_BASE_URL`, `_LOG`..."""
-    schemes: list[Scheme]
-    default_security: Requirement
-    resources: list[Resource]
-    schemas: list[Schema]
-    runtime_shaped_modules: list[str]
-    """Model modules whose schemas vary per tenant (customers)."""
-    custom_table_endpoints: dict[str, str] | None
-    """Paths of the custom-table structure lists (`tables`, `fields`) and the fields'
-    table parameter, when the API has them: `custom_fields_model()` reads them."""
-    model_document: dict[str, Any]
-    document: dict[str, Any]
-    """The normalized document, shipped with the contract tests for the mock server."""
-
-    @property
-    def operations(self) -> list[Operation]:
-        return [op for resource in self.resources for op in resource.operations]
-
-    @property
-    def auth_required(self) -> bool:
-        """Every operation needs credentials: a client without any is refused up front."""
-        return bool(self.operations) and all(op.security for op in self.operations)
-
-    @property
-    def secret_query_parameters(self) -> list[str]:
-        """Query parameters the document marks secret (`format: password`): never logged."""
-        found = {
-            q.wire_name
-            for op in self.operations
-            for q in op.query_params
-            if isinstance(q.schema, dict) and q.schema.get("format") == "password"
-        }
-        return sorted(found)
-
-    @property
-    def credentials(self) -> list[str]:
-        """The constructor's credential arguments this API uses, in a stable order."""
-        used = {c for scheme in self.schemes for c in scheme.credentials}
-        return [c for names in CREDENTIALS.values() for c in names if c in used]
 
 
 def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict[str, str]:
@@ -337,7 +137,7 @@ def _literal(values: list[Any]) -> str | None:
     return f"{literal} | None" if len(kept) < len(values) else literal
 
 
-class _Annotations:
+class Annotations:
     """Python annotations for schemas: method arguments (`accept_mappings`: a model or a
     plain mapping) and parsed responses (the model classes themselves)."""
 
@@ -390,7 +190,7 @@ class _Annotations:
 
 
 def _arguments(
-    items: list[tuple[str, Any, bool, str]], annotations: _Annotations, taken: set[str]
+    items: list[Field], annotations: Annotations, taken: set[str], place: str
 ) -> list[Argument]:
     return [
         Argument(
@@ -400,8 +200,10 @@ def _arguments(
             required=required,
             description=description,
             schema=schema,
+            deprecated=deprecated,
+            place=f'{place} "{wire_name}"',
         )
-        for wire_name, schema, required, description in items
+        for wire_name, schema, required, description, deprecated in items
     ]
 
 
@@ -413,14 +215,20 @@ def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
 
 
 def _response_shape(
-    operation: dict[str, Any], class_names: dict[str, str], annotations: _Annotations
+    operation: dict[str, Any], class_names: dict[str, str], annotations: Annotations
 ) -> tuple[str, str | None, int, str]:
     """(kind, model class, status, annotation) of the success response. Kinds: `model` and
     `list` (of a component's class), `typed` (any other schema: primitives, arrays, unions,
-    enums), `json` (no schema: untyped JSON), `none` (no body)."""
+    enums), `json` (no schema: untyped JSON), `text` (`str`), `binary` (`bytes`), `none`
+    (no body)."""
     status, schema, has_content = _success(operation)
     if not has_content:
         return "none", None, status, "None"
+    media = response_media(success_response(operation)[1])
+    if media == "text":
+        return "text", None, status, "str"
+    if media == "binary":
+        return "binary", None, status, "bytes"
     name = ref_name(schema)
     if name is not None and is_object(annotations.schemas.get(name)):
         annotations.used_models.add(class_names[name])
@@ -432,6 +240,53 @@ def _response_shape(
             return "list", class_names[item], status, f"builtins.list[{class_names[item]}]"
     annotation = annotations.of(schema, accept_mappings=False)
     return ("json" if annotation == "Any" else "typed"), None, status, annotation
+
+
+# Header parameters OpenAPI says to ignore: the client sets these itself.
+IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+
+
+def _header_parameters(
+    operation: dict[str, Any], path_item: dict[str, Any], encoding: str
+) -> tuple[list[Field], dict[str, str]]:
+    """(header parameters that become arguments, headers always sent). An `Accept` or
+    `Content-Type` parameter is no argument, but the value it documents as its default is
+    sent (a versioning `Accept`); `Content-Type` only where no form encoding sets it."""
+    arguments: list[Field] = []
+    fixed: dict[str, str] = {}
+    for name, schema, required, description, deprecated in parameters(
+        operation, path_item, "header"
+    ):
+        if name.lower() not in IGNORED_HEADERS:
+            arguments.append((name, schema, required, description, deprecated))
+            continue
+        default = schema.get("default") if isinstance(schema, dict) else None
+        kept = name.lower() == "accept" or (name.lower() == "content-type" and encoding == "json")
+        if isinstance(default, str) and kept and _MEDIA_TYPE.fullmatch(default):
+            fixed["Accept" if name.lower() == "accept" else "Content-Type"] = default
+    return arguments, fixed
+
+
+# A media type as a header may carry it (RFC 6838: `type/subtype`, parameters after `;`).
+_MEDIA_TYPE = re.compile(r"[\w!#$&^.+*-]+/[\w!#$&^.+*-]+(\s*;[^\r\n,]*)?", re.ASCII)
+
+
+def _accept(operation: dict[str, Any], documented: str | None = None) -> str:
+    """What a call asks for (`Accept`): the media types its responses document, the success
+    response's first, so a server can answer an error in the type it documents for it;
+    after an `Accept` parameter's documented value, when there is one (API versioning)."""
+    success = success_response(operation)[1]
+    responses = [success, *(operation.get("responses") or {}).values()]
+    media = [
+        str(media)
+        for response in responses
+        if isinstance(response, dict)
+        for media in response.get("content") or {}
+        if _MEDIA_TYPE.fullmatch(str(media))  # `openapi/python/client` is none: not sent
+    ]
+    if documented is not None:
+        media.insert(0, documented)
+    return ", ".join(dict.fromkeys(media)) or "application/json"
 
 
 def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[ErrorResponse]:
@@ -446,9 +301,7 @@ def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[Erro
     return errors
 
 
-def _body(
-    operation: dict[str, Any], schemas: dict[str, Any]
-) -> tuple[str | None, list[tuple[str, Any, bool, str]]]:
+def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | None, list[Field]]:
     name = ref_name(body_schema(operation.get("requestBody")))
     if name is None or not is_object(schemas.get(name)):
         return None, []
@@ -456,7 +309,13 @@ def _body(
     required = set(schema.get("required") or [])
     properties = schema.get("properties") or {}
     fields = [
-        (str(prop), prop_schema, prop in required, text((prop_schema or {}).get("description")))
+        (
+            str(prop),
+            prop_schema,
+            prop in required,
+            text((prop_schema or {}).get("description")),
+            isinstance(prop_schema, dict) and prop_schema.get("deprecated") is True,
+        )
         for prop, prop_schema in properties.items()
     ]
     return name, fields
@@ -475,7 +334,7 @@ def _body_encoding(operation: dict[str, Any]) -> str:
 
 
 def _raw_body(
-    operation: dict[str, Any], body_name: str | None, annotations: _Annotations
+    operation: dict[str, Any], body_name: str | None, annotations: Annotations
 ) -> str | None:
     """The `body` argument's type when the body is not an object model, else None."""
     body = operation.get("requestBody")
@@ -484,75 +343,6 @@ def _raw_body(
     if _body_encoding(operation) == "binary":
         return "FileContent"
     return annotations.of(body_schema(body))
-
-
-def _model_document(
-    document: Document, modules: dict[str, str], class_names: dict[str, str], package: str
-) -> dict[str, Any]:
-    """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`, no
-    paths, and without examples (they only bloat the models), `pattern`s or string formats
-    other than those of `FORMAT_TYPES`: a client must not reject a response over a
-    server-side format rule (`email`, `uri`), nor need a package for one, and a hostile
-    pattern could make parsing backtrack forever."""
-    originals = schemas_of(document)
-    schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
-    qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
-
-    # `datetime.datetime` for users, read as a WireDatetime that writes back the text it read
-    wire_datetime = {"customTypePath": f"{package}._model_base.Datetime"}
-
-    def base_class(name: str) -> dict[str, str]:
-        if schemas[name].get("x-finalpos-runtime-shaped"):
-            return {"customBasePath": f"{package}._model_base.RuntimeShapedModel"}
-        return {}
-
-    def rewrite(node: Any, dropped: frozenset[str] = DROPPED_MODEL_KEYWORDS) -> Any:
-        if not isinstance(node, dict):
-            return node
-        name = ref_name(node)
-        if name is not None:
-            return {**node, **schema_ref(qualified[name])}
-        if node.get("type") == "array" and "items" not in node:
-            node = {**node, "items": {}}
-        if node.get("format") is not None and node.get("format") not in FORMAT_TYPES:
-            node = {k: v for k, v in node.items() if k != "format"}  # email, uri...: plain str
-        if node.get("type") == "string" and node.get("format") == "date-time":
-            node = {**node, **wire_datetime}
-        if isinstance(node.get("properties"), dict):
-            node = {**node, "properties": _optional_means_nullable(node)}
-        kept = {k: v for k, v in node.items() if k not in dropped and not k.startswith("x-")}
-        rewritten = map_subschemas(kept, rewrite)
-        for union in ("anyOf", "oneOf"):
-            if isinstance(kept.get(union), list):
-                rewritten[union] = [rewrite(m, _MEMBER_DROPPED) for m in kept[union]]
-        return rewritten
-
-    return {
-        "openapi": document.get("openapi", "3.0.0"),
-        "info": {"title": "models", "version": "0"},
-        "paths": {},
-        "components": {
-            "schemas": {
-                qualified[name]: {**rewrite(s), **base_class(name)} for name, s in schemas.items()
-            }
-        },
-    }
-
-
-def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """Properties of an object, the optional ones also nullable: models are generated with
-    `strict_nullable` (required + nullable is `X | None` with no default), so an optional
-    property must say it may be None to get its `= None` default."""
-    required = set(schema.get("required") or [])
-    properties = {}
-    for name, prop in schema["properties"].items():
-        if name in required or not isinstance(prop, dict) or prop.get("nullable"):
-            properties[name] = prop
-        elif "$ref" in prop:
-            properties[name] = {"allOf": [prop], "nullable": True}
-        else:
-            properties[name] = {**prop, "nullable": True}
-    return properties
 
 
 def default_base_url(document: Document) -> str:
@@ -589,25 +379,37 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
             )
         raise SpecError("the document has no operations: nothing to generate", pointer="#/paths")
     schemas = schemas_of(document)
-    taken_classes = set(_MODEL_MODULE_NAMES)
+    taken_classes = set(MODEL_MODULE_NAMES)
     class_names = {name: unique(class_name(name), taken_classes) for name in schemas}
-    resources = _resources(document)
-    modules = assign_modules(document, {key: r.attribute for key, r in resources.items()})
+    names = _resource_names(document)
+    modules = assign_modules(document, {key: attribute for key, (attribute, _) in names.items()})
     module_of_class = {class_names[name]: modules[name] for name in schemas}
-    annotations = _Annotations(schemas, class_names)
+    annotations = Annotations(schemas, class_names)
     schemes = schemes_of(document)
+    operations: dict[str, list[Operation]] = {key: [] for key in names}
+    imports: dict[str, dict[str, set[str]]] = {key: {} for key in names}
+    methods = {key: set(RESERVED_METHODS) for key in names}  # unique after truncation
     for path, method, operation in iter_operations(document):
-        resource = resources[operation["x-finalpos-resource"]]
+        key = operation["x-finalpos-resource"]
         annotations.used_models = set()
-        op = _operation(document, path, method, operation, resource, annotations, schemes)
-        resource.operations.append(op)
+        where = (names[key][0], methods[key])
+        op = _operation(document, path, method, operation, where, annotations, schemes)
+        operations[key].append(op)
         used = annotations.used_models | {
             name for name in (op.body_model, op.response_model) if name
         }
         for name in used:
-            resource.imports.setdefault(module_of_class[name], []).append(name)
-    for resource in resources.values():
-        resource.imports = {m: sorted(set(n)) for m, n in sorted(resource.imports.items())}
+            imports[key].setdefault(module_of_class[name], set()).add(name)
+    resources = {
+        key: Resource(
+            attribute,
+            resource_class,
+            operations[key],
+            {m: sorted(n) for m, n in sorted(imports[key].items())},
+            field_checks(operations[key]),
+        )
+        for key, (attribute, resource_class) in names.items()
+    }
     info = document.get("info") or {}
     return ClientModel(
         package=package,
@@ -631,21 +433,22 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         ],
         custom_table_endpoints=custom_table_endpoints(resources),
         runtime_shaped_modules=runtime_shaped_modules(resources),
-        model_document=_model_document(document, modules, class_names, package),
+        model_document=model_document(document, modules, class_names, package),
         document=document,
     )
 
 
-def _resources(document: Document) -> dict[str, Resource]:
-    """One resource per `x-finalpos-resource`, in document order, with unique module names."""
-    resources: dict[str, Resource] = {}
+def _resource_names(document: Document) -> dict[str, tuple[str, str]]:
+    """(attribute, class name) per `x-finalpos-resource`, in document order; attributes are
+    unique module names."""
+    names: dict[str, tuple[str, str]] = {}
     taken_modules = {SHARED_MODULE, "__init__", *CLIENT_ATTRIBUTES}
     for _path, _method, operation in iter_operations(document):
         key = operation["x-finalpos-resource"]
-        if key not in resources:
+        if key not in names:
             attribute = unique(identifier(key, fallback="tag"), taken_modules)
-            resources[key] = Resource(attribute, class_name(key, fallback="Tag"))
-    return resources
+            names[key] = (attribute, class_name(key, fallback="Tag"))
+    return names
 
 
 def _operation(
@@ -653,30 +456,40 @@ def _operation(
     path: str,
     method: str,
     operation: dict[str, Any],
-    resource: Resource,
-    annotations: _Annotations,
+    resource: tuple[str, set[str]],
+    annotations: Annotations,
     schemes: dict[str, Scheme],
 ) -> Operation:
-    """The client method of one operation, with its contract test case."""
+    """The client method of one operation in `resource` (its attribute, and the method
+    names it has taken), with its contract test case."""
     schemas, class_names = annotations.schemas, annotations.class_names
     path_item = (document.get("paths") or {})[path]
     taken = set(RESERVED_ARGUMENTS)
     body_name, body_props = _body(operation, schemas)
+    headers, fixed = _header_parameters(operation, path_item, _body_encoding(operation))
+    documented_accept = fixed.pop("Accept", None)  # joins the response types in `accept`
+    attribute, taken_methods = resource
     kind, response_model, status, response_annotation = _response_shape(
         operation, class_names, annotations
     )
     op = Operation(
         operation_id=str(operation.get("operationId") or f"{method} {path}"),
-        resource=resource.attribute,
-        method_name=unique(identifier(operation["x-finalpos-method"]), resource.methods),
+        resource=attribute,
+        method_name=unique(identifier(operation["x-finalpos-method"]), taken_methods),
         http_method=method,
         path=path,
         summary=text(operation.get("summary")),
         description=text(operation.get("description")),
-        path_params=_arguments(parameters(operation, path_item, "path"), annotations, taken),
-        query_params=_arguments(parameters(operation, path_item, "query"), annotations, taken),
+        path_params=_arguments(
+            parameters(operation, path_item, "path"), annotations, taken, "path parameter"
+        ),
+        query_params=_arguments(
+            parameters(operation, path_item, "query"), annotations, taken, "query parameter"
+        ),
+        header_params=_arguments(headers, annotations, taken, "header parameter"),
+        fixed_headers=fixed,
         body_model=class_names[body_name] if body_name else None,
-        body_fields=_arguments(body_props, annotations, taken),
+        body_fields=_arguments(body_props, annotations, taken, "request body property"),
         body_encoding=_body_encoding(operation),
         body_annotation=_raw_body(operation, body_name, annotations),
         body_required=bool((operation.get("requestBody") or {}).get("required")),
@@ -684,9 +497,10 @@ def _operation(
         response_model=response_model,
         response_annotation=response_annotation,
         success_status=status,
+        accept=_accept(operation, documented_accept),
         paginated="x-finalpos-pagination" in operation,
         errors=_errors(operation, class_names),
         security=requirement(operation, document, schemes),
+        deprecated=operation.get("deprecated") is True,
     )
-    op.contract = contract_case(op, operation, path_item, schemas)
-    return op
+    return dataclasses.replace(op, contract=contract_case(op, operation, path_item, schemas))

@@ -15,7 +15,19 @@ _KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 # Names the generated code uses in annotations: a method or argument named like one
 # would shadow it inside the class body.
 _ANNOTATION_NAMES = frozenset(
-    {"bool", "builtins", "bytes", "datetime", "dict", "float", "int", "object", "str", "type"}
+    {
+        "bool",
+        "builtins",
+        "bytes",
+        "datetime",
+        "dict",
+        "float",
+        "int",
+        "object",
+        "str",
+        "type",
+        "typing_extensions",
+    }
 )
 _CLASS_RESERVED = _KEYWORDS | frozenset(dir(builtins))
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -51,7 +51,10 @@ def _plural_forms(word: str) -> list[str]:
 
 
 def _plural(base: str) -> str:
+    """`zapier_trigger` → `zapier_triggers`; a name ending in a digit stays as it is."""
     head, _, last = base.rpartition("_")
+    if not last[-1:].isalpha():
+        return base
     return f"{head}_{pluralize(last)}" if head else pluralize(last)
 
 
@@ -116,27 +119,52 @@ def _pointer_name(ref: str) -> str:
 def hoist_referenced_subschemas(document: Document) -> Document:
     """A `$ref` may point into another schema (`#/components/schemas/X/properties/name`)
     or at any schema of the document. Each such target moves into components, under a name
-    from its pointer, and both places refer to it: one schema, so one class."""
+    from its pointer, and both places refer to it: one schema, so one class. A `$ref` to
+    something that is not a schema (`#/info`) is read as any JSON, with a warning."""
     schemas = schemas_of(document)
-    holders: dict[str, list[dict[str, Any]]] = {}
-    for schema, _where in iter_schemas(document):
+    holders: dict[str, list[tuple[dict[str, Any], tuple[Any, ...]]]] = {}
+    in_place: set[int] = set()  # the schema objects of the document, by identity
+    for schema, where in iter_schemas(document):
+        in_place.add(id(schema))
         ref = schema.get("$ref")
         if isinstance(ref, str) and not _is_component_schema_ref(ref):
-            holders.setdefault(ref, []).append(schema)
-    deepest_first = sorted(holders, key=lambda ref: (-len(pointer_tokens(ref) or []), ref))
-    for ref in deepest_first:
-        target = lookup(document, ref)
-        if isinstance(target, dict) and _is_component_schema_ref(str(target.get("$ref", ""))):
-            replacement = {"$ref": target["$ref"]}
-        else:
-            name = unique(_pointer_name(ref), set(schemas))
-            replacement = schema_ref(name)
-            schemas[name] = target if isinstance(target, dict | bool) else {}
-            container, key = lookup_parent(document, ref)
-            container[key] = dict(replacement)
-        for holder in holders[ref]:
-            holder["$ref"] = replacement["$ref"]
+            holders.setdefault(ref, []).append((schema, where))
+    pending = sorted(holders, key=lambda ref: (-len(pointer_tokens(ref) or []), ref))
+    while pending:  # deepest first; a target that is itself a reference waits for it
+        ready = [ref for ref in pending if not _is_pending_ref(lookup(document, ref), pending)]
+        for ref in ready or pending[:1]:
+            replacement = _hoisted(document, schemas, ref, in_place)
+            for holder, where in holders[ref]:
+                if replacement is not None:
+                    holder["$ref"] = replacement
+                    continue
+                del holder["$ref"]
+                message = f"$ref {ref!r} points to no schema: read as any JSON"
+                repair_stage.record(document, (*where, "$ref"), "ref-to-non-schema", message)
+        pending = [ref for ref in pending if ref not in (ready or pending[:1])]
     return document
+
+
+def _is_pending_ref(target: Any, pending: list[str]) -> bool:
+    return isinstance(target, dict) and target.get("$ref") in pending
+
+
+def _hoisted(
+    document: Document, schemas: dict[str, Any], ref: str, in_place: set[int]
+) -> str | None:
+    """The component `$ref` that replaces `ref`: the one its target already is, or a new
+    component that the target moves into (its old place then refers to it); None when the
+    target is no schema."""
+    target = lookup(document, ref)
+    if isinstance(target, dict) and _is_component_schema_ref(str(target.get("$ref", ""))):
+        return str(target["$ref"])
+    if id(target) not in in_place:
+        return None
+    name = unique(_pointer_name(ref), set(schemas))
+    schemas[name] = target
+    container, key = lookup_parent(document, ref)
+    container[key] = schema_ref(name)
+    return schema_ref(name)["$ref"]
 
 
 def inline_component_refs(document: Document) -> Document:
@@ -173,16 +201,20 @@ FORM_MEDIA_TYPES = (
 
 
 def _kept_media(media_types: list[str], request: bool) -> list[str]:
-    """JSON if there is any; else, for a request body, its first form encoding."""
+    """JSON if there is any; else, for a request body, its first form encoding, and for a
+    response its first text type, else its first other type (read as bytes)."""
     json_types = [media for media in media_types if _is_json(media)]
-    if json_types or not request:
+    if json_types:
         return json_types
-    return [media for media in FORM_MEDIA_TYPES if media in media_types][:1]
+    if request:
+        return [media for media in FORM_MEDIA_TYPES if media in media_types][:1]
+    text_types = [media for media in media_types if media.startswith("text/")]
+    return (text_types or media_types)[:1]
 
 
 def drop_unsupported_media(document: Document) -> Document:
-    """The client sends JSON, multipart, form and raw bytes and reads JSON responses: drop other
-    media types (and a form encoding beside JSON), noting them in
+    """The client sends JSON, multipart, form and raw bytes, and reads JSON, text and bytes:
+    keep one kind per body (JSON first), noting the others in
     `x-finalpos-dropped-media-types`. A request body left with nothing is removed."""
     for _path, _method, operation in iter_operations(document):
         holders = [("requestBody", operation.get("requestBody"))]

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import changelog as changelog_stage
 from generator import diff as diff_stage
 from generator.errors import FetchError, SpecError
-from generator.fetch import Release, Snapshot, lock_of, parse_document
-from generator.fsutil import write_atomic
+from generator.fetch import Release, Snapshot, lock_of
+from generator.fsutil import CHANGELOG, write_atomic
+from generator.load import parse_document
 from generator.normalize import normalize
+from generator.notes import client_terms
 
 CLIENT_VERSION_KEY = "client-version"
 _CLIENT_VERSION_LINE = re.compile(rf'^{CLIENT_VERSION_KEY}\s*=\s*"([^"]*)"\s*$', re.MULTILINE)
@@ -63,6 +66,8 @@ class Outcome:
     new_version: str
     old_api: str
     new_api: str
+    entry: str = ""
+    """The changelog entry it added."""
 
     def summary(self) -> str:
         counts = ", ".join(
@@ -75,6 +80,27 @@ class Outcome:
             f"{len(self.report.custom_fields)} custom-field change(s); "
             f"client {self.old_version} → {self.new_version}"
         )
+
+
+RELEASE_LABEL = "api-release"
+BREAKING_LABEL = "breaking"
+_BRANCH_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def pull_request(outcome: Outcome, entry: str) -> dict[str, Any]:
+    """What the scheduled workflow opens (or updates) for a release: one branch per API
+    version, a title with both versions, the summary and the changelog entry as the body,
+    and the `breaking` label when the release breaks callers. Plain data: the workflow
+    only passes it to the git host."""
+    breaking = bool(outcome.report.by_level("breaking"))
+    version = _BRANCH_UNSAFE.sub("-", outcome.new_api).strip("-.") or "unknown"
+    title = f"API {outcome.new_api}: client {outcome.new_version}"
+    return {
+        "branch": f"{RELEASE_LABEL}/{version}",
+        "title": title + (" (breaking)" if breaking else ""),
+        "body": f"{outcome.summary()}\n\n{entry}",
+        "labels": [RELEASE_LABEL, *([BREAKING_LABEL] if breaking else [])],
+    }
 
 
 class Transaction:
@@ -115,17 +141,15 @@ def update(
     old, new = normalize(previous), normalize(release.document)
     report = diff_stage.diff(old, new)
     old_version = client_version_of(config)
-    outcome = Outcome(
-        report,
-        old_version,
-        diff_stage.next_version(old_version, report),
-        str((previous.get("info") or {}).get("version")),
-        str((release.document.get("info") or {}).get("version")),
+    new_version = changelog_stage.next_version(old_version, report)
+    old_api = str((previous.get("info") or {}).get("version"))
+    new_api = str((release.document.get("info") or {}).get("version"))
+    terms = client_terms(report, old, new, package)
+    entry = changelog_stage.changelog_entry(
+        report, version=new_version, old_api=old_api, new_api=new_api, terms=terms
     )
-    entry = diff_stage.changelog_entry(
-        report, version=outcome.new_version, old_api=outcome.old_api, new_api=outcome.new_api
-    )
-    changelog_path = output / diff_stage.CHANGELOG
+    outcome = Outcome(report, old_version, new_version, old_api, new_api, entry)
+    changelog_path = output / CHANGELOG
     changelog = with_entry(changelog_path.read_text() if changelog_path.is_file() else None, entry)
     transaction = Transaction()
 

@@ -31,11 +31,11 @@ from datamodel_code_generator import (
 )
 
 from generator import naming
-from generator.diff import CHANGELOG
+from generator.client_model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, Operation
 from generator.document import Document
 from generator.errors import SpecError, json_pointer
-from generator.fsutil import MANIFEST, manifest_text, refusal, staged_directory
-from generator.model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, build
+from generator.fsutil import CHANGELOG, MANIFEST, manifest_text, refusal, staged_directory
+from generator.model import build
 from generator.naming import snake
 from generator.normalize import core_properties
 from generator.security import CREDENTIALS
@@ -56,6 +56,7 @@ MODES = (
         "async_for": "for",
         "httpx_client": "httpx.Client",
         "raw_wrapper": "to_raw_response_wrapper",
+        "stream_wrapper": "to_streamed_response_wrapper",
     },
     {
         "prefix": "Async",
@@ -66,6 +67,7 @@ MODES = (
         "async_for": "async for",
         "httpx_client": "httpx.AsyncClient",
         "raw_wrapper": "async_to_raw_response_wrapper",
+        "stream_wrapper": "async_to_streamed_response_wrapper",
     },
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -106,6 +108,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["pyrepr"] = lambda value: repr(str(value))
     env.filters["pyliteral"] = python_literal
+    env.filters["example_arguments"] = example_arguments
+    env.filters["contains_uuid"] = lambda source: "uuid.UUID(" in source
     env.filters["pyliteral_tuple"] = lambda value: repr(tuple(tuple(map(str, a)) for a in value))
     env.filters["docstring"] = docstring_text
     env.filters["markdown"] = markdown_text
@@ -125,6 +129,48 @@ PUBLIC_NAMES = {
 }
 
 
+def example_arguments(op: Operation) -> str:
+    """The arguments of a call of `op` with the document's example values, as Python source
+    (`"example", name="x"`): UUID arguments wrapped in `uuid.UUID(...)`, every value a literal,
+    and a list method's page size left at its default."""
+    case = op.contract
+    if case is None:
+        return ""
+    by_name = {
+        a.name: a for a in op.path_params + op.query_params + op.header_params + op.body_fields
+    }
+
+    def value(argument: Any, given: Any) -> str:
+        literal = python_literal(given)
+        annotation = argument.annotation if argument is not None else ""
+        is_uuid = annotation.startswith("uuid.UUID") and isinstance(given, str)
+        return f"uuid.UUID({literal})" if is_uuid else literal
+
+    parts = [value(a, v) for a, v in zip(op.path_params, case.positional, strict=False)]
+    keywords = {k: v for k, v in case.keywords.items() if not (op.paginated and k == "limit")}
+    parts += [f"{name}={value(by_name.get(name), v)}" for name, v in keywords.items()]
+    return ", ".join(parts)
+
+
+def usage_examples(client: ClientModel, count: int = 3) -> list[Operation]:
+    """The README's calls: of each of the first resources, its first GET (else its first
+    operation) that documents a success and is not deprecated, so users copy a call that
+    works."""
+    chosen = []
+    for resource in client.resources:
+        found = [
+            op
+            for op in resource.operations
+            if op.contract and op.contract.documented_success and not op.deprecated
+        ]
+        op = min(found, key=lambda op: op.http_method != "get", default=None)
+        if op is not None:
+            chosen.append(op)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 def template_context(client: ClientModel) -> dict[str, Any]:
     return {
         "header": f"# {HEADER_TEXT}",
@@ -142,6 +188,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "credential_kinds": CREDENTIALS,
         "secret_query_parameters": client.secret_query_parameters,
         "resources": client.resources,
+        "usage_examples": usage_examples(client),
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,
         "custom_table_endpoints": client.custom_table_endpoints,

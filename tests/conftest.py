@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from generator.cli import main, project_config
-from generator.fetch import load_spec
 from generator.normalize import normalize
 from generator.release import client_version_of
 from generator.render import render
+from generator.validate import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -49,7 +49,11 @@ def package_name(document: Path) -> str:
 def real_world_documents() -> list[Any]:
     """The real-world tier's parameters: one per document, or one skipped parameter saying
     why there are none (the tier never shrinks to nothing in silence)."""
-    found = sorted(p for p in REAL_WORLD.glob("*") if p.suffix in REAL_WORLD_SUFFIXES)
+    found = sorted(
+        p
+        for p in [*REAL_WORLD.glob("*"), *REAL_WORLD.glob("large/*")]
+        if p.suffix in REAL_WORLD_SUFFIXES
+    )
     if found:
         return [pytest.param(path, id=path.name) for path in found]
     reason = f"no real-world documents in {REAL_WORLD} (set {REAL_WORLD_ENV} to a folder of them)"
@@ -170,7 +174,7 @@ def generated_package(fresh_generation: Path) -> Iterator[ModuleType]:
 
 
 def mypy_strict(
-    packages: dict[str, Path], cwd: Path | None = None
+    packages: dict[str, Path], cwd: Path | None = None, *flags: str
 ) -> subprocess.CompletedProcess[str]:
     """One `mypy --strict` run over generated packages (name → the folder holding it)."""
     arguments = [arg for name in packages for arg in ("-p", name)]
@@ -181,6 +185,7 @@ def mypy_strict(
             "-m",
             "mypy",
             "--strict",
+            *flags,
             *arguments,
         ],
         cwd=cwd,

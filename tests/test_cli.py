@@ -111,6 +111,18 @@ def test_generate_rejects_bad_input_and_leaves_output_alone(name, tmp_path, exis
     assert tree_digest(tmp_path) == before
 
 
+def test_refs_inside_extensions_and_examples_are_data_not_references(tmp_path, cli):
+    dangling = {"$ref": "#/components/schemas/NotThere"}
+    ok = {"description": "ok", "content": {"application/json": {"example": dangling}}}
+    document = minimal(**{"/a": {"get": {"x-sample": dangling, "responses": {"200": ok}}}})
+    spec = tmp_path / "extensions.yaml"
+    spec.write_text(yaml.safe_dump({**document, "x-vendor": {"nested": [dangling]}}))
+    code, _out, err = cli(
+        "generate", "--strict", "--spec", str(spec), "--output", str(tmp_path / "out")
+    )
+    assert (code, err) == (0, "")  # not even a warning: nothing was followed
+
+
 def test_a_document_without_operations_is_a_clear_error(tmp_path, cli):
     spec = tmp_path / "empty-paths.yaml"
     spec.write_text(yaml.safe_dump(minimal()))

@@ -4,6 +4,7 @@ real Prism mock server: once on the base description, once on the demo tenant's.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
@@ -29,11 +30,16 @@ PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
 
 def run_contract_suite(
-    client_python: Path, tmp_path: Path, spec: Path | None = None, package: Path | None = None
+    client_python: Path,
+    tmp_path: Path,
+    spec: Path | None = None,
+    package: Path | None = None,
+    select: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a generation's tests (default: the committed generated/) from outside the
-    repository, so `finalpos` comes from site-packages unless `package` overrides it."""
-    environment = {**os.environ, "PRISM": str(PRISM)}
+    repository, so `finalpos` comes from site-packages unless `package` overrides it;
+    `select` is a pytest `-k` expression."""
+    environment = {**os.environ, "PRISM": str(PRISM), "COLUMNS": "1000"}  # whole summary lines
     environment.pop("FINALPOS_BASE_URL", None)
     tree = package or ROOT / "generated"
     if package is not None:
@@ -42,7 +48,11 @@ def run_contract_suite(
         environment["FINALPOS_MOCK_SPEC"] = str(spec)
     started = time.perf_counter()
     result = subprocess.run(
-        [str(client_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tree / "tests")],
+        [
+            *(str(client_python), "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            *(("-k", select) if select else ()),
+            str(tree / "tests"),
+        ],
         cwd=tmp_path,
         env=environment,
         capture_output=True,
@@ -64,6 +74,18 @@ def passing_summary(result: subprocess.CompletedProcess[str]) -> str:
 
 def failed_tests(result: subprocess.CompletedProcess[str]) -> set[str]:
     return set(re.findall(r"^FAILED \S+::(\w+)", result.stdout, re.MULTILINE))
+
+
+# With `--errors`, Prism answers 500 when the response it made up for a request that passed
+# its validation breaks the document itself (OpenAPI 3.1 type arrays, `oneOf` members it
+# cannot tell apart): the mock server failed, not the client.
+PRISM_INVALID_RESPONSE = re.compile(
+    r"^FAILED \S+::(\w+) - \S+InternalServerError: .*: HTTP 500$", re.M
+)
+
+
+def prism_invalid_responses(result: subprocess.CompletedProcess[str]) -> set[str]:
+    return set(PRISM_INVALID_RESPONSE.findall(result.stdout))
 
 
 def passed_count(summary: str) -> int:
@@ -106,7 +128,7 @@ def test_base_client_copes_with_a_tenants_responses(client_python, tmp_path, bas
 
 @pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
 def test_contract_suite_catches_a_list_method_that_forgets_limit(
-    client_python, tmp_path, normalized_base, monkeypatch
+    client_python, tmp_path, normalized_frozen, monkeypatch
 ):
     templates = shutil.copytree(render_stage.TEMPLATES, tmp_path / "templates")
     resource = templates / "package" / "resources" / "resource.py.jinja"
@@ -115,21 +137,25 @@ def test_contract_suite_catches_a_list_method_that_forgets_limit(
     resource.write_text(text.replace("*page_window(skip, limit)", "*page_window(skip, NOT_GIVEN)"))
     monkeypatch.setattr(render_stage, "TEMPLATES", templates)
     broken = tmp_path / "broken"
-    render_stage.render(normalized_base, broken, package="finalpos")
-    failed = failed_tests(run_contract_suite(client_python, tmp_path, package=broken))
+    render_stage.render(normalized_frozen, broken, package="finalpos")
+    served = tmp_path / "frozen.json"  # frozen 1.2.4, whatever release is vendored
+    served.write_text(json.dumps(normalized_frozen))
+    result = run_contract_suite(client_python, tmp_path, spec=served, package=broken)
+    failed = failed_tests(result)
     assert {"test_list_success", "test_list_rows_success"} <= failed
     assert all(name.startswith("test_list") for name in failed)
 
 
 @pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
 def test_contract_suite_catches_a_field_typed_int_where_the_spec_says_string(
-    client_python, tmp_path, normalized_base
+    client_python, tmp_path, normalized_frozen
 ):
-    wrong = copy.deepcopy(normalized_base)
+    wrong = copy.deepcopy(normalized_frozen)
     wrong["components"]["schemas"]["Product"]["properties"]["name"]["type"] = "integer"
     broken = tmp_path / "broken"
     render_stage.render(wrong, broken, package="finalpos")
-    served = ROOT / "generated" / "tests" / "openapi.json"  # the true description
+    served = tmp_path / "frozen.json"  # the true description: frozen 1.2.4
+    served.write_text(json.dumps(normalized_frozen))
     result = run_contract_suite(client_python, tmp_path, spec=served, package=broken)
     assert "test_retrieve_success" in failed_tests(result)
     assert "products.retrieve: response does not match Product: name:" in result.stdout
@@ -148,6 +174,12 @@ PRISM_CANNOT_SERVE = {
         "test_upload_file_tests_upload_post_success": "multipart parts encoded as JSON",
         "test_upload_file_tests_upload_post_success_async": "multipart parts encoded as JSON",
         "test_test_422_raises_unprocessable_entity_error": "callbacks with relative URLs",
+        # `openapi/python/client`, its only response type, is no media type (two slashes):
+        # not asked for, so Prism answers 406 (asked for, Prism 5.14 crashes)
+        **{
+            f"test_override_{test}": "response media type openapi/python/client is invalid"
+            for test in ("success", "success_async", "streams_its_download")
+        },
     },
 }
 PRISM_CANNOT_SERVE["opc-baseline-3.1.yaml"] = {
@@ -165,6 +197,34 @@ PRISM_CANNOT_SERVE["opc-baseline-3.1.yaml"] = {
         )
         for mode in ("", "_async")
     },
+}
+# Prism 5.14 answers a request in about 0.2 s on a 1 MB document: on the large documents
+# (hundreds of operations) the success path of every operation runs, sync only; the async
+# and error-path tests come from the same templates and run on every smaller document.
+LARGE_DOCUMENT_SELECTION = "success and not async"
+# Examples the document gives that break its own schemas: the client refuses such a body
+# before sending it, Prism refuses the request, or Prism serves such a response example.
+_OWN_EXAMPLE = "the document's own example breaks its schema"
+PRISM_CANNOT_SERVE["pagerduty-rest-v3.json"] = {
+    f"test_{name}_success": _OWN_EXAMPLE
+    for name in (
+        "update_automation_actions_runner",
+        "create_service_now_integration",
+        "add_service_now_table",
+        "update_service_now_table",
+        "create_enrichment_schema",
+        "create_escalation_policy",
+        "update_escalation_policy",
+        "update_orch_path_global",
+        "update_orch_path_service",
+        "create_custom_fields_field",
+        "list_incident_type_custom_fields",
+        "create_incident_type_custom_field",
+        "create_incident",
+        "set_incident_field_values",
+        "create_incident_responder_request",
+        "list_workflow_integration_connections_by_integration",
+    )
 }
 CONTRACT_DOCUMENTS = [
     pytest.param(DEMO_TENANT_SPEC, id="demo-tenant"),
@@ -186,7 +246,10 @@ def test_contract_suite_of_any_document_passes_against_prism_serving_it(
         "generate", "--spec", str(path), "--output", str(output), "--package-name", package
     )
     assert generated.returncode == 0, generated.stderr
-    result = run_contract_suite(client_python, tmp_path, package=output)
+    select = LARGE_DOCUMENT_SELECTION if path.parent.name == "large" else None
+    result = run_contract_suite(client_python, tmp_path, package=output, select=select)
     failed = failed_tests(result)
+    if select:  # a large document: Prism's own invalid responses are named by their 500
+        failed -= prism_invalid_responses(result)
     assert failed <= set(PRISM_CANNOT_SERVE.get(path.name, {})), result.stdout[-6000:]
     assert passed_count(result.stdout.strip().splitlines()[-1]) > 0

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.diff import RULES, diff, next_version, to_json
-from generator.fetch import load_spec
+from generator.changelog import changelog_entry, next_version, to_json
+from generator.diff import RULES, diff
 from generator.normalize import normalize, normalize_against
+from generator.notes import client_terms
+from generator.validate import load_spec
 from tests.conftest import (
     DEMO_TENANT_SPEC,
     FIXTURES,
@@ -138,6 +140,9 @@ def simulated_release(base: dict[str, Any]) -> dict[str, Any]:
     del schemas["Refunds"]["properties"]["payment"]
     del schemas["UpdateRefundsDto"]["properties"]["payment"]
     new["servers"] = [{"url": "https://api.finalpos.example"}]  # servers-changed
+    paths["/v1/api/orders"]["get"]["deprecated"] = True  # operation-deprecated
+    paths["/v1/api/variants"]["get"]["parameters"][0]["deprecated"] = True  # parameter-deprecated
+    schemas["Product"]["properties"]["name"]["deprecated"] = True  # property-deprecated
     return new
 
 
@@ -164,6 +169,9 @@ SIMULATED_FINDINGS = [
     ("optional-property-added", "Product.barcode added (string)"),
     ("schema-removed", "schema RefundsPaymentDto removed"),
     ("schema-added", "schema AuditDto added"),
+    ("operation-deprecated", "GET /v1/api/orders is deprecated"),
+    ("parameter-deprecated", "query parameter skip is deprecated"),
+    ("property-deprecated", "Product.name is deprecated"),
 ]
 
 
@@ -276,3 +284,61 @@ def test_simulated_release_document_stays_valid(frozen_document, tmp_path):
     spec = tmp_path / "next.yaml"
     spec.write_text(yaml.safe_dump(simulated_release(frozen_document), sort_keys=False))
     load_spec(Path(spec))
+
+
+def _undeprecated(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _undeprecated(v) for k, v in node.items() if k != "deprecated"}
+    return [_undeprecated(item) for item in node] if isinstance(node, list) else node
+
+
+def test_deprecations_are_non_breaking_and_listed_apart_in_the_changelog():
+    new = load_spec(FIXTURES / "corpus" / "deprecations.yaml")
+    report = diff(normalize(_undeprecated(new)), normalize(new))
+    assert rules_of(report.changes) == {
+        "operation-deprecated": ["GET /orders/{id}/legacy is deprecated"],
+        "parameter-deprecated": ["query parameter sort is deprecated"],
+        "property-deprecated": ["Order.balance is deprecated", "CreateOrderDto.note is deprecated"],
+    }
+    pointers = {change.rule: change.pointer for change in report.changes}
+    assert pointers["operation-deprecated"] == "#/paths/~1orders~1{id}~1legacy/get/deprecated"
+    assert pointers["parameter-deprecated"] == "#/paths/~1orders/get/parameters/1/deprecated"
+    assert not report.level_reached("breaking") and next_version("1.4.0", report) == "1.5.0"
+    entry = changelog_entry(report, version="1.5.0", old_api="2", new_api="2")
+    deprecated = entry.split("#### Deprecated")[1]
+    assert "is deprecated" not in entry.split("#### Deprecated")[0]
+    assert all(rule in deprecated for rule in pointers)
+
+
+def test_release_notes_name_what_each_change_does_to_client_code(
+    normalized_frozen, frozen_document
+):
+    new = normalize(simulated_release(frozen_document))
+    report = diff(normalized_frozen, new)
+    found = client_terms(report, normalized_frozen, new, "finalpos")
+    terms = {(change.rule, change.message): text for change, text in found.items()}
+    assert terms[("parameter-added-required", "query parameter companyId added (required)")] == (
+        "`client.customers.list(...)` → `client.customers.list(..., company_id=...)`: "
+        "`company_id=` is now required"
+    )
+    assert terms[
+        ("response-property-removed", "Product.description removed (renamed to barcode?)")
+    ] == ("`Product.description` is gone")
+    assert terms[("property-type-changed", "Product.sku: string → integer")] == (
+        "`Product.sku` is now `int`, not `str`"
+    )
+    assert terms[("operation-added", "GET /v1/api/reports added (reports.list)")] == (
+        "`client.reports.list(...)` is new"
+    )
+    assert terms[("operation-deprecated", "GET /v1/api/orders is deprecated")].startswith(
+        "`client.orders.list(...)` is deprecated"
+    )
+    entry = changelog_entry(
+        report,
+        version="2.0.0",
+        old_api="1.2.4",
+        new_api="2.0.0",
+        terms=found,
+    )
+    breaking = entry.split("#### Breaking changes")[1].split("####")[0]
+    assert "| in your code |" in breaking and "`company_id=` is now required" in breaking

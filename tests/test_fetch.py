@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from generator import fetch as f
+from generator import load as load_stage
+from generator import validate as validate_stage
 from generator.errors import FetchError, SpecError
 from tests.conftest import FROZEN_SPEC, OLD_SPEC
 
@@ -241,24 +243,27 @@ def test_parse_document_rejects_non_documents():
         (b"x: &x [*x]", "refers to itself"),
     ]:
         with pytest.raises(SpecError, match=message):
-            f.parse_document(data, "mem")
+            load_stage.parse_document(data, "mem")
 
 
 def test_parse_document_keeps_dates_as_strings():
-    assert f.parse_document(b"openapi: 3.0.0\nwhen: 2025-01-01\n", "mem")["when"] == "2025-01-01"
+    assert (
+        load_stage.parse_document(b"openapi: 3.0.0\nwhen: 2025-01-01\n", "mem")["when"]
+        == "2025-01-01"
+    )
 
 
 def test_check_openapi_names_swagger_and_pointer():
     with pytest.raises(SpecError, match="Swagger 2.0"):
-        f.check_openapi({"swagger": "2.0"}, "mem")
+        validate_stage.check_openapi({"swagger": "2.0"}, "mem")
     bad = {
         "openapi": "3.0.0",
         "info": {"title": "t", "version": "1"},
         "paths": {"/a": {"get": {"responses": {"200": {"description": 3}}}}},
     }
-    (problem,) = f.check_openapi(bad, "mem")  # lenient: a warning naming the place
+    (problem,) = validate_stage.check_openapi(bad, "mem")  # lenient: a warning naming the place
     assert problem.pointer.startswith("#/paths/~1a/get/responses/200")
-    assert len(problem.message) <= f.MAX_PROBLEM_TEXT
+    assert len(problem.message) <= validate_stage.MAX_PROBLEM_TEXT
     with pytest.raises(SpecError, match=r"\(--strict\)") as error:
-        f.check_openapi(bad, "mem", strict=True)
+        validate_stage.check_openapi(bad, "mem", strict=True)
     assert error.value.pointer == problem.pointer

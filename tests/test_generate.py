@@ -3,6 +3,7 @@ lint- and type-clean, and installable on its own."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import os
@@ -251,3 +252,24 @@ def test_readme_code_blocks_pass_mypy_strict_and_omitting_a_required_argument_do
     checked = mypy_strict({"finalpos": fresh_generation, "readme_examples": tmp_path}, cwd=tmp_path)
     assert checked.returncode == 1
     assert 'omits.py:5: error: No overload variant of "create"' in checked.stdout
+
+
+def test_every_method_docstring_documents_every_argument(fresh_generation):
+    """An argument the document does not describe still says where it goes."""
+    missing = []
+    for module in sorted((fresh_generation / "finalpos" / "resources").glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            docstring = ast.get_docstring(node) or ""
+            if "Args:" not in docstring and not node.args.kwonlyargs and len(node.args.args) < 2:
+                continue  # no arguments of its own
+            names = [a.arg for a in node.args.args[1:] + node.args.kwonlyargs]
+            if any(isinstance(d, ast.Name) and d.id == "overload" for d in node.decorator_list):
+                continue  # the implementation documents them
+            if node.name.startswith("_") or node.name == "__init__":
+                continue
+            for name in names:
+                if f"\n{name}: " not in "\n" + docstring.split("Args:", 1)[-1].replace("    ", ""):
+                    missing.append(f"{module.name}:{node.name}({name})")
+    assert missing == []

@@ -212,6 +212,21 @@ hostile_text = st.one_of(
 schema_names = st.from_regex(r"[A-Za-z0-9_.-]{1,8}", fullmatch=True)
 
 
+def reference_targets(names: list[str]) -> st.SearchStrategy[str]:
+    """`$ref`s into properties, items, operations, non-schemas and nowhere."""
+    escaped = hostile_text.map(lambda t: t.replace("~", "~0").replace("/", "~1"))
+    name = st.sampled_from(names)
+    return st.one_of(
+        st.builds("#/components/schemas/{}/properties/{}".format, name, escaped),
+        st.builds("#/components/schemas/{}/properties".format, name),
+        st.builds("#/components/schemas/{}/description".format, name),
+        st.just("#/paths/~1items~1{id}/get/responses/200/content/application~1json/schema"),
+        st.just("#/paths/~1items~1{id}/get/parameters/0/schema"),
+        st.sampled_from(["#/info", "#", "#/", "#/nowhere", "#/components/schemas"]),
+        escaped.map(lambda text: "#/" + text),
+    )
+
+
 @st.composite
 def hostile_documents(draw: st.DrawFn) -> dict[str, object]:
     names = draw(st.lists(schema_names, min_size=1, max_size=3, unique=True))
@@ -219,7 +234,8 @@ def hostile_documents(draw: st.DrawFn) -> dict[str, object]:
     for name in names:
         properties = {}
         for prop in draw(st.lists(hostile_text, min_size=1, max_size=4, unique=True)):
-            kind = draw(st.sampled_from(["string", "integer", "boolean", "enum", "array", "ref"]))
+            kinds = ["string", "integer", "boolean", "enum", "array", "ref", "pointer"]
+            kind = draw(st.sampled_from(kinds))
             schema: dict[str, object] = {"description": draw(hostile_text)}
             if kind == "enum":
                 schema |= {
@@ -230,6 +246,8 @@ def hostile_documents(draw: st.DrawFn) -> dict[str, object]:
                 schema |= {"type": "array", "items": {"type": "string"}}
             elif kind == "ref":
                 schema = {"$ref": f"#/components/schemas/{draw(st.sampled_from(names))}"}
+            elif kind == "pointer":  # anywhere a reference may point, or nowhere
+                schema = {"$ref": draw(reference_targets(names))}
             else:
                 schema |= {"type": kind}
             properties[prop] = schema
@@ -271,7 +289,7 @@ def hostile_documents(draw: st.DrawFn) -> dict[str, object]:
 
 
 @settings(
-    max_examples=10,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

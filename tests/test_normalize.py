@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from generator import normalize as n
-from generator.fetch import check_openapi
+from generator.validate import check_openapi
 from tests.conftest import FIXTURES
 
 
@@ -21,6 +21,10 @@ def op(operation_id: str, tag: str, **extra: Any) -> dict[str, Any]:
         "responses": {"200": {"description": "ok"}},
         **extra,
     }
+
+
+def ok_json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": "ok", "content": {"application/json": {"schema": schema}}}
 
 
 def doc(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -281,6 +285,28 @@ def test_name_inline_schemas_hoists_and_shares_identical_objects():
     assert not [name for name in schemas if name[-1].isdigit()]
 
 
+def test_refs_into_other_schemas_become_components_both_places_share():
+    value = {"type": "object", "properties": {"label": {"type": "string"}}}
+    field = {"type": "object", "properties": {"value": value, "id": {"type": "string"}}}
+    response = {"$ref": "#/components/schemas/Field/properties/value"}
+    echo = {"$ref": "#/paths/~1v/get/responses/200/content/application~1json/schema"}
+    document = doc(
+        {
+            "/v": {"get": op("V_get", "V", responses={"200": ok_json(response)})},
+            "/echo": {"get": op("E_get", "E", responses={"200": ok_json(echo)})},
+        },
+        {"Field": field},
+    )
+    result = n.hoist_referenced_subschemas(document)
+    schemas = result["components"]["schemas"]
+    assert schemas["FieldValue"] == value
+    assert schemas["Field"]["properties"]["value"] == {"$ref": "#/components/schemas/FieldValue"}
+    for path in ("/v", "/echo"):
+        schema = result["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert schema["schema"] == {"$ref": "#/components/schemas/FieldValue"}
+    assert sorted(schemas) == ["Field", "FieldValue"]  # no alias for the ref to a ref
+
+
 def test_name_inline_schemas_names_operation_level_objects():
     inline = {"type": "object", "properties": {"a": {"type": "string"}}}
     body = {"content": {"application/json": {"schema": dict(inline)}}}
@@ -443,7 +469,7 @@ def test_normalized_document_is_valid_openapi(normalized_base):
 
 
 def test_demo_tenant_custom_properties_survive(normalized_frozen):
-    from generator.fetch import load_spec
+    from generator.validate import load_spec
     from tests.conftest import DEMO_TENANT_SPEC
 
     tenant = n.normalize_against(load_spec(DEMO_TENANT_SPEC), normalized_frozen)

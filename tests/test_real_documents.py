@@ -14,14 +14,21 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from generator.document import body_schema, iter_operations, schemas_of, success_response
+from generator.document import (
+    body_schema,
+    iter_operations,
+    response_media,
+    schemas_of,
+    success_response,
+)
 from generator.examples import sample
-from generator.fetch import read_spec
+from generator.load import read_spec
 from generator.model import build
 from generator.normalize import normalize
 from tests.conftest import (
@@ -45,7 +52,11 @@ cases = json.load(sys.stdin)
 current = {}
 def answer(request):
     case = current["case"]
-    return httpx.Response(case["status"], json=case["body"])
+    if case["media"] == "json":  # `null` too: httpx's json=None would send no body
+        body, media = json.dumps(case["body"]), "application/json"
+    else:
+        body, media = str(case["body"]), "application/octet-stream"
+    return httpx.Response(case["status"], content=body.encode(), headers={"content-type": media})
 http = httpx.Client(transport=httpx.MockTransport(answer))
 CREDENTIALS = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
 client = package.Client(**CREDENTIALS, base_url="http://test", http_client=http, max_retries=0)
@@ -58,6 +69,10 @@ for case in cases:
     seen.append([type(item).__name__ for item in items])
 print(json.dumps(seen))
 """
+
+
+# What a text or binary response is read as.
+READ_AS = {"text": "str", "binary": "bytes"}
 
 
 def parse_cases(document: dict[str, Any], package: str, *, nulls: bool) -> list[dict[str, Any]]:
@@ -73,7 +88,8 @@ def parse_cases(document: dict[str, Any], package: str, *, nulls: bool) -> list[
         schema = body_schema(success_response(operation)[1])
         if op.response_kind == "none":
             continue
-        kwargs = {q.name: sample(q.schema, schemas) for q in op.query_params if q.required}
+        arguments = op.query_params + op.header_params
+        kwargs = {q.name: sample(q.schema, schemas) for q in arguments if q.required}
         if op.body_model or op.body_annotation:
             kwargs["body"] = sample(body_schema(operation["requestBody"]), schemas)
         cases.append(
@@ -85,7 +101,8 @@ def parse_cases(document: dict[str, Any], package: str, *, nulls: bool) -> list[
                 "status": op.success_status,
                 "body": sample(schema, schemas, nulls=nulls),
                 "paginated": op.paginated,
-                "expected": op.response_model,
+                "media": response_media(success_response(operation)[1]),
+                "expected": READ_AS.get(op.response_kind, op.response_model),
             }
         )
     return cases
@@ -115,15 +132,84 @@ def test_document_generates_a_clean_client(path, generations):
     package, output, result = generations[path]
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+    assert "Warning:" not in result.stderr and "site-packages" not in result.stderr  # ours only
     for check in (["check"], ["format", "--check"]):
         linted = ruff(*check, cwd=output)
         assert linted.returncode == 0, linted.stdout
 
 
+# mypy --strict reads documents up to this size; larger clients are checked by ruff, import
+# and parsing (mypy takes minutes and gigabytes on a thousand models).
+MYPY_MAX_DOCUMENT_BYTES = 500_000
+
+
 def test_every_generated_client_passes_mypy_strict(generations, tmp_path):
-    packages = {package: output for package, output, result in generations.values()}
+    packages = {
+        package: output
+        for path, (package, output, _result) in generations.items()
+        if path.stat().st_size < MYPY_MAX_DOCUMENT_BYTES
+    }
     checked = mypy_strict(packages, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout[-6000:]
+
+
+# Imports every module of each package, in the venv of the installed client.
+IMPORT_ALL = """
+import importlib, pkgutil, sys
+for name in sys.argv[1:]:
+    package = importlib.import_module(name)
+    for module in pkgutil.walk_packages(package.__path__, name + "."):
+        importlib.import_module(module.name)
+print("imported", len(sys.argv) - 1)
+"""
+# Every distribution in a venv with what the requirements of `sys.argv[1:]` pull in.
+DISTRIBUTIONS = """
+import json, re, sys
+from importlib import metadata
+def key(name): return re.sub(r"[-_.]+", "-", name).lower()
+every = {key(d.metadata["Name"]): d for d in metadata.distributions()}
+needed, stack = set(), [key(n) for n in sys.argv[1:]]
+while stack:
+    name = stack.pop()
+    if name in needed or name not in every: continue
+    needed.add(name)
+    for requirement in every[name].requires or []:
+        if "extra ==" not in requirement:
+            stack.append(key(re.split(r"[ ;<>=!~\\[(]", requirement, maxsplit=1)[0]))
+print(json.dumps({"every": sorted(every), "needed": sorted(needed)}))
+"""
+
+
+def test_every_client_imports_with_only_the_dependencies_it_declares(
+    generations, client_python, tmp_path
+):
+    """The client venv holds `pip install ./generated` and pytest, nothing else; every
+    generated package declares the same dependencies and imports whole there (a model
+    that needs email-validator would fail)."""
+    declared = {
+        tuple(tomllib.loads((output / "pyproject.toml").read_text())["project"]["dependencies"])
+        for _package, output, _result in generations.values()
+    }
+    assert declared == {("httpx>=0.27,<1", "pydantic>=2.7,<3", "typing-extensions>=4.5")}
+    found = subprocess.run(
+        [str(client_python), "-c", DISTRIBUTIONS, "finalpos-client", "pytest"],
+        cwd=tmp_path,  # not the repository, whose own metadata would be found
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    venv = json.loads(found.stdout)
+    assert venv["every"] == venv["needed"]
+    outputs = [output for _package, output, _result in generations.values()]
+    imported = subprocess.run(
+        [str(client_python), "-c", IMPORT_ALL, *(p for p, _o, _r in generations.values())],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(map(str, outputs))},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert imported.returncode == 0, imported.stderr[-4000:]
 
 
 @pytest.mark.parametrize("nulls", [False, True], ids=["filled", "nulls"])
@@ -255,3 +341,144 @@ def test_query_credentials_and_secret_parameters_are_redacted_in_logs(generation
         text=True,
     )
     assert ran.stdout.strip() == "https://h/p?key=***&resetToken=***&page=2", ran.stderr
+
+
+# Calls the media document's methods through an in-memory transport: what each returned,
+# and what went on the wire.
+MEDIA = """
+import asyncio, json, sys, importlib, httpx, pathlib
+package = importlib.import_module(sys.argv[1])
+DOWNLOAD = bytes(range(256)) * 400
+seen = []
+def answer(request):
+    seen.append({h: request.headers.get(h) for h in ("accept", "x-request-id", "x-dry-run")})
+    if request.url.path.endswith("/download"):
+        return httpx.Response(200, content=DOWNLOAD, headers={"content-type": "image/png"})
+    if request.url.path == "/report.csv":
+        return httpx.Response(200, text="a,b\\n1,2\\n", headers={"content-type": "text/csv"})
+    return httpx.Response(200, json={"title": "t"})
+http = httpx.Client(transport=httpx.MockTransport(answer))
+client = package.Client(base_url="http://test", http_client=http)
+out = {"download": client.files.download("f1") == DOWNLOAD}
+with client.files.with_streaming_response.download("f1") as response:
+    out["chunks"] = [len(chunk) for chunk in response.iter_bytes(40960)]
+    target = pathlib.Path(sys.argv[2]) / "download.bin"
+with client.files.with_streaming_response.download("f1") as response:
+    response.write_to_file(target)
+out["written"] = target.read_bytes() == DOWNLOAD
+out["csv"] = client.reports.csv_csv()
+out["problem"] = type(client.problems.latest()).__name__
+out["export"] = client.exports.retrieve("e1", x_request_id="r-1", x_dry_run=True).title
+async def streamed():
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with package.AsyncClient(base_url="http://test", http_client=http) as aclient:
+        async with aclient.files.with_streaming_response.download("f1") as response:
+            return b"".join([chunk async for chunk in response.aiter_bytes()]) == DOWNLOAD
+out["async_streamed"] = asyncio.run(streamed())
+print(json.dumps({"out": out, "seen": seen}))
+"""
+
+
+def test_downloads_text_and_header_parameters_on_the_wire(generations, tmp_path):
+    package, output, result = generations[CORPUS / "media.yaml"]
+    assert result.returncode == 0, result.stderr
+    ran = subprocess.run(
+        [sys.executable, "-c", MEDIA, package, str(tmp_path)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    found = json.loads(ran.stdout)
+    assert found["out"] == {
+        "download": True,
+        "chunks": [40960, 40960, 20480],  # read as it arrives, not all at once
+        "written": True,
+        "csv": "a,b\n1,2\n",
+        "problem": "Problem",  # application/problem+json is JSON
+        "export": "t",
+        "async_streamed": True,
+    }
+    download, *_rest, export, _async = found["seen"]
+    assert download["accept"] == "application/octet-stream"
+    assert export == {
+        "accept": "application/vnd.media+json;version=2, application/json",
+        "x-request-id": "r-1",
+        "x-dry-run": "true",
+    }
+
+
+# Calls the deprecations document's methods and reports the warnings each raised, with the
+# file they point at (the caller's, not the client's).
+DEPRECATIONS = """
+import json, sys, importlib, warnings, httpx
+package = importlib.import_module(sys.argv[1])
+def answer(request):
+    if request.method == "POST":
+        return httpx.Response(201, json={"id": "o1", "total": 1})
+    if request.url.path.endswith("/legacy"):
+        return httpx.Response(200, json={"id": "o1", "balance": "2"})
+    return httpx.Response(200, json=[{"id": "o1"}])
+http = httpx.Client(transport=httpx.MockTransport(answer))
+client = package.Client(base_url="http://test", http_client=http)
+def warned(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [[w.category.__name__, str(w.message), w.filename] for w in caught]
+print(json.dumps({
+    "plain": warned(lambda: list(client.orders.list(status="open"))),
+    "sort": warned(lambda: list(client.orders.list(sort="date"))),
+    "note": warned(lambda: client.orders.create(total=1, note="n")),
+    "legacy": warned(lambda: client.orders.legacy("o1")),
+    "raw": warned(lambda: client.orders.with_raw_response.legacy("o1")),
+    "balance": warned(lambda: client.orders.create(total=1).balance),
+}))
+"""
+CALLS_DEPRECATED = """from doc_deprecations import Client
+
+client = Client(base_url="http://test")
+client.orders.list(status="open")
+client.orders.legacy("o1")
+"""
+
+
+def test_deprecations_warn_at_run_time_and_type_checkers_flag_them(generations, tmp_path):
+    package, output, result = generations[CORPUS / "deprecations.yaml"]
+    assert result.returncode == 0, result.stderr
+    ran = subprocess.run(
+        [sys.executable, "-c", DEPRECATIONS, package],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    found = json.loads(ran.stdout)
+    assert found["plain"] == []
+    assert found["sort"] == [
+        ["DeprecationWarning", "orders.list: argument 'sort' is deprecated by the API", "<string>"]
+    ]
+    assert found["note"] == [
+        [
+            "DeprecationWarning",
+            "orders.create: argument 'note' is deprecated by the API",
+            "<string>",
+        ]
+    ]
+    legacy = "orders.legacy: GET /orders/{id}/legacy is deprecated by the API"
+    assert found["legacy"] == [["DeprecationWarning", legacy, "<string>"]]
+    assert [category for category, _message, _file in found["raw"]] == ["DeprecationWarning"]
+    assert [category for category, _message, _file in found["balance"]] == ["DeprecationWarning"]
+
+    (tmp_path / "calls_deprecated.py").write_text(CALLS_DEPRECATED)
+    checked = mypy_strict(
+        {package: output, "calls_deprecated": tmp_path},
+        tmp_path,
+        "--enable-error-code",
+        "deprecated",
+    )
+    assert checked.returncode == 1, checked.stdout
+    assert "calls_deprecated.py:5: error:" in checked.stdout and "[deprecated]" in checked.stdout
+    assert "calls_deprecated.py:4:" not in checked.stdout  # not deprecated: no error

@@ -1,10 +1,12 @@
-"""A release rehearsed on a copy of this repository: `update --file` with a synthetic additive
-release and a synthetic breaking one, then the copy's own checks pass with no other edit, the
-client version bumps as stated, and the same release again changes nothing."""
+"""Releases rehearsed on a copy of this repository: `update --file` with an additive release,
+and with two releases shaped like real ones in a row; after each the client version bumps as
+stated, the same release again changes nothing, and the copy's own suite passes with no other
+edit."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -16,10 +18,14 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.fetch import read_spec
+from generator.load import read_spec
 from tests.conftest import ROOT, run_cli
+from tests.releases import next_version, realistic_release
 
-COPIED = ["pyproject.toml", "README.md", "generator", "templates", "spec", "generated", "tests"]
+COPIED = [
+    *("pyproject.toml", "README.md", "generator", "templates", "spec", "generated", "tests"),
+    ".github",
+]
 
 
 @pytest.fixture
@@ -39,21 +45,17 @@ def repository(tmp_path: Path) -> Path:
     return copy
 
 
-def release(repository: Path, change: str) -> Path:
-    """The copy's snapshot changed as a release would change it, with a new API version."""
+def additive_release(repository: Path) -> Path:
+    """The copy's snapshot with one more optional property and a patch-level API version."""
     document: dict[str, Any] = read_spec(repository / "spec" / "finalpos-openapi.yaml")
-    version = [int(p) for p in str(document["info"]["version"]).split(".")[:3] if p.isdigit()]
-    major, minor, patch = (version + [0, 0, 0])[:3]
+    document["info"]["version"] = next_version(str(document["info"]["version"]), "patch")
     schemas = document["components"]["schemas"]
     first = next(name for name, s in schemas.items() if s.get("properties"))
-    if change == "additive":
-        document["info"]["version"] = f"{major}.{minor}.{patch + 1}"
-        schemas[first]["properties"]["rehearsalNote"] = {"type": "string"}
-    else:
-        document["info"]["version"] = f"{major + 1}.0.0"
-        removed = next(reversed(document["paths"]))
-        del document["paths"][removed]
-    path = repository.parent / f"{change}.yaml"
+    schemas[first]["properties"]["rehearsalNote"] = {"type": "string"}
+    return written(repository.parent / "additive.yaml", document)
+
+
+def written(path: Path, document: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return path
 
@@ -70,54 +72,89 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def copy_checks(repository: Path, *tests: str) -> subprocess.CompletedProcess[str]:
-    """The copy's own pytest, on its own generator, spec and generated/."""
-    environment = {**os.environ, "PYTHONPATH": str(repository)}
+# Test files that never read the vendored snapshot or generated/ (hostile input, repairs,
+# fetch against a loopback server): a release cannot change what they see. This file is
+# left out too, or the copy would rehearse again.
+SNAPSHOT_INDEPENDENT = ("test_release.py", "test_hostile.py", "test_repair.py", "test_fetch.py")
+
+
+def copy_suite(repository: Path) -> subprocess.CompletedProcess[str]:
+    """The copy's `make test` equivalent: its whole pytest suite but the files above, and
+    the real-world tier pointed at an empty folder (it reads no snapshot either)."""
+    empty = repository.parent / "no-real-world-documents"
+    empty.mkdir(exist_ok=True)
+    ignored = [f"--ignore=tests/{name}" for name in SNAPSHOT_INDEPENDENT]
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},  # not a worker
+        "PYTHONPATH": str(repository),
+        "FINALPOS_REAL_WORLD_SPECS": str(empty),
+    }
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *ignored, "tests"],
         cwd=repository,
         env=environment,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=1500,
     )
 
 
-@pytest.mark.parametrize(("change", "bump"), [("additive", "minor"), ("breaking", "major")])
-def test_update_rehearsal(repository, change, bump):
+def apply_release(repository: Path, release: Path, bump: str) -> str:
+    """`update --file` with `release`: versions bumped as stated, the lock relative, `check`
+    clean, and the same release again changes nothing. Returns the summary."""
     before = client_version(repository)
-    major, minor, _patch = (int(p) for p in before.split("."))
-    expected = f"{major}.{minor + 1}.0" if bump == "minor" else f"{major + 1}.0.0"
-    next_release = release(repository, change)
-
-    updated = run_cli("update", "--file", str(next_release), cwd=repository)
+    expected = next_version(before, bump)
+    pull_request = repository.parent / "pull-request.json"
+    pull_request.unlink(missing_ok=True)
+    updated = run_cli(
+        "update", "--file", str(release), "--pull-request", str(pull_request), cwd=repository
+    )
     print(updated.stdout, updated.stderr)
     assert updated.returncode == 0, updated.stderr
     assert f"client {before} → {expected}" in updated.stdout
-    assert ("BREAKING" in updated.stdout) == (change == "breaking")
+    assert ("BREAKING" in updated.stdout) == (bump == "major")
     assert client_version(repository) == expected
     generated = tomllib.loads((repository / "generated" / "pyproject.toml").read_text())
     assert generated["project"]["version"] == expected
-    assert (
-        f'__version__ = "{expected}"'
-        in (repository / "generated" / "finalpos" / "_version.py").read_text()
-    )
+    version_file = repository / "generated" / "finalpos" / "_version.py"
+    assert f'__version__ = "{expected}"' in version_file.read_text()
     changelog = (repository / "generated" / "CHANGELOG.md").read_text()
     assert changelog.count(f"### {expected} (API ") == 1
     lock = (repository / "spec" / "finalpos-openapi.lock.json").read_text()
-    assert str(next_release) not in lock and "../" + next_release.name in lock
-
+    assert str(release) not in lock and "../" + release.name in lock
+    opened = json.loads(pull_request.read_text())
+    assert opened["labels"] == ["api-release", *(["breaking"] if bump == "major" else [])]
+    assert expected in opened["title"] and changelog.split("\n", 2)[2][:40] in opened["body"]
     assert run_cli("check", cwd=repository).returncode == 0
     state = tree_digest(repository)
-    again = run_cli("update", "--file", str(next_release), cwd=repository)
+    pull_request.unlink()
+    again = run_cli(
+        "update", "--file", str(release), "--pull-request", str(pull_request), cwd=repository
+    )
     assert again.returncode == 0 and "unchanged" in again.stdout
-    assert tree_digest(repository) == state
+    assert tree_digest(repository) == state and not pull_request.exists()  # no pull request
+    return updated.stdout
 
-    checks = ["tests/test_normalize.py", "tests/test_diff.py", "tests/test_generate.py"]
-    if change == "additive":
-        checks.append("tests/test_contract.py::test_contract_suite_passes_against_prism")
-    result = copy_checks(repository, *checks)
-    assert result.returncode == 0, result.stdout[-6000:]
+
+def test_an_additive_release_bumps_the_minor_version(repository):
+    apply_release(repository, additive_release(repository), "minor")
+
+
+@pytest.mark.timeout(3000)
+def test_two_realistic_releases_in_a_row_leave_the_copy_green(repository):
+    """Each release changes everything a real one does (`tests.releases`), on top of
+    whatever is vendored, then on top of itself; after each, the copy's own suite passes
+    with no other edit: generator tests, goldens, tenants, the contract suite on Prism."""
+    for generation in (1, 2):
+        document = read_spec(repository / "spec" / "finalpos-openapi.yaml")
+        changed = realistic_release(document, generation=generation)
+        release = written(repository.parent / f"release-{generation}.yaml", changed)
+        summary = apply_release(repository, release, "major")
+        for rule in ("operation-moved", "parameter-added-required", "operation-deprecated"):
+            assert f"[{rule}]" in summary
+        result = copy_suite(repository)
+        assert result.returncode == 0, result.stdout[-6000:]
+        assert " passed" in result.stdout.strip().splitlines()[-1]
 
 
 def test_failed_update_changes_nothing(repository):

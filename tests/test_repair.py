@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from generator import repair as r
-from generator.fetch import validate
+from generator.validate import validate
 
 
 def document(**extra: Any) -> dict[str, Any]:
@@ -139,6 +139,38 @@ def test_a_dangling_ref_beside_its_schema_is_dropped():
     repaired = r.dangling_refs_beside_schemas(doc)
     assert repaired["components"]["schemas"]["T"] == {"type": "object", "properties": {"a": {}}}
     assert rules(repaired) == [("#/components/schemas/T/$ref", "dangling-ref")]
+
+
+def test_an_operation_with_an_unfollowable_ref_is_left_out_and_the_rest_kept():
+    missing = {"$ref": "#/components/schemas/Missing"}
+    uses_broken = {"$ref": "#/components/schemas/Broken"}
+    doc = document(
+        paths={
+            "/a": {"get": {"responses": ok(content={"application/json": {"schema": missing}})}},
+            "/b": {
+                "get": {"responses": ok(content={"application/json": {"schema": uses_broken}})},
+                "post": {"responses": ok()},
+            },
+            "/c": {"get": {"responses": ok(), "x-sample": {"$ref": "#/not/followed"}}},
+        },
+        components={
+            "schemas": {
+                "Broken": {"type": "object", "properties": {"m": {"$ref": "#/nowhere"}}},
+                "Fine": {"type": "object"},
+            }
+        },
+    )
+    repaired = r.unfollowable_refs(doc)
+    assert list(repaired["paths"]) == ["/b", "/c"]  # /a had nothing else
+    assert list(repaired["paths"]["/b"]) == ["post"]
+    assert list(repaired["components"]["schemas"]) == ["Fine"]
+    assert rules(repaired) == [
+        ("#/paths/~1a/get/responses/200/content/application~1json/schema/$ref", "unfollowable-ref"),
+        ("#/paths/~1b/get/responses/200/content/application~1json/schema/$ref", "unfollowable-ref"),
+        ("#/components/schemas/Broken", "unfollowable-ref"),
+    ]
+    assert "'#/nowhere' points to nothing: GET /b left out" in repaired[r.REPAIRS][1]["message"]
+    assert validate(repaired, "mem") == []
 
 
 def test_an_all_of_that_gives_a_property_two_types_is_flagged():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,10 @@ from generator.check import compare_trees
 from generator.diff import diff
 from generator.document import schemas_of
 from generator.examples import example_value
-from generator.fetch import load_spec
 from generator.normalize import normalize, normalize_against
 from generator.render import render
-from tests.conftest import DEMO_TENANT_SPEC, mypy_strict, ruff
+from generator.validate import load_spec
+from tests.conftest import DEMO_TENANT_SPEC, FROZEN_SPEC, ROOT, mypy_strict, ruff
 
 CUSTOMER_DTOS = ("CreateCustomerDto", "UpdateCustomerDto", "Customer")
 VISIT = {
@@ -213,8 +214,15 @@ def test_base_client_keeps_demo_tenant_fields_byte_for_byte(fresh_generation):
     assert result.returncode == 0, result.stderr
 
 
-def test_check_against_a_tenant_explains_custom_field_changes(cli):
-    code, out, _err = cli("check", "--spec", str(DEMO_TENANT_SPEC))
+def test_check_against_a_tenant_explains_custom_field_changes(cli, tmp_path):
+    """In a project whose snapshot is the frozen 1.2.4 (whatever release is vendored here),
+    a check against the 1.2.4 tenant's description names its custom fields."""
+    project = tmp_path / "project"
+    (project / "spec").mkdir(parents=True)
+    shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
+    shutil.copy2(FROZEN_SPEC, project / "spec" / "finalpos-openapi.yaml")
+    assert cli("generate", cwd=project)[0] == 0
+    code, out, _err = cli("check", "--spec", str(DEMO_TENANT_SPEC), cwd=project)
     assert code == 1
     assert "custom field loyalty.tier added: enum bronze|silver|gold" in out
     assert "changed  finalpos/models/customers.py" in out

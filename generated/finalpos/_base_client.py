@@ -9,13 +9,16 @@ that both call.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import functools
 import logging
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Generic, ParamSpec, Self, TypeVar, cast
@@ -67,8 +70,11 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# Marks a call made through `with_raw_response`; taken out of the headers before sending.
+# Mark a call made through `with_raw_response` or `with_streaming_response`; taken out of
+# the headers before sending.
 RAW_RESPONSE_HEADER = "X-Finalpos-Codegen-Raw-Response"
+STREAM_RESPONSE_HEADER = "X-Finalpos-Codegen-Stream-Response"
+MARKERS = (RAW_RESPONSE_HEADER, STREAM_RESPONSE_HEADER)
 
 
 def _configure_logging() -> None:
@@ -107,15 +113,20 @@ class RequestOptions:
     multipart: bool = False
     raw: bool = False
     """Return the `APIResponse`, not the parsed result (`with_raw_response`)."""
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    """Header parameters by wire name (values sent as text: `true`, `1`)."""
+    accept: str = "application/json"
+    """The media type of the documented success response."""
+    stream: bool = False
+    """Leave the body unread, to be streamed (`with_streaming_response`)."""
 
     def __post_init__(self) -> None:
-        if self.extra_headers and RAW_RESPONSE_HEADER in self.extra_headers:
-            self.extra_headers = {
-                key: value
-                for key, value in self.extra_headers.items()
-                if key != RAW_RESPONSE_HEADER
-            }
+        if self.extra_headers and any(marker in self.extra_headers for marker in MARKERS):
+            self.stream = STREAM_RESPONSE_HEADER in self.extra_headers
             self.raw = True
+            self.extra_headers = {
+                key: value for key, value in self.extra_headers.items() if key not in MARKERS
+            }
 
 
 @dataclass
@@ -141,9 +152,32 @@ class APIResponse(Generic[T]):
     def parse(self) -> T:
         return self.parser(self.http_response)
 
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The body in chunks, as it arrives (`with_streaming_response`)."""
+        return self.http_response.iter_bytes(chunk_size)
 
-def _asking_raw(kwargs: dict[str, Any]) -> None:
-    kwargs["extra_headers"] = {**(kwargs.get("extra_headers") or {}), RAW_RESPONSE_HEADER: "true"}
+    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body in chunks, as it arrives, from the async client."""
+        return self.http_response.aiter_bytes(chunk_size)
+
+    def write_to_file(self, file: str | os.PathLike[str]) -> None:
+        """Write the body to `file` chunk by chunk, never holding all of it in memory."""
+        with open(file, "wb") as output:
+            for chunk in self.http_response.iter_bytes():
+                output.write(chunk)
+
+    async def async_write_to_file(self, file: str | os.PathLike[str]) -> None:
+        """`write_to_file` for a response of the async client."""
+        with open(file, "wb") as output:
+            async for chunk in self.http_response.aiter_bytes():
+                output.write(chunk)
+
+
+def _asking(kwargs: dict[str, Any], *markers: str) -> None:
+    kwargs["extra_headers"] = {
+        **(kwargs.get("extra_headers") or {}),
+        **dict.fromkeys(markers, "true"),
+    }
 
 
 def to_raw_response_wrapper(method: Callable[P, T]) -> Callable[P, APIResponse[T]]:
@@ -152,7 +186,7 @@ def to_raw_response_wrapper(method: Callable[P, T]) -> Callable[P, APIResponse[T
 
     @functools.wraps(method)
     def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        _asking_raw(kwargs)
+        _asking(kwargs, RAW_RESPONSE_HEADER)
         return cast(APIResponse[T], method(*args, **kwargs))
 
     return raw
@@ -165,10 +199,47 @@ def async_to_raw_response_wrapper(
 
     @functools.wraps(method)
     async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        _asking_raw(kwargs)
+        _asking(kwargs, RAW_RESPONSE_HEADER)
         return cast(APIResponse[T], await method(*args, **kwargs))
 
     return raw
+
+
+def to_streamed_response_wrapper(
+    method: Callable[P, T],
+) -> Callable[P, AbstractContextManager[APIResponse[T]]]:
+    """The streaming variant of a download method: a context manager giving the
+    `APIResponse` before its body is read (`iter_bytes()`, `write_to_file()`), closed on exit."""
+
+    @functools.wraps(method)
+    @contextlib.contextmanager
+    def streamed(*args: P.args, **kwargs: P.kwargs) -> Iterator[APIResponse[T]]:
+        _asking(kwargs, STREAM_RESPONSE_HEADER)
+        response = cast(APIResponse[T], method(*args, **kwargs))
+        try:
+            yield response
+        finally:
+            response.http_response.close()
+
+    return streamed
+
+
+def async_to_streamed_response_wrapper(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, AbstractAsyncContextManager[APIResponse[T]]]:
+    """`to_streamed_response_wrapper` for the methods of the async client (`aiter_bytes()`)."""
+
+    @functools.wraps(method)
+    @contextlib.asynccontextmanager
+    async def streamed(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[APIResponse[T]]:
+        _asking(kwargs, STREAM_RESPONSE_HEADER)
+        response = cast(APIResponse[T], await method(*args, **kwargs))
+        try:
+            yield response
+        finally:
+            await response.http_response.aclose()
+
+    return streamed
 
 
 def build_body(
@@ -308,6 +379,16 @@ def json_list_parser(response: httpx.Response) -> list[Any]:
     return data if isinstance(data, list) else [data]
 
 
+def text_parser(response: httpx.Response) -> str:
+    """A `text/*` response: its text, decoded by its charset."""
+    return response.text
+
+
+def bytes_parser(response: httpx.Response) -> bytes:
+    """A download (any media type that is neither JSON nor text): its bytes."""
+    return response.read()
+
+
 def none_parser(response: httpx.Response) -> None:
     """Operations documented without a response body."""
     return None
@@ -387,6 +468,26 @@ def _drops_cookies(options: RequestOptions) -> bool:
     if not headers:
         return False
     return any(key.lower() == "cookie" and value is None for key, value in headers.items())
+
+
+def warn_deprecated(method: str, arguments: Mapping[str, object]) -> None:
+    """Warn (`DeprecationWarning`, at the caller's line) for each deprecated argument given."""
+    for name, value in arguments.items():
+        if not isinstance(value, NotGiven) and value is not None:
+            warnings.warn(
+                f"{method}: argument {name!r} is deprecated by the API",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+
+
+def _header_value(value: object) -> str:
+    """A header parameter's value as text: booleans as JSON spells them, lists joined."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(_header_value(item) for item in value)
+    return str(value)
 
 
 def redacted(url: httpx.URL) -> str:
@@ -495,10 +596,11 @@ class BaseClient:
 
     def _headers(self, options: RequestOptions, auth: dict[str, str]) -> dict[str, str]:
         headers: dict[str, str | None] = {
-            "Accept": "application/json",
+            "Accept": options.accept,
             "User-Agent": f"{ENV_PREFIX.lower()}-python/{__version__}",
             **auth,
             **self._default_headers,
+            **{name: _header_value(value) for name, value in options.headers.items()},
             **(options.extra_headers or {}),
         }
         return {key: value for key, value in headers.items() if value is not None}
@@ -611,7 +713,7 @@ class SyncAPIClient(BaseClient):
             self._log_attempt(request, attempt)
             started = time.perf_counter()
             try:
-                response = self._http.send(request)
+                response = self._http.send(request, stream=options.stream)
             except httpx.TransportError as error:
                 delay = self._decide(request, None, error, attempt, max_retries)
                 if delay is None:
@@ -629,6 +731,8 @@ class SyncAPIClient(BaseClient):
                     )
                 if response.status_code < 400:
                     return APIResponse(response, parser, retries_taken=attempt)
+                if options.stream:  # an error's body is read: its exception reports it
+                    response.read()
                 delay = self._decide(request, response, None, attempt, max_retries)
                 if delay is None:
                     raise status_error(response)
@@ -735,7 +839,7 @@ class AsyncAPIClient(BaseClient):
             self._log_attempt(request, attempt)
             started = time.perf_counter()
             try:
-                response = await self._http.send(request)
+                response = await self._http.send(request, stream=options.stream)
             except httpx.TransportError as error:
                 delay = self._decide(request, None, error, attempt, max_retries)
                 if delay is None:
@@ -753,6 +857,8 @@ class AsyncAPIClient(BaseClient):
                     )
                 if response.status_code < 400:
                     return APIResponse(response, parser, retries_taken=attempt)
+                if options.stream:  # an error's body is read: its exception reports it
+                    await response.aread()
                 delay = self._decide(request, response, None, attempt, max_retries)
                 if delay is None:
                     raise status_error(response)

@@ -56,6 +56,7 @@ class SyncAccounts:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
             email: Email address of the account.
             name: Name of the account.
             phone: Phone number of the account.
@@ -118,6 +119,7 @@ class SyncAccounts:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Account ID
             email: Email address of the account.
             name: Name of the account.
@@ -201,6 +203,7 @@ class AsyncAccounts:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
             email: Email address of the account.
             name: Name of the account.
             phone: Phone number of the account.
@@ -263,6 +266,7 @@ class AsyncAccounts:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Account ID
             email: Email address of the account.
             name: Name of the account.

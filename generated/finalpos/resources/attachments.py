@@ -81,6 +81,7 @@ class SyncAttachments:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
             account_id: Account ID associated with the attachment.
             name: Name of the attachment.
             mime_type: MIME type of the attachment.
@@ -169,6 +170,7 @@ class SyncAttachments:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Attachment ID
             account_id: Account ID associated with the attachment.
             name: Name of the attachment.
@@ -288,6 +290,7 @@ class AsyncAttachments:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
             account_id: Account ID associated with the attachment.
             name: Name of the attachment.
             mime_type: MIME type of the attachment.
@@ -376,6 +379,7 @@ class AsyncAttachments:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Attachment ID
             account_id: Account ID associated with the attachment.
             name: Name of the attachment.

@@ -86,6 +86,7 @@ class SyncCategories:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the category.
             description: Description of the category.
             image: Image of the category.
@@ -167,6 +168,7 @@ class SyncCategories:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Categories ID
             name: Name of the category.
             description: Description of the category.
@@ -322,6 +324,7 @@ class AsyncCategories:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the category.
             description: Description of the category.
             image: Image of the category.
@@ -403,6 +406,7 @@ class AsyncCategories:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Categories ID
             name: Name of the category.
             description: Description of the category.

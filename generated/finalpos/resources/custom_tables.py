@@ -145,6 +145,7 @@ class SyncCustomTables:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateCustomTableDataDto`, a model or a mapping), instead of its fields as keyword arguments
             table_id: ID of the custom table this row belongs to
         """
         require_arguments("custom_tables.create_row", body, {"table_id": table_id})
@@ -172,6 +173,9 @@ class SyncCustomTables:
 
         `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: path parameter \"id\"
         """
         return self._client.request(
             RequestOptions(
@@ -197,6 +201,11 @@ class SyncCustomTables:
 
         `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
         Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
+            table_id: request body property \"tableId\"
+            row_id: request body property \"rowId\"
         """
         return self._client.request(
             RequestOptions(
@@ -404,6 +413,7 @@ class AsyncCustomTables:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateCustomTableDataDto`, a model or a mapping), instead of its fields as keyword arguments
             table_id: ID of the custom table this row belongs to
         """
         require_arguments("custom_tables.create_row", body, {"table_id": table_id})
@@ -431,6 +441,9 @@ class AsyncCustomTables:
 
         `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: path parameter \"id\"
         """
         return await self._client.request(
             RequestOptions(
@@ -456,6 +469,11 @@ class AsyncCustomTables:
 
         `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
         Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
+            table_id: request body property \"tableId\"
+            row_id: request body property \"rowId\"
         """
         return await self._client.request(
             RequestOptions(

@@ -108,6 +108,7 @@ class SyncCustomers:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
             email: Email address of the Customer.
             first_name: First name of the Customer.
             last_name: Last name of the Customer.
@@ -117,6 +118,8 @@ class SyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
+            billing: request body property \"billing\"
+            shipping: request body property \"shipping\"
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -209,6 +212,7 @@ class SyncCustomers:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Customer ID
             email: Email address of the Customer.
             first_name: First name of the Customer.
@@ -219,6 +223,8 @@ class SyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
+            billing: request body property \"billing\"
+            shipping: request body property \"shipping\"
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -310,7 +316,11 @@ class SyncCustomers:
     def custom_fields_model(self, *, name: str = "CustomFields") -> type[FinalPOSModel]:
         """A model of this tenant's custom fields, built now from its custom-table definitions
         (`/v1/api/custom-tables` and `/v1/api/custom-table-fields`), to validate
-        `customer.custom_fields` without regenerating the client."""
+        `customer.custom_fields` without regenerating the client.
+
+        Args:
+            name: the class name of the model built
+        """
         tables = [
             table
             for table in SyncPage.fetch(
@@ -423,6 +433,7 @@ class AsyncCustomers:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
             email: Email address of the Customer.
             first_name: First name of the Customer.
             last_name: Last name of the Customer.
@@ -432,6 +443,8 @@ class AsyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
+            billing: request body property \"billing\"
+            shipping: request body property \"shipping\"
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -524,6 +537,7 @@ class AsyncCustomers:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Customer ID
             email: Email address of the Customer.
             first_name: First name of the Customer.
@@ -534,6 +548,8 @@ class AsyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
+            billing: request body property \"billing\"
+            shipping: request body property \"shipping\"
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -625,7 +641,11 @@ class AsyncCustomers:
     async def custom_fields_model(self, *, name: str = "CustomFields") -> type[FinalPOSModel]:
         """A model of this tenant's custom fields, built now from its custom-table definitions
         (`/v1/api/custom-tables` and `/v1/api/custom-table-fields`), to validate
-        `customer.custom_fields` without regenerating the client."""
+        `customer.custom_fields` without regenerating the client.
+
+        Args:
+            name: the class name of the model built
+        """
         tables = [
             table
             async for table in await AsyncPage.fetch(

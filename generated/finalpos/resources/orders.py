@@ -117,6 +117,7 @@ class SyncOrders:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
             currency: Currency of the Order.
             receipt_id: Receipt ID of the Order.
             status: Status of the Order.
@@ -127,6 +128,9 @@ class SyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            park_expiry_date: request body property \"parkExpiryDate\"
+            signature: request body property \"signature\"
+            summary: request body property \"summary\"
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.
@@ -244,6 +248,7 @@ class SyncOrders:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Order ID
             currency: Currency of the Order.
             receipt_id: Receipt ID of the Order.
@@ -255,6 +260,9 @@ class SyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            park_expiry_date: request body property \"parkExpiryDate\"
+            signature: request body property \"signature\"
+            summary: request body property \"summary\"
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.
@@ -456,6 +464,7 @@ class AsyncOrders:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
             currency: Currency of the Order.
             receipt_id: Receipt ID of the Order.
             status: Status of the Order.
@@ -466,6 +475,9 @@ class AsyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            park_expiry_date: request body property \"parkExpiryDate\"
+            signature: request body property \"signature\"
+            summary: request body property \"summary\"
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.
@@ -583,6 +595,7 @@ class AsyncOrders:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Order ID
             currency: Currency of the Order.
             receipt_id: Receipt ID of the Order.
@@ -594,6 +607,9 @@ class AsyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
+            park_expiry_date: request body property \"parkExpiryDate\"
+            signature: request body property \"signature\"
+            summary: request body property \"summary\"
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.

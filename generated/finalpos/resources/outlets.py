@@ -98,6 +98,7 @@ class SyncOutlets:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the Outlet.
             address: Primary address of the Outlet.
             city: City where the Outlet is located.
@@ -109,6 +110,8 @@ class SyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: request body property \"stripe\"
+            tax_id: request body property \"taxId\"
         """
         require_arguments(
             "outlets.create",
@@ -207,6 +210,7 @@ class SyncOutlets:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Outlet ID
             name: Name of the Outlet.
             address: Primary address of the Outlet.
@@ -219,6 +223,8 @@ class SyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: request body property \"stripe\"
+            tax_id: request body property \"taxId\"
         """
         return self._client.request(
             RequestOptions(
@@ -384,6 +390,7 @@ class AsyncOutlets:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the Outlet.
             address: Primary address of the Outlet.
             city: City where the Outlet is located.
@@ -395,6 +402,8 @@ class AsyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: request body property \"stripe\"
+            tax_id: request body property \"taxId\"
         """
         require_arguments(
             "outlets.create",
@@ -493,6 +502,7 @@ class AsyncOutlets:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Outlet ID
             name: Name of the Outlet.
             address: Primary address of the Outlet.
@@ -505,6 +515,8 @@ class AsyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: request body property \"stripe\"
+            tax_id: request body property \"taxId\"
         """
         return await self._client.request(
             RequestOptions(

@@ -109,6 +109,7 @@ class SyncProducts:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateProductDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the product.
             product_type: Type of the product.
             external_id: External ID of the product.
@@ -126,6 +127,7 @@ class SyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
+            attributes: request body property \"attributes\"
         """
         require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return self._client.request(
@@ -222,6 +224,7 @@ class SyncProducts:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateProductDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Product ID
             name: Name of the product.
             product_type: Type of the product.
@@ -240,6 +243,7 @@ class SyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
+            attributes: request body property \"attributes\"
         """
         return self._client.request(
             RequestOptions(
@@ -420,6 +424,7 @@ class AsyncProducts:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateProductDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the product.
             product_type: Type of the product.
             external_id: External ID of the product.
@@ -437,6 +442,7 @@ class AsyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
+            attributes: request body property \"attributes\"
         """
         require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return await self._client.request(
@@ -533,6 +539,7 @@ class AsyncProducts:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateProductDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Product ID
             name: Name of the product.
             product_type: Type of the product.
@@ -551,6 +558,7 @@ class AsyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
+            attributes: request body property \"attributes\"
         """
         return await self._client.request(
             RequestOptions(

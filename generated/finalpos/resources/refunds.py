@@ -101,13 +101,19 @@ class SyncRefunds:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
             order_id: Order ID associated with the refund.
             session_id: Session ID associated with the refund.
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
+            reason: request body property \"reason\"
+            refunded_by: request body property \"refundedBy\"
+            refunded_by_external_id: request body property \"refundedByExternalId\"
+            summary: request body property \"summary\"
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
+            balance: request body property \"balance\"
         """
         require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return self._client.request(
@@ -192,14 +198,20 @@ class SyncRefunds:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Refunds ID
             order_id: Order ID associated with the refund.
             session_id: Session ID associated with the refund.
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
+            reason: request body property \"reason\"
+            refunded_by: request body property \"refundedBy\"
+            refunded_by_external_id: request body property \"refundedByExternalId\"
+            summary: request body property \"summary\"
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
+            balance: request body property \"balance\"
         """
         return self._client.request(
             RequestOptions(
@@ -330,13 +342,19 @@ class AsyncRefunds:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
             order_id: Order ID associated with the refund.
             session_id: Session ID associated with the refund.
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
+            reason: request body property \"reason\"
+            refunded_by: request body property \"refundedBy\"
+            refunded_by_external_id: request body property \"refundedByExternalId\"
+            summary: request body property \"summary\"
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
+            balance: request body property \"balance\"
         """
         require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return await self._client.request(
@@ -421,14 +439,20 @@ class AsyncRefunds:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Refunds ID
             order_id: Order ID associated with the refund.
             session_id: Session ID associated with the refund.
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
+            reason: request body property \"reason\"
+            refunded_by: request body property \"refundedBy\"
+            refunded_by_external_id: request body property \"refundedByExternalId\"
+            summary: request body property \"summary\"
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
+            balance: request body property \"balance\"
         """
         return await self._client.request(
             RequestOptions(

@@ -73,6 +73,7 @@ class SyncRoles:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the role.
             permissions: Permissions assigned to the role.
         """
@@ -134,6 +135,7 @@ class SyncRoles:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Roles ID
             name: Name of the role.
             permissions: Permissions assigned to the role.
@@ -232,6 +234,7 @@ class AsyncRoles:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the role.
             permissions: Permissions assigned to the role.
         """
@@ -293,6 +296,7 @@ class AsyncRoles:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Roles ID
             name: Name of the role.
             permissions: Permissions assigned to the role.

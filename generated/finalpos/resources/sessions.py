@@ -95,6 +95,7 @@ class SyncSessions:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
             station_id: Station ID where the session was opened.
             session_number: Session number identifier.
             opened_by: Name of the user who opened the session.
@@ -105,6 +106,7 @@ class SyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
+            closing_amounts: request body property \"closingAmounts\"
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
@@ -206,6 +208,7 @@ class SyncSessions:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Session ID
             station_id: Station ID where the session was opened.
             session_number: Session number identifier.
@@ -217,6 +220,7 @@ class SyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
+            closing_amounts: request body property \"closingAmounts\"
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
@@ -352,6 +356,7 @@ class AsyncSessions:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
             station_id: Station ID where the session was opened.
             session_number: Session number identifier.
             opened_by: Name of the user who opened the session.
@@ -362,6 +367,7 @@ class AsyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
+            closing_amounts: request body property \"closingAmounts\"
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
@@ -463,6 +469,7 @@ class AsyncSessions:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Session ID
             station_id: Station ID where the session was opened.
             session_number: Session number identifier.
@@ -474,6 +481,7 @@ class AsyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
+            closing_amounts: request body property \"closingAmounts\"
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """

@@ -90,6 +90,7 @@ class SyncStations:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateStationDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the station.
             outlet_id: ID of the outlet this station belongs to.
             status: Status of the station.
@@ -179,6 +180,7 @@ class SyncStations:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateStationDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Station ID
             name: Name of the station.
             outlet_id: ID of the outlet this station belongs to.
@@ -342,6 +344,7 @@ class AsyncStations:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateStationDto`, a model or a mapping), instead of its fields as keyword arguments
             name: Name of the station.
             outlet_id: ID of the outlet this station belongs to.
             status: Status of the station.
@@ -431,6 +434,7 @@ class AsyncStations:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateStationDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Station ID
             name: Name of the station.
             outlet_id: ID of the outlet this station belongs to.

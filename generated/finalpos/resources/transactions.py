@@ -102,6 +102,7 @@ class SyncTransactions:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
             external_id: External ID of the transaction.
             payment_method: Payment method used for the transaction.
             amount: Amount of the transaction.
@@ -111,6 +112,11 @@ class SyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
+            payment_data: request body property \"paymentData\"
+            order_id: request body property \"orderId\"
+            refund_id: request body property \"refundId\"
+            outlet_id: request body property \"outletId\"
+            receipt_id: request body property \"receiptId\"
         """
         require_arguments(
             "transactions.create",
@@ -210,6 +216,7 @@ class SyncTransactions:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Transactions ID
             external_id: External ID of the transaction.
             payment_method: Payment method used for the transaction.
@@ -220,6 +227,11 @@ class SyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
+            payment_data: request body property \"paymentData\"
+            order_id: request body property \"orderId\"
+            refund_id: request body property \"refundId\"
+            outlet_id: request body property \"outletId\"
+            receipt_id: request body property \"receiptId\"
         """
         return self._client.request(
             RequestOptions(
@@ -356,6 +368,7 @@ class AsyncTransactions:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
             external_id: External ID of the transaction.
             payment_method: Payment method used for the transaction.
             amount: Amount of the transaction.
@@ -365,6 +378,11 @@ class AsyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
+            payment_data: request body property \"paymentData\"
+            order_id: request body property \"orderId\"
+            refund_id: request body property \"refundId\"
+            outlet_id: request body property \"outletId\"
+            receipt_id: request body property \"receiptId\"
         """
         require_arguments(
             "transactions.create",
@@ -464,6 +482,7 @@ class AsyncTransactions:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Transactions ID
             external_id: External ID of the transaction.
             payment_method: Payment method used for the transaction.
@@ -474,6 +493,11 @@ class AsyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
+            payment_data: request body property \"paymentData\"
+            order_id: request body property \"orderId\"
+            refund_id: request body property \"refundId\"
+            outlet_id: request body property \"outletId\"
+            receipt_id: request body property \"receiptId\"
         """
         return await self._client.request(
             RequestOptions(

@@ -101,6 +101,7 @@ class SyncVariants:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
             product_id: Product ID of the variant.
             manage_stock: Whether the variant manages stock.
             sku: SKU of the variant.
@@ -205,6 +206,7 @@ class SyncVariants:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Variant ID
             product_id: Product ID of the variant.
             manage_stock: Whether the variant manages stock.
@@ -388,6 +390,7 @@ class AsyncVariants:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
             product_id: Product ID of the variant.
             manage_stock: Whether the variant manages stock.
             sku: SKU of the variant.
@@ -492,6 +495,7 @@ class AsyncVariants:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
             id: Variant ID
             product_id: Product ID of the variant.
             manage_stock: Whether the variant manages stock.

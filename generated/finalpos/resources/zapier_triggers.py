@@ -83,6 +83,7 @@ class SyncZapierTriggers:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
             trigger_type: Type of the Zapier trigger.
             trigger_id: Trigger ID from Zapier.
             api_key: API key for the Zapier integration.
@@ -167,6 +168,7 @@ class SyncZapierTriggers:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
             id: ZapierTriggers ID
             trigger_type: Type of the Zapier trigger.
             trigger_id: Trigger ID from Zapier.
@@ -282,6 +284,7 @@ class AsyncZapierTriggers:
         Raises `BadRequestError` on HTTP 400.
 
         Args:
+            body: the whole request body (`CreateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
             trigger_type: Type of the Zapier trigger.
             trigger_id: Trigger ID from Zapier.
             api_key: API key for the Zapier integration.
@@ -366,6 +369,7 @@ class AsyncZapierTriggers:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
+            body: the whole request body (`UpdateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
             id: ZapierTriggers ID
             trigger_type: Type of the Zapier trigger.
             trigger_id: Trigger ID from Zapier.

@@ -1,0 +1,127 @@
+"""The document datamodel-code-generator reads: the normalized schemas, renamed and trimmed
+so that each becomes exactly the class `generator.model` named for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.document import (
+    Document,
+    map_subschemas,
+    merged_all_of,
+    ref_name,
+    schema_ref,
+    schemas_of,
+    text,
+)
+from generator.schema import FORMAT_TYPES
+
+# Names the generated model modules import; a schema may not take them.
+MODEL_MODULE_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Datetime",
+        "Field",
+        "FinalPOSModel",
+        "Literal",
+        "RootModel",
+        "RuntimeShapedModel",
+    }
+)
+# Defaults go too: the client sends only what is set, and a default the document got wrong
+# (an enum's string on a `$ref`, `null` on a required field) would not type-check.
+DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern", "default", "discriminator"})
+# Constraints dropped from inline union members: the model generator makes a class of a
+# constrained member (`anyOf: [{type: string, maxLength: 5000}, ...]`) and names it after
+# the property, which can take a component's name.
+UNION_MEMBER_CONSTRAINTS = frozenset(
+    {
+        "maxLength",
+        "minLength",
+        "maximum",
+        "minimum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "multipleOf",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+    }
+)
+_MEMBER_DROPPED = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
+
+
+def model_document(
+    document: Document, modules: dict[str, str], class_names: dict[str, str], package: str
+) -> dict[str, Any]:
+    """The document datamodel-code-generator reads: schemas renamed `<module>.<Class>`, no
+    paths, and without examples (they only bloat the models), `pattern`s or string formats
+    other than those of `FORMAT_TYPES`: a client must not reject a response over a
+    server-side format rule (`email`, `uri`), nor need a package for one, and a hostile
+    pattern could make parsing backtrack forever."""
+    originals = schemas_of(document)
+    schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
+    qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
+
+    # `datetime.datetime` for users, read as a WireDatetime that writes back the text it read
+    wire_datetime = {"customTypePath": f"{package}._model_base.Datetime"}
+
+    def base_class(name: str) -> dict[str, str]:
+        if schemas[name].get("x-finalpos-runtime-shaped"):
+            return {"customBasePath": f"{package}._model_base.RuntimeShapedModel"}
+        return {}
+
+    def rewrite(node: Any, dropped: frozenset[str] = DROPPED_MODEL_KEYWORDS) -> Any:
+        if not isinstance(node, dict):
+            return node
+        name = ref_name(node)
+        if name is not None:
+            return {**node, **schema_ref(qualified[name])}
+        if node.get("type") == "array" and "items" not in node:
+            node = {**node, "items": {}}
+        if node.get("format") is not None and node.get("format") not in FORMAT_TYPES:
+            node = {k: v for k, v in node.items() if k != "format"}  # email, uri...: plain str
+        if node.get("type") == "string" and node.get("format") == "date-time":
+            node = {**node, **wire_datetime}
+        if isinstance(node.get("properties"), dict):
+            node = {**node, "properties": _optional_means_nullable(node)}
+        if node.get("deprecated") is True:  # said in the field's description
+            node = {**node, "description": f"Deprecated. {text(node.get('description'))}".strip()}
+        kept = {k: v for k, v in node.items() if k not in dropped and not k.startswith("x-")}
+        rewritten = map_subschemas(kept, rewrite)
+        for union in ("anyOf", "oneOf"):
+            if isinstance(kept.get(union), list):
+                rewritten[union] = [rewrite(m, _MEMBER_DROPPED) for m in kept[union]]
+        return rewritten
+
+    return {
+        "openapi": document.get("openapi", "3.0.0"),
+        "info": {"title": "models", "version": "0"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                qualified[name]: {**rewrite(s), **base_class(name)} for name, s in schemas.items()
+            }
+        },
+    }
+
+
+def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Properties of an object, the optional ones also nullable: models are generated with
+    `strict_nullable` (required + nullable is `X | None` with no default), so an optional
+    property must say it may be None to get its `= None` default."""
+    required = set(schema.get("required") or [])
+    properties = {}
+    for name, prop in schema["properties"].items():
+        if name in required or not isinstance(prop, dict) or prop.get("nullable"):
+            properties[name] = prop
+        elif "$ref" in prop:
+            properties[name] = {"allOf": [prop], "nullable": True}
+        else:
+            properties[name] = {**prop, "nullable": True}
+    return properties

@@ -1,0 +1,149 @@
+"""Release notes in the client's terms: what each change of a release does to code that uses
+the generated client, with its Python names (`client.products.list(...)` now requires
+`company_id=`; `Product.short_description` is gone; `Order.balance` is now `float`, not `str`).
+
+The diff (`generator.diff`) speaks of paths and schemas; its readers write Python. This module
+builds the client model of both documents and names, for every change, the method, argument,
+class or attribute it touches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.client_model import ClientModel, Operation
+from generator.diff import Change, Report
+from generator.document import Document, schemas_of
+from generator.model import Annotations, build
+from generator.naming import identifier
+
+
+@dataclass(frozen=True)
+class Side:
+    """One document's client model, looked up by the diff's operation labels and schema names."""
+
+    client: ClientModel
+    annotations: Annotations
+
+    @classmethod
+    def of(cls, document: Document, package: str) -> Side:
+        client = build(document, package=package)
+        class_names = {schema.spec_name: schema.class_name for schema in client.schemas}
+        return cls(client, Annotations(schemas_of(document), class_names))
+
+    def operation(self, label: str | None) -> Operation | None:
+        return next((op for op in self.client.operations if op.label == label), None)
+
+    def class_name(self, schema: str | None) -> str:
+        return next((s.class_name for s in self.client.schemas if s.spec_name == schema), "")
+
+    def python_type(self, schema: str | None, prop: str | None) -> str:
+        """The annotation of a schema's property (or of the schema), as models read it."""
+        found = schemas_of(self.client.document).get(schema or "")
+        if isinstance(found, dict) and prop is not None:
+            found = (found.get("properties") or {}).get(prop)
+        return self.annotations.of(found, accept_mappings=False).replace("builtins.", "")
+
+    def takers(self, schema: str | None) -> list[Operation]:
+        """The operations whose request body is this schema."""
+        name = self.class_name(schema)
+        return [op for op in self.client.operations if name and op.body_model == name]
+
+
+def _call(op: Operation | None, *extra: str) -> str:
+    if op is None:
+        return ""
+    return f"client.{op.resource}.{op.method_name}({', '.join(['...', *extra])})"
+
+
+def _argument(op: Operation | None, wire_name: str | None) -> str:
+    """The method argument of a parameter or body property, by its wire name."""
+    arguments = [] if op is None else op.path_params + op.query_params + op.header_params
+    arguments += [] if op is None else op.body_fields
+    found = next((a.name for a in arguments if a.wire_name == wire_name), None)
+    return found or identifier(str(wire_name or ""))
+
+
+def _attribute(side: Side, change: Change) -> str:
+    return f"{side.class_name(change.schema)}.{identifier(str(change.property or ''))}"
+
+
+def _operation_terms(change: Change, old: Side, new: Side) -> str:
+    rule, before, after = (
+        change.rule,
+        old.operation(change.operation),
+        new.operation(change.operation),
+    )
+    argument = _argument(after or before, change.property)
+    if rule == "operation-removed":
+        return f"`{_call(before)}` is gone"
+    if rule == "operation-added":
+        return f"`{_call(after)}` is new"
+    if rule == "operation-moved":
+        return f"`{_call(after or before)}` calls its new path; your code does not change"
+    if rule in ("parameter-added-required", "parameter-became-required"):
+        now = _call(after, f"{argument}=...")
+        return f"`{_call(before)}` → `{now}`: `{argument}=` is now required"
+    if rule == "parameter-added":
+        return f"`{_call(after)}` takes `{argument}=` (optional)"
+    if rule == "parameter-removed":
+        return f"`{_call(before, f'{argument}=...')}` → `{_call(after)}`: `{argument}=` is gone"
+    if rule == "parameter-type-changed":
+        return f"`{argument}=` of `{_call(after)}` takes another type"
+    if rule == "request-body-became-required":
+        return f"`{_call(after)}` now requires its body"
+    if rule == "response-type-changed":
+        return f"`{_call(after)}` now returns `{after.response_annotation if after else ''}`" + (
+            f", not `{before.response_annotation}`" if before else ""
+        )
+    if rule == "security-changed":
+        return f"`{_call(after)}` needs other credentials"
+    if rule == "operation-deprecated":
+        return f"`{_call(after)}` is deprecated: it warns, and type checkers flag it"
+    if rule == "parameter-deprecated":
+        return f"`{argument}=` of `{_call(after)}` is deprecated: passing it warns"
+    return ""
+
+
+def _schema_terms(change: Change, old: Side, new: Side) -> str:
+    rule = change.rule
+    attribute = _attribute(new if rule != "response-property-removed" else old, change)
+    if rule == "schema-removed":
+        return f"`{old.class_name(change.schema)}` is gone"
+    if rule == "schema-added":
+        return f"`{new.class_name(change.schema)}` is new"
+    if rule == "request-property-removed" and old.takers(change.schema):
+        argument = _argument(old.takers(change.schema)[0], change.property)
+        calls = [f"`{_call(op)}`" for op in old.takers(change.schema)]
+        return f"{', '.join(calls)}: `{argument}=` is gone"
+    if rule in ("response-property-removed", "request-property-removed"):
+        return f"`{_attribute(old, change)}` is gone"
+    if rule in ("request-property-added-required", "request-property-became-required"):
+        calls = [
+            f"`{_call(op, f'{_argument(op, change.property)}=...')}`"
+            for op in new.takers(change.schema)
+        ]
+        return f"{', '.join(calls) or '`' + attribute + '`'}: now required"
+    if rule == "property-type-changed":
+        was = old.python_type(change.schema, change.property)
+        return (
+            f"`{attribute}` is now `{new.python_type(change.schema, change.property)}`, not `{was}`"
+        )
+    if rule == "optional-property-added":
+        return f"`{attribute}` is new (optional)"
+    if rule in ("enum-value-added", "enum-value-removed"):
+        return f"`{attribute}` takes other values"
+    if rule == "property-deprecated":
+        return f"`{attribute}` is deprecated"
+    return ""
+
+
+def client_terms(report: Report, old: Document, new: Document, package: str) -> dict[Change, str]:
+    """Each change of `report` (old → new, both normalized) as it reads in client code; "" for
+    a change the client does not see (servers, descriptions)."""
+    before, after = Side.of(old, package), Side.of(new, package)
+    terms = {}
+    for change in report.changes:
+        text = _operation_terms(change, before, after) if change.operation else ""
+        terms[change] = text or _schema_terms(change, before, after)
+    return terms

@@ -1,0 +1,206 @@
+"""Stage 1b: validation at the trust boundary. openapi-spec-validator on the repaired
+document (findings are warnings, errors with `--strict`), in this process or in a child
+interpreter (`python -m generator.validate`) while generation goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import pickle
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import SpecError, json_pointer
+
+if TYPE_CHECKING:
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from generator.load import check_basics, read_spec
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a document that did not stop it: repaired, or left as it is."""
+
+    pointer: str
+    rule: str
+    message: str
+
+    def line(self, source: str) -> str:
+        return f"{source}: {self.pointer}: {self.message} [{self.rule}]"
+
+
+MAX_PROBLEM_TEXT = 160
+# The rules of what openapi-spec-validator finds start with this (repairs have their own).
+VALIDATOR_RULE = "openapi-"
+
+
+def problems_of(repaired: dict[str, Any], invalid: list[Problem]) -> list[Problem]:
+    """The repairs recorded in a document, then what the validator still found."""
+    from generator.normalize import repairs
+
+    return [Problem(**entry) for entry in repairs(repaired)] + invalid
+
+
+def accepted(problems: list[Problem], source: str, *, strict: bool) -> list[Problem]:
+    """`problems` as warnings; with `strict` the first one is an error (exit 2)."""
+    if strict and problems:
+        first = problems[0]
+        more = (
+            f" (--strict; {len(problems)} problems in all)" if len(problems) > 1 else " (--strict)"
+        )
+        raise SpecError(
+            f"{first.message} [{first.rule}]{more}", source=source, pointer=first.pointer
+        )
+    return problems
+
+
+def check_openapi(
+    document: dict[str, Any],
+    source: str,
+    *,
+    strict: bool = False,
+    findings: list[Problem] | None = None,
+) -> list[Problem]:
+    """Accept an OpenAPI 3.x document that passes `check_basics`; what openapi-spec-validator
+    still finds once known quirks are repaired comes back as warnings (errors if `strict`).
+    `findings`: what the validator found when this very document was vendored (see
+    `Snapshot.findings_for`), used instead of validating it again."""
+    repaired = _repaired(document, source, strict=strict)
+    if findings is None:
+        findings = validate(repaired, source)
+    return accepted(problems_of(repaired, findings), source, strict=strict)
+
+
+def _repaired(document: dict[str, Any], source: str, *, strict: bool) -> dict[str, Any]:
+    """`check_basics`, then the repair passes; under `strict` a repair is already an error."""
+    from generator.normalize import repair
+
+    check_basics(document, source)
+    repaired = repair(document)
+    accepted(problems_of(repaired, []), source, strict=strict)
+    return repaired
+
+
+def validate(document: dict[str, Any], source: str) -> list[Problem]:
+    """What openapi-spec-validator finds, one short problem per error (imported here:
+    importing it alone takes 0.4 s, which a vendored snapshot never pays, and `generate`
+    pays in a child while it renders)."""
+    from openapi_spec_validator.shortcuts import get_validator_cls
+
+    try:
+        validator = get_validator_cls(document)(document)
+        errors = [e for e in validator.iter_errors() if not _tolerated(e)]
+    except RecursionError as exc:
+        raise SpecError("document nests too deeply to validate", source=source) from exc
+    except Exception as exc:  # the validator's own resolver errors
+        raise SpecError(f"invalid OpenAPI: {_short(str(exc))}", source=source) from exc
+    return [_problem(error) for error in errors]
+
+
+def _problem(error: OpenAPIValidationError) -> Problem:
+    """The most specific cause of a validation error, in a line (never a schema dump)."""
+    from jsonschema.exceptions import best_match
+
+    cause = best_match(error.context) if error.context else error
+    where = [*error.absolute_path, *(cause.relative_path if cause is not error else [])]
+    return Problem(json_pointer(where), f"{VALIDATOR_RULE}{cause.validator}", _short(cause.message))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_PROBLEM_TEXT else text[: MAX_PROBLEM_TEXT - 1] + "…"
+
+
+def _tolerated(error: OpenAPIValidationError) -> bool:
+    """A `pattern` that Python's `re` cannot compile (often valid ECMA-262, as NestJS
+    emits it) is no obstacle: the generated client does not check patterns."""
+    return error.validator == "format" and error.message.endswith("is not a 'regex'")
+
+
+def load_spec(path: Path, *, strict: bool = True) -> dict[str, Any]:
+    """Read, parse and validate a local document; any problem is a SpecError naming the file
+    (with `strict=False`, only what cannot be repaired or understood)."""
+    document = read_spec(path)
+    check_openapi(document, str(path), strict=strict)
+    return document
+
+
+@contextlib.contextmanager
+def validating(
+    document: dict[str, Any],
+    source: str,
+    *,
+    strict: bool = False,
+    findings: list[Problem] | None = None,
+) -> Iterator[Callable[[], list[Problem]]]:
+    """`check_openapi` with the validator run in a child interpreter while the block goes
+    on (on a large document validation is the slowest step). The block gets a function
+    that waits for it and returns the problems (raising the first under `strict`); leaving
+    the block waits too, so a validation error wins over any error the document caused in
+    the block meanwhile. With `findings` (the vendored snapshot) no child is started."""
+    repaired = _repaired(document, source, strict=strict)
+    child = None if findings is not None else _ValidationChild(repaired, source)
+    outcome: list[list[Problem]] = []
+
+    def wait() -> list[Problem]:
+        if not outcome:
+            outcome.append(findings if child is None else child.findings())
+        return accepted(problems_of(repaired, outcome[0]), source, strict=strict)
+
+    try:
+        yield wait
+    finally:
+        wait()
+
+
+class _ValidationChild:
+    """`validate` in a new interpreter (`python -m generator.validate`): portable, and safe in
+    a process with threads, unlike a fork. The document goes over a pickle file."""
+
+    def __init__(self, repaired: dict[str, Any], source: str) -> None:
+        self._source = source
+        self._input = tempfile.NamedTemporaryFile(prefix="finalpos-validate-", suffix=".pickle")  # noqa: SIM115 (closed by findings)
+        pickle.dump((repaired, source), self._input)
+        self._input.flush()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "generator.validate", self._input.name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def findings(self) -> list[Problem]:
+        try:
+            output, errors = self._process.communicate()
+        finally:
+            self._input.close()
+        if self._process.returncode != 0:
+            last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise SpecError(f"validation failed: {last[0]}", source=self._source)
+        kind, value = pickle.loads(output)
+        if kind == "error":
+            raise SpecError(value[0], source=self._source, pointer=value[1])
+        return [Problem(**finding) for finding in value]
+
+
+def _validate_in_child(input_path: str) -> None:
+    """The child's side of `_ValidationChild`: its findings (or error) as a pickle on stdout."""
+    with open(input_path, "rb") as file:
+        repaired, source = pickle.load(file)  # written by our own parent process
+    try:
+        result: tuple[str, Any] = (
+            "ok",
+            [dataclasses.asdict(p) for p in validate(repaired, source)],
+        )
+    except SpecError as error:
+        result = ("error", (error.message, error.pointer))
+    sys.stdout.buffer.write(pickle.dumps(result))
+
+
+if __name__ == "__main__":
+    _validate_in_child(sys.argv[1])
