@@ -68,41 +68,40 @@ def _attribute(side: Side, change: Change) -> str:
     return f"{side.class_name(change.schema)}.{identifier(str(change.property or ''))}"
 
 
+# What a change of an operation does to a call, by rule: `before`/`after` are the call in the
+# old/new client, `argument` the parameter's argument, `with_it` a call that passes it.
+_OPERATION_TERMS = {
+    "operation-removed": "`{before}` is gone",
+    "operation-added": "`{after}` is new",
+    "operation-moved": "`{after}` calls its new path; your code does not change",
+    "parameter-added-required": "`{before}` → `{with_it}`: `{argument}=` is now required",
+    "parameter-became-required": "`{before}` → `{with_it}`: `{argument}=` is now required",
+    "parameter-added": "`{after}` takes `{argument}=` (optional)",
+    "parameter-removed": "`{with_it}` → `{after}`: `{argument}=` is gone",
+    "parameter-type-changed": "`{argument}=` of `{after}` takes another type",
+    "request-body-became-required": "`{after}` now requires its body",
+    "response-type-changed": "`{after}` now returns `{returns}`, not `{returned}`",
+    "security-changed": "`{after}` needs other credentials",
+    "operation-deprecated": "`{after}` is deprecated: it warns, and type checkers flag it",
+    "parameter-deprecated": "`{argument}=` of `{after}` is deprecated: passing it warns",
+}
+
+
 def _operation_terms(change: Change, old: Side, new: Side) -> str:
-    rule, before, after = (
-        change.rule,
-        old.operation(change.operation),
-        new.operation(change.operation),
+    template = _OPERATION_TERMS.get(change.rule)
+    if template is None:
+        return ""
+    before, after = old.operation(change.operation), new.operation(change.operation)
+    before, after = before or after, after or before  # removed or added: the one there is
+    argument = _argument(after, change.property)
+    return template.format(
+        before=_call(before),
+        after=_call(after),
+        argument=argument,
+        with_it=_call(after if change.rule != "parameter-removed" else before, f"{argument}=..."),
+        returns=after.response_annotation if after else "",
+        returned=before.response_annotation if before else "",
     )
-    argument = _argument(after or before, change.property)
-    if rule == "operation-removed":
-        return f"`{_call(before)}` is gone"
-    if rule == "operation-added":
-        return f"`{_call(after)}` is new"
-    if rule == "operation-moved":
-        return f"`{_call(after or before)}` calls its new path; your code does not change"
-    if rule in ("parameter-added-required", "parameter-became-required"):
-        now = _call(after, f"{argument}=...")
-        return f"`{_call(before)}` → `{now}`: `{argument}=` is now required"
-    if rule == "parameter-added":
-        return f"`{_call(after)}` takes `{argument}=` (optional)"
-    if rule == "parameter-removed":
-        return f"`{_call(before, f'{argument}=...')}` → `{_call(after)}`: `{argument}=` is gone"
-    if rule == "parameter-type-changed":
-        return f"`{argument}=` of `{_call(after)}` takes another type"
-    if rule == "request-body-became-required":
-        return f"`{_call(after)}` now requires its body"
-    if rule == "response-type-changed":
-        return f"`{_call(after)}` now returns `{after.response_annotation if after else ''}`" + (
-            f", not `{before.response_annotation}`" if before else ""
-        )
-    if rule == "security-changed":
-        return f"`{_call(after)}` needs other credentials"
-    if rule == "operation-deprecated":
-        return f"`{_call(after)}` is deprecated: it warns, and type checkers flag it"
-    if rule == "parameter-deprecated":
-        return f"`{argument}=` of `{_call(after)}` is deprecated: passing it warns"
-    return ""
 
 
 def _schema_terms(change: Change, old: Side, new: Side) -> str:

@@ -260,11 +260,13 @@ print(json.dumps(seen))
 """
 
 
-def wire(generations, name: str, calls: list, credentials: dict, tmp_path: Path) -> list[dict]:
+def run_script(generations, name: str, script: str, tmp_path: Path, *args: str) -> Any:
+    """What `script` prints (JSON), run with the client of the corpus document `name`
+    importable and its package name as the first argument."""
     package, output, result = generations[CORPUS / name]
     assert result.returncode == 0, result.stderr
     ran = subprocess.run(
-        [sys.executable, "-c", WIRE, package, json.dumps(calls), json.dumps(credentials)],
+        [sys.executable, "-c", script, package, *args],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(output)},
         capture_output=True,
@@ -272,6 +274,10 @@ def wire(generations, name: str, calls: list, credentials: dict, tmp_path: Path)
     )
     assert ran.returncode == 0, ran.stderr[-3000:]
     return json.loads(ran.stdout)
+
+
+def wire(generations, name: str, calls: list, credentials: dict, tmp_path: Path) -> list[dict]:
+    return run_script(generations, name, WIRE, tmp_path, json.dumps(calls), json.dumps(credentials))
 
 
 def test_each_operation_sends_the_credentials_its_security_requirement_names(generations, tmp_path):
@@ -380,17 +386,7 @@ print(json.dumps({"out": out, "seen": seen}))
 
 
 def test_downloads_text_and_header_parameters_on_the_wire(generations, tmp_path):
-    package, output, result = generations[CORPUS / "media.yaml"]
-    assert result.returncode == 0, result.stderr
-    ran = subprocess.run(
-        [sys.executable, "-c", MEDIA, package, str(tmp_path)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    found = json.loads(ran.stdout)
+    found = run_script(generations, "media.yaml", MEDIA, tmp_path, str(tmp_path))
     assert found["out"] == {
         "download": True,
         "chunks": [40960, 40960, 20480],  # read as it arrives, not all at once
@@ -445,17 +441,8 @@ client.orders.legacy("o1")
 
 
 def test_deprecations_warn_at_run_time_and_type_checkers_flag_them(generations, tmp_path):
-    package, output, result = generations[CORPUS / "deprecations.yaml"]
-    assert result.returncode == 0, result.stderr
-    ran = subprocess.run(
-        [sys.executable, "-c", DEPRECATIONS, package],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    found = json.loads(ran.stdout)
+    found = run_script(generations, "deprecations.yaml", DEPRECATIONS, tmp_path)
+    package, output, _result = generations[CORPUS / "deprecations.yaml"]
     assert found["plain"] == []
     assert found["sort"] == [
         ["DeprecationWarning", "orders.list: argument 'sort' is deprecated by the API", "<string>"]
