@@ -114,8 +114,8 @@ def large_document_rows(runs: int = 2) -> list[Row]:
             verdict = f"{ratio:.2f}x the peer's time"
         elif ours[0]:
             verdict = "only ours generates it"
-        label = f"{source.name} ({source.stat().st_size // 1024} KiB): ours | opc"
-        rows.append((label, f"{_shown(ours)} | {_shown(opc)}", verdict))
+        label = f"{source.name} ({source.stat().st_size // 1024} KiB): ours / opc"
+        rows.append((label, f"{_shown(ours)} / {_shown(opc)}", verdict))
     return rows
 
 
