@@ -3,8 +3,8 @@
 
     from finalpos import Client
     client = Client(api_key="...")
-    for product in client.products.list():
-        ...
+
+`README.md` beside the package shows calls generated from the API description.
 
 Everything is imported on first use (PEP 562), so `import finalpos` costs next to
 nothing; resources and models load when you first touch them.
