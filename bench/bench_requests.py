@@ -73,6 +73,58 @@ def _async(base_url: str, requests: int, rounds: int) -> tuple[float, float]:
         loop.close()
 
 
+def _concurrent(base_url: str, calls: int, rounds: int) -> tuple[float, float]:
+    """`calls` concurrent `retrieve`s on `AsyncClient(http_client=DefaultAioHttpClient())`
+    against as many concurrent `get` + `json.loads` on bare httpx over the same aiohttp
+    transport and pool size; a new pool each round for both."""
+    import finalpos
+    from finalpos._aiohttp import DEFAULT_LIMITS, DEFAULT_TIMEOUT
+    from httpx_aiohttp import HttpxAiohttpClient
+
+    loop = asyncio.new_event_loop()
+    url = f"{base_url}/v1/api/customer/c1"
+
+    async def ours() -> None:
+        async with finalpos.DefaultAioHttpClient() as http:
+            client = finalpos.AsyncClient(api_key="bench", base_url=base_url, http_client=http)
+            await asyncio.gather(*(client.customers.retrieve("c1") for _ in range(calls)))
+
+    async def bare() -> None:
+        async with HttpxAiohttpClient(limits=DEFAULT_LIMITS, timeout=DEFAULT_TIMEOUT) as http:
+
+            async def one() -> None:
+                json.loads((await http.get(url, headers=HEADERS)).content)
+
+            await asyncio.gather(*(one() for _ in range(calls)))
+
+    try:
+        return _interleaved(
+            lambda: loop.run_until_complete(ours()), lambda: loop.run_until_complete(bare()), rounds
+        )
+    finally:
+        loop.close()
+
+
+def concurrency_rows(calls: int = 1000, rounds: int = 3) -> list[Row]:
+    """Async under load on the aiohttp transport (the `aiohttp` extra)."""
+    sys.path.insert(0, str(GENERATED))
+    with loopback_server() as base_url:
+        ours, floor = _concurrent(base_url, calls, rounds)
+    ratio = ours / floor
+    return [
+        (
+            f"{calls} concurrent retrieve, aiohttp transport: client / bare httpx (s)",
+            f"{ours:.2f} / {floor:.2f}",
+            "",
+        ),
+        (
+            f"{calls} concurrent retrieve: client / bare httpx, both on aiohttp",
+            f"{ratio:.2f}x",
+            f"<= 1.5x: {'met' if ratio <= 1.5 else 'missed'}",
+        ),
+    ]
+
+
 def request_rows(requests: int = 1000, rounds: int = 9) -> list[Row]:
     sys.path.insert(0, str(GENERATED))
     rows: list[Row] = []
@@ -96,5 +148,5 @@ def request_rows(requests: int = 1000, rounds: int = 9) -> list[Row]:
 
 
 if __name__ == "__main__":
-    for row in request_rows():
+    for row in request_rows() + concurrency_rows():
         print(" | ".join(row))

@@ -20,7 +20,7 @@ from bench_generation import (
 )
 from bench_memory import memory_rows
 from bench_parsing import parsing_rows
-from bench_requests import request_rows
+from bench_requests import concurrency_rows, request_rows
 from common import ROOT, Row
 
 SECTIONS = [
@@ -31,6 +31,7 @@ SECTIONS = [
     ("2. Scale", scale_rows),
     ("3. Parsing", parsing_rows),
     ("4. Requests", request_rows),
+    ("4b. Async under load", concurrency_rows),
     ("5. First response", first_response_rows),
     ("6. Memory", memory_rows),
     ("7. Diff", diff_rows),

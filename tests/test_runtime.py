@@ -5,6 +5,7 @@ responses, per-call options, secrets. Delays are checked with an injected clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import json
 import logging
@@ -376,12 +377,30 @@ def test_skip_must_be_a_multiple_of_limit(make_client):
         make_client().customers.list(skip=3, limit=2)
 
 
-def test_async_iteration_and_await(fp, server):
+# The async client on both transports: httpx's own, and aiohttp's (`DefaultAioHttpClient`).
+TRANSPORTS = ["httpx", "aiohttp"]
+
+
+@contextlib.asynccontextmanager
+async def async_client(fp, transport: str, base_url: str, **options: Any):
+    """An AsyncClient on `transport`, closed (with its aiohttp session) on exit."""
+    http = fp.DefaultAioHttpClient() if transport == "aiohttp" else None
+    client = fp.AsyncClient(api_key=SECRET, base_url=base_url, http_client=http, **options)
+    try:
+        yield client
+    finally:
+        await client.close()
+        if http is not None:
+            await http.aclose()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_async_iteration_and_await(fp, server, transport):
     base_url, script = server
     script.default = customers_page(5)
 
     async def scenario() -> tuple[list[str], int]:
-        async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
+        async with async_client(fp, transport, base_url) as client:
             ids = [c.id async for c in client.customers.list(limit=2)]
             first = await client.customers.list(limit=2)
             pages = [page async for page in first.iter_pages()]
@@ -392,7 +411,8 @@ def test_async_iteration_and_await(fp, server):
     assert pages == 3
 
 
-def test_async_retries_use_the_same_rules(fp, server):
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_async_retries_use_the_same_rules(fp, server, transport):
     base_url, script = server
     script.actions[("GET", CUSTOMER_PATH)] = [reply(503), reply(200, CUSTOMER)]
     delays: list[float] = []
@@ -401,12 +421,55 @@ def test_async_retries_use_the_same_rules(fp, server):
         delays.append(delay)
 
     async def scenario() -> str:
-        async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
+        async with async_client(fp, transport, base_url) as client:
             client._sleep = record
             return (await client.customers.retrieve("c1")).id
 
     assert asyncio.run(scenario()) == "c1"
     assert len(delays) == 1 and script.attempts("GET", CUSTOMER_PATH) == 2
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_async_errors_timeouts_and_logs_behave_the_same(fp, server, transport, caplog):
+    """Typed errors with their request id, timeouts (retried, then APITimeoutError), and a
+    debug log that never shows the key, on either transport."""
+    base_url, script = server
+    script.actions[("GET", "/v1/api/customer/gone")] = [
+        reply(404, {"statusCode": 404, "message": "Not Found"}, X_Request_Id="r-9")
+    ]
+    script.actions[("GET", "/v1/api/customer/slow")] = [slow(1.0), slow(1.0)]
+    logging.getLogger("finalpos").setLevel(logging.DEBUG)
+
+    async def scenario() -> tuple[Any, Any]:
+        async with async_client(fp, transport, base_url, timeout=0.2, max_retries=1) as client:
+            client._sleep = asyncio.sleep  # real, short backoff
+            with pytest.raises(fp.NotFoundError) as missing:
+                await client.customers.retrieve("gone")
+            with pytest.raises(fp.APITimeoutError) as late:
+                await client.customers.retrieve("slow")
+            return missing.value, late.value
+
+    with caplog.at_level(logging.DEBUG, logger="finalpos"):
+        missing, late = asyncio.run(scenario())
+    assert (missing.status_code, missing.request_id) == (404, "r-9")
+    assert script.attempts("GET", "/v1/api/customer/slow") == 2
+    assert "/v1/api/customer/gone -> 404" in caplog.text and SECRET not in caplog.text
+    assert SECRET not in repr(missing) + repr(late)
+
+
+def test_the_aiohttp_client_says_what_to_install_without_the_extra(client_python, tmp_path):
+    """The installed client (no extras) imports, and only creating the aiohttp client fails,
+    naming the extra."""
+    script = (
+        "import finalpos\n"
+        "try:\n    finalpos.DefaultAioHttpClient()\n"
+        "except RuntimeError as error:\n    print(error)\n"
+    )
+    ran = subprocess.run(
+        [str(client_python), "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert 'pip install "finalpos-client[aiohttp]"' in ran.stdout
 
 
 # --- responses, options, validation ------------------------------------------------------

@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._aiohttp import DefaultAioHttpClient as DefaultAioHttpClient
     from ._base_client import APIResponse as APIResponse
     from ._client import AsyncClient as AsyncClient
     from ._client import Client as Client
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF = {
     "APIResponse": "_base_client",
+    "DefaultAioHttpClient": "_aiohttp",
     "AsyncClient": "_client",
     "Client": "_client",
     "APIConnectionError": "_exceptions",
