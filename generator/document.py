@@ -35,6 +35,11 @@ def body_schema(holder: Any) -> Any:
     return media.get("schema") if isinstance(media, dict) else None
 
 
+def is_json_media(media_type: str) -> bool:
+    """`application/json`, `application/problem+json`, `...;charset=utf-8`: read as JSON."""
+    return "json" in media_type
+
+
 def response_media(response: Any) -> str | None:
     """How a response body is read: "json" (any JSON type, `*/*`), "text" (`text/*`) or
     "binary" (anything else: a download); None without content."""
@@ -42,7 +47,7 @@ def response_media(response: Any) -> str | None:
     media = str(next(iter(content), "")).split(";")[0].strip().lower()
     if not media:
         return None
-    if "json" in media or media == "*/*":
+    if is_json_media(media) or media == "*/*":
         return "json"
     return "text" if media.startswith("text/") else "binary"
 
@@ -66,9 +71,14 @@ def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def escape(key: str) -> str:
+    """A key as one JSON-pointer token (RFC 6901: `~` is `~0`, `/` is `~1`)."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
 def schema_ref(name: str) -> dict[str, str]:
     """A `$ref` to the component schema `name`, escaped as a JSON pointer."""
-    return {"$ref": SCHEMA_REF_PREFIX + name.replace("~", "~0").replace("/", "~1")}
+    return {"$ref": SCHEMA_REF_PREFIX + escape(name)}
 
 
 def ref_name(schema: Any) -> str | None:
@@ -171,7 +181,7 @@ def lookup(document: Document, ref: str) -> Any:
 def lookup_parent(document: Document, ref: str) -> tuple[Any, Any]:
     """(container, key) of the place a resolvable local `$ref` points to, so it can be replaced."""
     tokens = pointer_tokens(ref) or []
-    parent_ref = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens[:-1])
+    parent_ref = "#" + "".join("/" + escape(token) for token in tokens[:-1])
     container = follow(document, lookup(document, parent_ref))
     last = tokens[-1]
     return container, int(last) if isinstance(container, list) else last

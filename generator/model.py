@@ -25,6 +25,7 @@ from generator.document import (
     Field,
     body_schema,
     closure,
+    is_json_media,
     is_object,
     iter_operations,
     parameters,
@@ -246,32 +247,29 @@ def _response_shape(
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 
 
-def _header_parameters(
-    operation: dict[str, Any], path_item: dict[str, Any], encoding: str
-) -> tuple[list[Field], dict[str, str]]:
-    """(header parameters that become arguments, headers always sent). An `Accept` or
-    `Content-Type` parameter is no argument, but the value it documents as its default is
-    sent (a versioning `Accept`); `Content-Type` only where no form encoding sets it."""
-    arguments: list[Field] = []
-    fixed: dict[str, str] = {}
-    for name, schema, required, description, deprecated in parameters(
-        operation, path_item, "header"
-    ):
-        if name.lower() not in IGNORED_HEADERS:
-            arguments.append((name, schema, required, description, deprecated))
-            continue
+def _documented_media(operation: dict[str, Any], path_item: dict[str, Any], header: str) -> str:
+    """The media type an ignored header parameter (`accept`, `content-type`) documents as its
+    default (API versioning: `application/vnd.pagerduty+json;version=2`), else ""."""
+    for name, schema, *_rest in parameters(operation, path_item, "header"):
         default = schema.get("default") if isinstance(schema, dict) else None
-        kept = name.lower() == "accept" or (name.lower() == "content-type" and encoding == "json")
-        if isinstance(default, str) and kept and _MEDIA_TYPE.fullmatch(default):
-            fixed["Accept" if name.lower() == "accept" else "Content-Type"] = default
-    return arguments, fixed
+        if name.lower() == header and isinstance(default, str) and _MEDIA_TYPE.fullmatch(default):
+            return default
+    return ""
+
+
+def _fixed_headers(
+    operation: dict[str, Any], path_item: dict[str, Any], encoding: str
+) -> dict[str, str]:
+    """Headers sent on every call: a documented `Content-Type` where no form encoding sets it."""
+    content_type = _documented_media(operation, path_item, "content-type")
+    return {"Content-Type": content_type} if content_type and encoding == "json" else {}
 
 
 # A media type as a header may carry it (RFC 6838: `type/subtype`, parameters after `;`).
 _MEDIA_TYPE = re.compile(r"[\w!#$&^.+*-]+/[\w!#$&^.+*-]+(\s*;[^\r\n,]*)?", re.ASCII)
 
 
-def _accept(operation: dict[str, Any], documented: str | None = None) -> str:
+def _accept(operation: dict[str, Any], documented: str = "") -> str:
     """What a call asks for (`Accept`): the media types its responses document, the success
     response's first, so a server can answer an error in the type it documents for it;
     after an `Accept` parameter's documented value, when there is one (API versioning)."""
@@ -284,7 +282,7 @@ def _accept(operation: dict[str, Any], documented: str | None = None) -> str:
         for media in response.get("content") or {}
         if _MEDIA_TYPE.fullmatch(str(media))  # `openapi/python/client` is none: not sent
     ]
-    if documented is not None:
+    if documented:
         media.insert(0, documented)
     return ", ".join(dict.fromkeys(media)) or "application/json"
 
@@ -324,7 +322,7 @@ def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | Non
 def _body_encoding(operation: dict[str, Any]) -> str:
     """How the request body is sent: JSON, or the form encoding the document gives."""
     content = (operation.get("requestBody") or {}).get("content") or {}
-    if any("json" in str(media) for media in content):
+    if any(is_json_media(str(media)) for media in content):
         return "json"
     if "multipart/form-data" in content:
         return "multipart"
@@ -466,8 +464,12 @@ def _operation(
     path_item = (document.get("paths") or {})[path]
     taken = set(RESERVED_ARGUMENTS)
     body_name, body_props = _body(operation, schemas)
-    headers, fixed = _header_parameters(operation, path_item, _body_encoding(operation))
-    documented_accept = fixed.pop("Accept", None)  # joins the response types in `accept`
+    encoding = _body_encoding(operation)
+    headers = [
+        field
+        for field in parameters(operation, path_item, "header")
+        if field[0].lower() not in IGNORED_HEADERS
+    ]
     attribute, taken_methods = resource
     kind, response_model, status, response_annotation = _response_shape(
         operation, class_names, annotations
@@ -487,17 +489,17 @@ def _operation(
             parameters(operation, path_item, "query"), annotations, taken, "query parameter"
         ),
         header_params=_arguments(headers, annotations, taken, "header parameter"),
-        fixed_headers=fixed,
+        fixed_headers=_fixed_headers(operation, path_item, encoding),
         body_model=class_names[body_name] if body_name else None,
         body_fields=_arguments(body_props, annotations, taken, "request body property"),
-        body_encoding=_body_encoding(operation),
+        body_encoding=encoding,
         body_annotation=_raw_body(operation, body_name, annotations),
         body_required=bool((operation.get("requestBody") or {}).get("required")),
         response_kind=kind,
         response_model=response_model,
         response_annotation=response_annotation,
         success_status=status,
-        accept=_accept(operation, documented_accept),
+        accept=_accept(operation, _documented_media(operation, path_item, "accept")),
         paginated="x-finalpos-pagination" in operation,
         errors=_errors(operation, class_names),
         security=requirement(operation, document, schemes),

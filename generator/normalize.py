@@ -19,6 +19,7 @@ from generator.document import (
     SCHEMA_REF_PREFIX,
     Document,
     closure,
+    is_json_media,
     iter_operations,
     iter_schemas,
     lookup,
@@ -132,7 +133,8 @@ def hoist_referenced_subschemas(document: Document) -> Document:
     pending = sorted(holders, key=lambda ref: (-len(pointer_tokens(ref) or []), ref))
     while pending:  # deepest first; a target that is itself a reference waits for it
         ready = [ref for ref in pending if not _is_pending_ref(lookup(document, ref), pending)]
-        for ref in ready or pending[:1]:
+        batch = ready or pending[:1]  # a cycle of references: take one
+        for ref in batch:
             replacement = _hoisted(document, schemas, ref, in_place)
             for holder, where in holders[ref]:
                 if replacement is not None:
@@ -141,7 +143,7 @@ def hoist_referenced_subschemas(document: Document) -> Document:
                 del holder["$ref"]
                 message = f"$ref {ref!r} points to no schema: read as any JSON"
                 repair_stage.record(document, (*where, "$ref"), "ref-to-non-schema", message)
-        pending = [ref for ref in pending if ref not in (ready or pending[:1])]
+        pending = [ref for ref in pending if ref not in batch]
     return document
 
 
@@ -164,7 +166,7 @@ def _hoisted(
     schemas[name] = target
     container, key = lookup_parent(document, ref)
     container[key] = schema_ref(name)
-    return schema_ref(name)["$ref"]
+    return str(container[key]["$ref"])
 
 
 def inline_component_refs(document: Document) -> Document:
@@ -188,10 +190,6 @@ def inline_component_refs(document: Document) -> Document:
     return document
 
 
-def _is_json(media_type: str) -> bool:
-    return "json" in media_type
-
-
 # Request bodies the client can send besides JSON, in order of preference.
 FORM_MEDIA_TYPES = (
     "multipart/form-data",
@@ -203,7 +201,7 @@ FORM_MEDIA_TYPES = (
 def _kept_media(media_types: list[str], request: bool) -> list[str]:
     """JSON if there is any; else, for a request body, its first form encoding, and for a
     response its first text type, else its first other type (read as bytes)."""
-    json_types = [media for media in media_types if _is_json(media)]
+    json_types = [media for media in media_types if is_json_media(media)]
     if json_types:
         return json_types
     if request:

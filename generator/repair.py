@@ -179,11 +179,7 @@ def mistyped_defaults(document: Document) -> Document:
 
 
 def _dangling(document: Document, ref: Any) -> bool:
-    return (
-        isinstance(ref, str)
-        and ref.startswith("#")
-        and follow(document, {"$ref": ref}) == {"$ref": ref}
-    )
+    return isinstance(ref, str) and ref.startswith("#") and lookup(document, ref) is MISSING
 
 
 _SCHEMA_KEYWORDS = ("type", "properties", "items", "allOf", "anyOf", "oneOf")
