@@ -181,7 +181,7 @@ def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> 
     print(outcome.summary())
     sys.stdout.write(changelog_stage.to_text(outcome.report))
     if args.pull_request is not None:
-        metadata = release_stage.pull_request(outcome, outcome.entry)
+        metadata = release_stage.pull_request(outcome)
         _write(args.pull_request, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     return 0
 

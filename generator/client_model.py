@@ -164,10 +164,15 @@ class Operation:
         return f"{self.http_method.upper()} {self.path}"
 
     @property
+    def arguments(self) -> list[Argument]:
+        """Every argument of its method, in signature order: path, query and header
+        parameters, then body properties."""
+        return self.path_params + self.query_params + self.header_params + self.body_fields
+
+    @property
     def deprecated_arguments(self) -> list[Argument]:
         """Its deprecated parameters and body properties: passing one warns."""
-        arguments = self.path_params + self.query_params + self.header_params + self.body_fields
-        return [argument for argument in arguments if argument.deprecated]
+        return [argument for argument in self.arguments if argument.deprecated]
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,7 @@ def _call(op: Operation | None, *extra: str) -> str:
 
 def _argument(op: Operation | None, wire_name: str | None) -> str:
     """The method argument of a parameter or body property, by its wire name."""
-    arguments = [] if op is None else op.path_params + op.query_params + op.header_params
-    arguments += [] if op is None else op.body_fields
+    arguments = [] if op is None else op.arguments
     found = next((a.name for a in arguments if a.wire_name == wire_name), None)
     return found or identifier(str(wire_name or ""))
 

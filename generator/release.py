@@ -87,7 +87,7 @@ BREAKING_LABEL = "breaking"
 _BRANCH_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def pull_request(outcome: Outcome, entry: str) -> dict[str, Any]:
+def pull_request(outcome: Outcome) -> dict[str, Any]:
     """What the scheduled workflow opens (or updates) for a release: one branch per API
     version, a title with both versions, the summary and the changelog entry as the body,
     and the `breaking` label when the release breaks callers. Plain data: the workflow
@@ -98,7 +98,7 @@ def pull_request(outcome: Outcome, entry: str) -> dict[str, Any]:
     return {
         "branch": f"{RELEASE_LABEL}/{version}",
         "title": title + (" (breaking)" if breaking else ""),
-        "body": f"{outcome.summary()}\n\n{entry}",
+        "body": f"{outcome.summary()}\n\n{outcome.entry}",
         "labels": [RELEASE_LABEL, *([BREAKING_LABEL] if breaking else [])],
     }
 

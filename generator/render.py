@@ -139,9 +139,7 @@ def example_arguments(op: Operation) -> str:
     case = op.contract
     if case is None:
         return ""
-    by_name = {
-        a.name: a for a in op.path_params + op.query_params + op.header_params + op.body_fields
-    }
+    by_name = {argument.name: argument for argument in op.arguments}
 
     def value(argument: Any, given: Any) -> str:
         literal = python_literal(given)

@@ -84,7 +84,7 @@ def outcome_of(old: Path, new: Path, versions: tuple[str, str]) -> Outcome:
 
 def test_a_breaking_release_opens_a_labelled_pull_request_with_the_changelog():
     outcome = outcome_of(OLD_SPEC, FROZEN_SPEC, ("1.0.0", "2.0.0"))
-    opened = pull_request(outcome, outcome.entry)
+    opened = pull_request(outcome)
     assert opened["branch"] == "api-release/1.2.4"
     assert opened["title"] == "API 1.2.4: client 2.0.0 (breaking)"
     assert opened["labels"] == ["api-release", "breaking"]
@@ -95,7 +95,7 @@ def test_a_breaking_release_opens_a_labelled_pull_request_with_the_changelog():
 def test_an_additive_release_is_not_labelled_breaking_and_branch_names_are_safe():
     outcome = outcome_of(FROZEN_SPEC, FROZEN_SPEC, ("1.2.4", "1.2.4"))
     odd = Outcome(outcome.report, "1.2.4", "1.3.0", "1.2.4", "2025-01 beta/$(x)", "entry")
-    opened = pull_request(odd, odd.entry)
+    opened = pull_request(odd)
     assert opened["labels"] == ["api-release"]
     assert opened["branch"] == "api-release/2025-01-beta-x"
     assert "(breaking)" not in opened["title"]
