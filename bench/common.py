@@ -3,8 +3,10 @@ openapi-python-client baseline, and a loopback server in its own process."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GENERATED = ROOT / "generated"
 WORK = Path(tempfile.mkdtemp(prefix="finalpos-bench-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 

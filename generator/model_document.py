@@ -68,8 +68,8 @@ def model_document(
     schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
 
-    # `datetime.datetime` for users, read as a WireDatetime that writes back the text it read
-    wire_datetime = {"customTypePath": f"{package}._model_base.Datetime"}
+    # `datetime.datetime`, through the package's alias (see `_model_base.Datetime`)
+    datetime_type = {"customTypePath": f"{package}._model_base.Datetime"}
 
     def base_class(name: str) -> dict[str, str]:
         if schemas[name].get("x-finalpos-runtime-shaped"):
@@ -87,7 +87,7 @@ def model_document(
         if node.get("format") is not None and node.get("format") not in FORMAT_TYPES:
             node = {k: v for k, v in node.items() if k != "format"}  # email, uri...: plain str
         if node.get("type") == "string" and node.get("format") == "date-time":
-            node = {**node, **wire_datetime}
+            node = {**node, **datetime_type}
         if isinstance(node.get("properties"), dict):
             node = {**node, "properties": _optional_means_nullable(node)}
         if node.get("deprecated") is True:  # said in the field's description
