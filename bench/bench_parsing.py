@@ -64,7 +64,7 @@ def measure(opc_name: str, runs: int = 5) -> dict[str, Any]:
 
 
 def _version(python: str) -> str | None:
-    """"3.13" of the interpreter at `python`, or None when it does not run (a pyenv shim of
+    """ "3.13" of the interpreter at `python`, or None when it does not run (a pyenv shim of
     a version no one selected exits 127)."""
     ran = subprocess.run(
         [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -111,7 +111,9 @@ def clients_venv(python: str, opc_root: Path) -> Path:
     """The python of a new venv of `python` with both clients pip-installed."""
     venv = WORK / f"parsing-venv-{_version(python)}"
     _run([python, "-m", "venv", str(venv)])
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(GENERATED), str(opc_root)])
+    _run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(GENERATED), str(opc_root)]
+    )
     return venv / "bin" / "python"
 
 
