@@ -4,16 +4,18 @@ with the generated package installed the way a downstream project would."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -110,13 +112,53 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     return invoke
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of this whole run, shared by its parallel workers (pytest-xdist)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder every worker's base folder sits in
+    return shared
+
+
+class Generation(NamedTuple):
+    package: str
+    output: Path
+    result: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="session")
+def generation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Generation]:
+    """`generate --spec <document>` once per document and run, when a test first asks for
+    it; every test and every worker that reads that document shares the output (so a
+    large document is generated once, not by each test file and worker)."""
+    shared = run_folder(tmp_path_factory) / "generations"
+    shared.mkdir(exist_ok=True)
+
+    def generated(document: Path) -> Generation:
+        package = package_name(document)
+        folder = shared / f"{package}-{hashlib.sha256(str(document).encode()).hexdigest()[:8]}"
+        record = folder / "generation.json"
+        with open(shared / f"{folder.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not record.exists():
+                ran = run_cli(
+                    *("generate", "--spec", str(document), "--output", str(folder / package)),
+                    *("--package-name", package),
+                )
+                fields = {"returncode": ran.returncode, "stdout": ran.stdout, "stderr": ran.stderr}
+                folder.mkdir(exist_ok=True)
+                record.write_text(json.dumps(fields))
+        result = subprocess.CompletedProcess(["generate"], **json.loads(record.read_text()))
+        return Generation(package, folder / package, result)
+
+    return generated
+
+
 @pytest.fixture(scope="session")
 def client_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new venv with `pip install ./generated`: the committed package, as users get it.
     Built once per run: parallel workers (pytest-xdist) share it."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the folder every worker's base folder sits in
+    shared = run_folder(tmp_path_factory)
     with open(shared / "client-venv.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         python = shared / "client-venv" / "bin" / "python"

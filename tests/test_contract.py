@@ -21,9 +21,7 @@ from tests.conftest import (
     DEMO_TENANT_SPEC,
     FIXTURES,
     ROOT,
-    package_name,
     real_world_documents,
-    run_cli,
 )
 
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
@@ -50,6 +48,9 @@ def run_contract_suite(
     result = subprocess.run(
         [
             *(str(client_python), "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            # Python's own tracebacks: pytest's re-parse the test module's source for every
+            # frame, minutes on the 15,000-line module of a large document with many failures
+            "--tb=native",
             *(("-k", select) if select else ()),
             str(tree / "tests"),
         ],
@@ -127,6 +128,7 @@ def test_base_client_copes_with_a_tenants_responses(client_python, tmp_path, bas
 
 
 @pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+@pytest.mark.fixed_inputs
 def test_contract_suite_catches_a_list_method_that_forgets_limit(
     client_python, tmp_path, normalized_frozen, monkeypatch
 ):
@@ -147,6 +149,7 @@ def test_contract_suite_catches_a_list_method_that_forgets_limit(
 
 
 @pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+@pytest.mark.fixed_inputs
 def test_contract_suite_catches_a_field_typed_int_where_the_spec_says_string(
     client_python, tmp_path, normalized_frozen
 ):
@@ -234,17 +237,14 @@ CONTRACT_DOCUMENTS = [
 
 
 @pytest.mark.skipif(not PRISM.exists(), reason="run `npm ci` (make test does)")
+@pytest.mark.fixed_inputs
 @pytest.mark.parametrize("path", CONTRACT_DOCUMENTS)
 def test_contract_suite_of_any_document_passes_against_prism_serving_it(
-    path, client_python, tmp_path
+    path, client_python, generation, tmp_path
 ):
     """The contract tests generated from a document nobody here wrote check only what the
     document guarantees, so Prism serving that document passes them."""
-    package = package_name(path)
-    output = tmp_path / package
-    generated = run_cli(
-        "generate", "--spec", str(path), "--output", str(output), "--package-name", package
-    )
+    _package, output, generated = generation(path)
     assert generated.returncode == 0, generated.stderr
     select = LARGE_DOCUMENT_SELECTION if path.parent.name == "large" else None
     result = run_contract_suite(client_python, tmp_path, package=output, select=select)

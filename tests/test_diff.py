@@ -218,6 +218,7 @@ def test_custom_fields_are_reported_apart(normalized_frozen):
     }
 
 
+@pytest.mark.fixed_inputs
 @pytest.mark.parametrize(
     "path", [*sorted(FROZEN.glob("*.yaml")), *real_world_documents()], ids=lambda p: p.name
 )
