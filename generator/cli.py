@@ -212,8 +212,6 @@ def _write(path: Path, text: str) -> None:
 
 
 def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    from generator import render as render_stage  # datamodel-code-generator is slow to import
-
     started = time.perf_counter()
     spec = args.spec or root / config["spec-path"]
     output = args.output or root / config["output"]
@@ -224,6 +222,10 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     with validate_stage.validating(
         document, str(spec), strict=args.strict, findings=findings
     ) as validated:
+        # Imported while the validator's child interpreter starts: datamodel-code-generator
+        # is slow to import, and so is the validator.
+        from generator import render as render_stage
+
         normalized = _normalized(document, spec, _official(root, config, document))
 
         def warn_before_swap() -> None:

@@ -9,13 +9,17 @@ formatted by ruff, so the output is byte-identical for the same input.
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +103,45 @@ def markdown_text(value: object) -> str:
     return _CONTROL.sub(" ", str(value)).replace("\n", " ").replace("|", "\\|").strip()
 
 
+# How templates are read; their compiled code depends on these, so its cache does too.
+TEMPLATE_OPTIONS: dict[str, Any] = {
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": False,
+}
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, found again by each template's source checksum: compiling them
+    was most of the time of generating a small document. A cache that cannot be written is
+    no cache, not an error."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _template_cache() -> _TemplateCache | None:
+    """The user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`), one folder per Jinja
+    version and set of options; none where it cannot be made."""
+    options = repr(sorted((key, repr(value)) for key, value in TEMPLATE_OPTIONS.items()))
+    key = hashlib.sha256(f"{jinja2.__version__} {options}".encode()).hexdigest()[:12]
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    folder = Path(root) / "finalpos-codegen" / f"templates-{key}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+        bytecode_cache=_template_cache(),
+        **TEMPLATE_OPTIONS,
     )
     env.filters["pyrepr"] = lambda value: repr(str(value))
     env.filters["pyliteral"] = python_literal
@@ -334,8 +369,8 @@ def check_model_binding(client: ClientModel, files: dict[str, str]) -> None:
             )
 
 
-def _ruff(*args: str, cwd: Path) -> None:
-    command = [sys.executable, "-m", "ruff", *args, "--no-cache", "."]
+def _ruff(*args: str, cwd: Path, paths: list[str]) -> None:
+    command = [sys.executable, "-m", "ruff", *args, "--no-cache", *paths]
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1):
         lines = (completed.stderr + completed.stdout).splitlines()
@@ -343,18 +378,38 @@ def _ruff(*args: str, cwd: Path) -> None:
         raise SpecError(f"ruff {args[0]} failed on the generated code: {detail or 'no output'}")
 
 
-def write_package(client: ClientModel, destination: Path) -> None:
-    """Write the whole package into the empty folder `destination`, formatted."""
-    files = {**render_templates(client), **render_models(client)}
-    files[MANIFEST] = manifest_text([*files, MANIFEST])
+# The files `ruff .` reads: Python, and the Python code blocks of Markdown.
+RUFF_FORMATS = (".py", ".pyi", ".md")
+
+
+def _formatted(destination: Path, files: dict[str, str]) -> None:
+    """Lint-fix and format the files among `files` (written in `destination`) ruff reads."""
+    paths = sorted(path for path in files if path.endswith(RUFF_FORMATS))
+    if paths:
+        _ruff("check", "--fix", "--exit-zero", cwd=destination, paths=paths)
+        _ruff("format", cwd=destination, paths=paths)
+
+
+def _written(destination: Path, files: dict[str, str]) -> dict[str, str]:
     for relative, text in sorted(files.items()):
         path = (destination / relative).resolve()
         if not path.is_relative_to(destination.resolve()):
             raise SpecError(f"refusing to write outside the output folder: {relative!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    _ruff("check", "--fix", "--exit-zero", cwd=destination)
-    _ruff("format", cwd=destination)
+    return files
+
+
+def write_package(client: ClientModel, destination: Path) -> None:
+    """Write the whole package into the empty folder `destination`, formatted. ruff formats
+    the templated files in its own process while the models are generated."""
+    templated = _written(destination, render_templates(client))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        formatting = pool.submit(_formatted, destination, templated)
+        models = _written(destination, render_models(client))
+        formatting.result()
+    _written(destination, {MANIFEST: manifest_text([*templated, *models, MANIFEST])})
+    _formatted(destination, models)
 
 
 def render(
