@@ -21,22 +21,7 @@ SNAPSHOT = ROOT / "spec" / "finalpos-openapi.yaml"
 def generation_rows(runs: int = 5) -> list[Row]:
     """`make generate` (ours, from the vendored snapshot: normalized here, its validation
     done when it was fetched) vs openapi-python-client on the normalized document."""
-    spec = normalized_spec()
-    ours, opc = [], []
-    for index in range(runs):  # interleaved, so machine noise hits both alike
-        ours.append(run_measured(*generate_ours(SNAPSHOT, WORK / f"ours-{index}"))[0])
-        opc.append(run_measured(*generate_opc(spec, WORK / f"opc-{index}"))[0])
-    ours_s, opc_s = statistics.median(ours), statistics.median(opc)
-    ratio = ours_s / opc_s
-    return [
-        ("generate: finalpos-codegen (s, median)", f"{ours_s:.2f}", ""),
-        ("generate: openapi-python-client (s, median)", f"{opc_s:.2f}", ""),
-        (
-            "generate: ours / openapi-python-client",
-            f"{ratio:.2f}x",
-            f"<= 1.0x: {'met' if ratio <= 1.0 else 'missed'}",
-        ),
-    ]
+    return _side_by_side("Final POS (make generate)", SNAPSHOT, runs, peer_source=normalized_spec())
 
 
 REAL_WORLD = Path(
@@ -44,12 +29,16 @@ REAL_WORLD = Path(
 )
 
 
-def _side_by_side(label: str, source: Path, runs: int) -> list[Row]:
-    """Time and peak memory of both generators on one document, medians over `runs`."""
+def _side_by_side(
+    label: str, source: Path, runs: int, peer_source: Path | None = None
+) -> list[Row]:
+    """Time and peak memory of both generators on one document (the peer's may be another
+    spelling of it), medians over `runs` interleaved runs, so machine noise hits both."""
     ours, opc = [], []
+    peer = peer_source or source
     for index in range(runs):
         ours.append(run_measured(*generate_ours(source, WORK / f"{source.stem}-ours-{index}")))
-        opc.append(run_measured(*generate_opc(source, WORK / f"{source.stem}-opc-{index}")))
+        opc.append(run_measured(*generate_opc(peer, WORK / f"{source.stem}-opc-{index}")))
     ours_s, ours_mib = (statistics.median(m[i] for m in ours) for i in (0, 1))
     opc_s, opc_mib = (statistics.median(m[i] for m in opc) for i in (0, 1))
     ratio = ours_s / opc_s
@@ -65,6 +54,15 @@ def _side_by_side(label: str, source: Path, runs: int) -> list[Row]:
             f"<= 1.0x: {'met' if ratio <= 1.0 else 'missed'}",
         ),
     ]
+
+
+def small_document_rows(runs: int = 5) -> list[Row]:
+    """Both generators on the smallest NestJS document (read in place)."""
+    nestjs = [p for p in REAL_WORLD.glob("*.json") if not p.name.startswith("opc-")]
+    if not nestjs:
+        return [("smallest NestJS document", "skipped", f"no documents in {REAL_WORLD}")]
+    smallest = min(nestjs, key=lambda p: p.stat().st_size)
+    return _side_by_side(f"{smallest.name} ({smallest.stat().st_size // 1024} KiB)", smallest, runs)
 
 
 def real_document_rows(runs: int = 3) -> list[Row]:
@@ -93,11 +91,9 @@ def _shown(figures: list[tuple[float, float] | None]) -> str:
 
 
 def large_document_rows(runs: int = 2) -> list[Row]:
-    """Both generators on the three large public documents and on the smallest NestJS one
-    (read in place): medians of time and peak memory; a generator that fails says so."""
-    nestjs = [p for p in REAL_WORLD.glob("*.json") if not p.name.startswith("opc-")]
+    """Both generators on the three large public documents (read in place): medians of
+    time and peak memory; a generator that fails says so."""
     documents = sorted((REAL_WORLD / "large").glob("*.json"))
-    documents += sorted(nestjs, key=lambda p: p.stat().st_size)[:1]
     if not documents:
         return [("large documents", "skipped", f"no documents in {REAL_WORLD}")]
     rows = []

@@ -16,6 +16,7 @@ from bench_generation import (
     large_document_rows,
     real_document_rows,
     scale_rows,
+    small_document_rows,
     synthetic_rows,
 )
 from bench_memory import memory_rows
@@ -25,6 +26,7 @@ from common import ROOT, Row
 
 SECTIONS = [
     ("1. Generation", generation_rows),
+    ("1a. Small document", small_document_rows),
     ("1b. Real document", real_document_rows),
     ("1b'. Large documents", large_document_rows),
     ("1c. Synthetic 50x vs peer", synthetic_rows),

@@ -1,5 +1,6 @@
-"""Atomic file-system updates shared by the stages that write (fetch, render), and the
-output folder's manifest: the generator replaces only a folder it wrote itself."""
+"""Atomic file-system updates shared by the stages that write (fetch, render), the output
+folder's manifest (the generator replaces only a folder it wrote itself), and the user's
+cache folder."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def cache_folder(name: str) -> Path | None:
+    """`$XDG_CACHE_HOME/finalpos-codegen/<name>` (else under `~/.cache`), made if needed; None
+    where it cannot be made, and the caller works without a cache."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = root / "finalpos-codegen" / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def write_atomic(path: Path, data: bytes) -> None:

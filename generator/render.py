@@ -12,7 +12,6 @@ import ast
 import contextlib
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -38,7 +37,14 @@ from generator import naming
 from generator.client_model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, Operation
 from generator.document import Document
 from generator.errors import SpecError, json_pointer
-from generator.fsutil import CHANGELOG, MANIFEST, manifest_text, refusal, staged_directory
+from generator.fsutil import (
+    CHANGELOG,
+    MANIFEST,
+    cache_folder,
+    manifest_text,
+    refusal,
+    staged_directory,
+)
 from generator.model import build
 from generator.naming import snake
 from generator.normalize import core_properties
@@ -124,17 +130,11 @@ class _TemplateCache(jinja2.FileSystemBytecodeCache):
 
 
 def _template_cache() -> _TemplateCache | None:
-    """The user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`), one folder per Jinja
-    version and set of options; none where it cannot be made."""
+    """In the user's cache folder, one folder per Jinja version and set of options."""
     options = repr(sorted((key, repr(value)) for key, value in TEMPLATE_OPTIONS.items()))
     key = hashlib.sha256(f"{jinja2.__version__} {options}".encode()).hexdigest()[:12]
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    folder = Path(root) / "finalpos-codegen" / f"templates-{key}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _TemplateCache(str(folder))
+    folder = cache_folder(f"templates-{key}")
+    return None if folder is None else _TemplateCache(str(folder))
 
 
 def _environment() -> jinja2.Environment:

@@ -1,12 +1,16 @@
 """Stage 1b: validation at the trust boundary. openapi-spec-validator on the repaired
 document (findings are warnings, errors with `--strict`), in this process or in a child
-interpreter (`python -m generator.validate`) while generation goes on.
+interpreter (`python -m generator.validate`) while generation goes on. What it found in a
+document is remembered in the user's cache folder, by the document's content and the
+validator's version, so the same document is validated once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import json
 import pickle
 import subprocess
 import sys
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import SpecError, json_pointer
+from generator.fsutil import cache_folder, write_atomic
 
 if TYPE_CHECKING:
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -73,7 +78,10 @@ def check_openapi(
     `Snapshot.findings_for`), used instead of validating it again."""
     repaired = _repaired(document, source, strict=strict)
     if findings is None:
-        findings = validate(repaired, source)
+        remembered = _findings_file(repaired)
+        findings = _remembered(remembered)
+        if findings is None:
+            findings = _remember(remembered, validate(repaired, source))
     return accepted(problems_of(repaired, findings), source, strict=strict)
 
 
@@ -101,6 +109,54 @@ def validate(document: dict[str, Any], source: str) -> list[Problem]:
     except Exception as exc:  # the validator's own resolver errors
         raise SpecError(f"invalid OpenAPI: {_short(str(exc))}", source=source) from exc
     return [_problem(error) for error in errors]
+
+
+# The packages whose versions decide what `validate` finds.
+VALIDATOR_PACKAGES = (
+    "openapi-spec-validator",
+    "openapi-schema-validator",
+    "jsonschema",
+    "jsonschema-specifications",
+    "jsonschema-path",
+    "referencing",
+)
+
+
+def _findings_file(repaired: dict[str, Any]) -> Path | None:
+    """Where `validate`'s findings in `repaired` are remembered: named by a digest of the
+    document (its pickle: types and key order kept), the validator packages' versions and
+    this module's source (its tolerances and messages)."""
+    from importlib import metadata
+
+    folder = cache_folder("findings")
+    if folder is None:
+        return None
+    digest = hashlib.sha256(pickle.dumps(repaired, protocol=5))
+    for package in VALIDATOR_PACKAGES:
+        try:
+            digest.update(f"{package}=={metadata.version(package)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} absent;".encode())
+    digest.update(Path(__file__).read_bytes())
+    return folder / f"{digest.hexdigest()}.json"
+
+
+def _remembered(path: Path | None) -> list[Problem] | None:
+    """The findings remembered at `path`, or None (none yet, or unreadable)."""
+    if path is None:
+        return None
+    try:
+        return [Problem(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _remember(path: Path | None, findings: list[Problem]) -> list[Problem]:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            text = json.dumps([dataclasses.asdict(p) for p in findings], ensure_ascii=False)
+            write_atomic(path, text.encode())
+    return findings
 
 
 def _problem(error: OpenAPIValidationError) -> Problem:
@@ -143,14 +199,18 @@ def validating(
     on (on a large document validation is the slowest step). The block gets a function
     that waits for it and returns the problems (raising the first under `strict`); leaving
     the block waits too, so a validation error wins over any error the document caused in
-    the block meanwhile. With `findings` (the vendored snapshot) no child is started."""
+    the block meanwhile. With `findings` (the vendored snapshot), or findings remembered
+    for this document, no child is started."""
     repaired = _repaired(document, source, strict=strict)
-    child = None if findings is not None else _ValidationChild(repaired, source)
+    remembered = None if findings is not None else _findings_file(repaired)
+    known = findings if findings is not None else _remembered(remembered)
+    child = None if known is not None else _ValidationChild(repaired, source)
     outcome: list[list[Problem]] = []
 
     def wait() -> list[Problem]:
         if not outcome:
-            outcome.append(findings if child is None else child.findings())
+            found = known if child is None else _remember(remembered, child.findings())
+            outcome.append(found)
         return accepted(problems_of(repaired, outcome[0]), source, strict=strict)
 
     try:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from generator.fsutil import MANIFEST, manifest_text
-from tests.conftest import BASE_SPEC, run_cli
+from tests.conftest import BASE_SPEC, FROZEN_SPEC, run_cli
 
 
 def tree_digest(root: Path) -> str:
@@ -283,3 +283,39 @@ def test_generate_keeps_the_changelog_and_check_ignores_it(tmp_path, cli):
     assert cli("generate", "--output", str(output))[0] == 0
     assert (output / "CHANGELOG.md").read_text() == "# Changelog\n\n### 1.2.4\n"
     assert cli("check", "--output", str(output))[0] == 0
+
+
+def test_what_the_validator_found_is_remembered_by_the_documents_content(
+    tmp_path, monkeypatch, cli
+):
+    """The same document is validated once (a diff of a document with itself, generating it
+    again), in this process or instead of the child; a changed document is validated again;
+    with no cache folder to be had, every document is validated."""
+    from generator import validate as validate_stage
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    seen: list[str] = []
+    validate = validate_stage.validate
+    monkeypatch.setattr(
+        validate_stage, "validate", lambda d, source: seen.append(source) or validate(d, source)
+    )
+    spec = tmp_path / "api.yaml"
+    document = yaml.safe_load(FROZEN_SPEC.read_text())
+    spec.write_text(yaml.safe_dump(document))
+    assert cli("diff", str(spec), str(spec))[0] == 0
+    assert seen == [str(spec)]  # validated for the old side, remembered for the new
+    (remembered,) = (tmp_path / "cache" / "finalpos-codegen" / "findings").glob("*.json")
+    planted = {"pointer": "#/info", "rule": "openapi-planted", "message": "remembered finding"}
+    remembered.write_text(json.dumps([planted]))
+    code, _out, err = cli("generate", "--spec", str(spec), "--output", str(tmp_path / "out"))
+    assert code == 0 and "remembered finding [openapi-planted]" in err  # no child validated it
+
+    document["info"]["title"] = "Another API"
+    spec.write_text(yaml.safe_dump(document))
+    assert cli("diff", str(spec), str(spec))[0] == 0
+    assert seen == [str(spec)] * 2
+
+    (tmp_path / "no-cache").write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
+    assert cli("diff", str(spec), str(spec))[0] == 0
+    assert seen == [str(spec)] * 4
