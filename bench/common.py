@@ -22,7 +22,17 @@ BIN = Path(sys.executable).parent
 GENERATED = ROOT / "generated"
 WORK = Path(tempfile.mkdtemp(prefix="finalpos-bench-"))
 atexit.register(shutil.rmtree, WORK, ignore_errors=True)
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+# The generator's cache folder (templates, findings) is the bench's own: never the user's.
+ENV = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "XDG_CACHE_HOME": str(WORK / "cache"),
+}
+
+
+def fresh_cache() -> Path:
+    """A new, empty cache folder: a run with it is a first run on a fresh machine."""
+    return Path(tempfile.mkdtemp(prefix="cache-", dir=WORK))
 
 
 def median_time(action: Callable[[], object], runs: int) -> float:
@@ -55,16 +65,16 @@ else:
 """
 
 
-def run_measured(module: str, *args: str) -> tuple[float, float]:
+def run_measured(module: str, *args: str, cache: Path | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MiB) of `python -m module args` (or of a script, given
-    its path) in a fresh process."""
+    its path) in a fresh process; `cache`: the generator's cache folder for this run."""
     peak_file = WORK / "peak-rss.txt"
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", MEASURE, str(peak_file), module, *args],
         capture_output=True,
         text=True,
-        env=ENV,
+        env={**ENV, "XDG_CACHE_HOME": str(cache)} if cache else ENV,
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
