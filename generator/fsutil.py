@@ -16,11 +16,11 @@ from pathlib import Path
 def cache_folder(name: str) -> Path | None:
     """`$XDG_CACHE_HOME/finalpos-codegen/<name>` (else under `~/.cache`), made if needed; None
     where it cannot be made, and the caller works without a cache."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = root / "finalpos-codegen" / name
     try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = root / "finalpos-codegen" / name
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
         return None
     return folder
 
