@@ -20,7 +20,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from common import GENERATED, WORK, Row, customer_example, median_time
+from common import (
+    GENERATED,
+    WORK,
+    Row,
+    customer_example,
+    median_time,
+    normalized_spec,
+    opc_package,
+)
 
 SIZES = (1_000, 10_000)
 # Speed-up over openapi-python-client that issue #22 asks for, by interpreter.
@@ -139,8 +147,6 @@ def _rows(result: dict[str, Any]) -> list[Row]:
 
 
 def parsing_rows() -> list[Row]:
-    from common import normalized_spec, opc_package
-
     opc_root, opc_name = opc_package(normalized_spec())
     other, why_not = find_python()
     pythons = [sys.executable] + ([other] if other else [])

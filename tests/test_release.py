@@ -196,15 +196,20 @@ SNAPSHOT_FIXTURES = {"base_document", "normalized_base", "fresh_generation", "ge
 SNAPSHOT_NAMES = ("BASE_SPEC", "CLIENT_VERSION", 'ROOT / "generated"', 'ROOT / "spec"')
 
 
+def mark_names(holder: object) -> set[str]:
+    """The names of the marks on a module (one mark or a list) or on a test function."""
+    marks = getattr(holder, "pytestmark", [])
+    return {mark.name for mark in (marks if isinstance(marks, list) else [marks])}
+
+
 def fixed_input_tests() -> list[Any]:
     """Every test function marked `fixed_inputs`, itself or by its module."""
     found = []
     for path in sorted(Path(__file__).parent.glob("test_*.py")):
         module = importlib.import_module(f"tests.{path.stem}")
-        module_marked = "fixed_inputs" in str(getattr(module, "pytestmark", ""))
         for name, function in vars(module).items():
-            marks = [mark.name for mark in getattr(function, "pytestmark", [])]
-            if name.startswith("test_") and (module_marked or "fixed_inputs" in marks):
+            marks = mark_names(module) | mark_names(function)
+            if name.startswith("test_") and "fixed_inputs" in marks:
                 found.append(function)
     return found
 
