@@ -10,6 +10,7 @@ from pathlib import Path
 from generator.document import Document
 from generator.fsutil import is_tool_leftover
 from generator.model import build
+from generator.model_code import ModelCoder, model_code
 from generator.render import write_package
 
 MAX_DIFF_LINES = 40
@@ -68,11 +69,16 @@ def compare_trees(committed: Path, regenerated: Path) -> list[Drift]:
 
 
 def check(
-    document: Document, output: Path, *, package: str, client_version: str = "0.0.0"
+    document: Document,
+    output: Path,
+    *,
+    package: str,
+    client_version: str = "0.0.0",
+    coder: ModelCoder = model_code,
 ) -> list[Drift]:
     """Drift between `output` and a fresh generation from the normalized `document`."""
     client = build(document, package=package, client_version=client_version)
     with tempfile.TemporaryDirectory(prefix="finalpos-check-") as tmp:
         fresh = Path(tmp)
-        write_package(client, fresh)
+        write_package(client, fresh, coder)
         return compare_trees(output, fresh)

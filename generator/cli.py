@@ -8,27 +8,15 @@ traceback; warnings (repaired quirks, validator findings) one line each.
 from __future__ import annotations
 
 import argparse
-import builtins
-import json
-import keyword
-import os
+import contextlib
 import sys
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from generator import changelog as changelog_stage
-from generator import diff as diff_stage
-from generator import fetch as fetch_stage
-from generator import load as load_stage
-from generator import release as release_stage
-from generator import validate as validate_stage
-from generator.errors import CodegenError, FetchError, SpecError
-from generator.fsutil import CHANGELOG, write_atomic
-from generator.normalize import normalize, normalize_against, to_yaml
-from generator.notes import client_terms
-from generator.validate import Problem
+from generator.errors import CodegenError
+from generator.fsutil import CHANGELOG
+from generator.model_code import model_coder
 
 DEFAULTS = {
     "spec-url": "https://docs.finalpos.com/_spec/openapi.yaml?download",
@@ -54,301 +42,19 @@ def project_config(start: Path) -> tuple[Path, dict[str, Any]]:
     return start, dict(DEFAULTS)
 
 
-def _official(
-    root: Path, config: dict[str, Any], document: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The vendored snapshot, normalized, when `document` may be a tenant's description of it
-    (same API version, per the lock); None otherwise, without reading the snapshot."""
-    snapshot = _snapshot(root, config)
-    locked = snapshot.read_lock().get("api_version")
-    version = (document.get("info") or {}).get("version")
-    if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
-        return None
-    return normalize(load_stage.read_spec(snapshot.spec_path))
-
-
-def _normalized(
-    document: dict[str, Any], spec: Path | str, official: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    try:
-        return normalize_against(document, official)
-    except RecursionError as exc:
-        raise SpecError("document nests too deeply", source=str(spec)) from exc
-
-
-def _warn(command: str, source: str, problems: list[Problem]) -> None:
-    for problem in problems:
-        print(f"finalpos-codegen {command}: warning: {problem.line(source)}", file=sys.stderr)
-
-
-def _check(
-    args: argparse.Namespace, document: dict[str, Any], source: str, snapshot: fetch_stage.Snapshot
-) -> None:
-    """Check a document, printing its problems as warnings (errors under --strict). The
-    vendored snapshot was validated when it was fetched: it is trusted by its checksum."""
-    findings = _vouched_findings(source, snapshot)
-    problems = validate_stage.check_openapi(document, source, strict=args.strict, findings=findings)
-    _warn(args.command, source, problems)
-
-
-def _vouched_findings(source: str | Path, snapshot: fetch_stage.Snapshot) -> list[Problem] | None:
-    """The validator's findings the lock records for `source` when it is the vendored
-    snapshot (same sha256); None: validate it."""
-    if str(source).startswith(("http://", "https://")):
-        return None
-    return snapshot.findings_for(Path(source))
-
-
-def _load_normalized(
-    args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
-) -> dict[str, Any]:
-    document = load_stage.read_spec(spec)
-    _check(args, document, str(spec), _snapshot(root, config))
-    return _normalized(document, spec, _official(root, config, document))
-
-
-def _headers(pairs: list[str]) -> dict[str, str]:
-    """`NAME=VALUE` pairs; a VALUE of `$VAR` is read from the environment. Values are
-    secrets: no message repeats them."""
-    headers = {}
-    for pair in pairs:
-        name, equals, value = pair.partition("=")
-        if not equals or not name.strip():
-            raise SpecError(f"--header takes NAME=VALUE, got one without '=' for {name!r}")
-        if value.startswith("$"):
-            if value[1:] not in os.environ:
-                raise SpecError(f"--header {name}: environment variable {value} is not set")
-            value = os.environ[value[1:]]
-        headers[name.strip()] = value
-    return headers
-
-
-def _retrieve(
-    args: argparse.Namespace, root: Path, config: dict[str, Any], snapshot: fetch_stage.Snapshot
-) -> fetch_stage.Release | None:
-    url = args.url or (None if args.file else config["spec-url"])
-    release = fetch_stage.retrieve(
-        url=url,
-        file=args.file,
-        snapshot=snapshot,
-        root=root,
-        strict=args.strict,
-        headers=_headers(args.header),
-        timeout=args.timeout,
-    )
-    if release is not None:
-        _warn(args.command, release.source, release.problems)
-    return release
-
-
-def _snapshot(root: Path, config: dict[str, Any]) -> fetch_stage.Snapshot:
-    return fetch_stage.Snapshot(root / config["spec-path"], root / config["lock-path"])
-
-
-def _package_name(name: str) -> str:
-    """A name `import NAME` works with and that shadows nothing: no keyword, no builtin."""
-    taken = keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in dir(builtins)
-    if not name.isidentifier() or not name.isascii() or name.startswith("_") or taken:
-        raise SpecError(
-            f"--package-name must be a plain Python identifier that is not a keyword or "
-            f"builtin, got {name!r}"
-        )
-    return name
-
-
-def cmd_fetch(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    snapshot = _snapshot(root, config)
-    release = _retrieve(args, root, config, snapshot)
-    changed = release is not None and fetch_stage.vendor(release, snapshot)
-    print(f"{snapshot.spec_path}: {'updated' if changed else 'unchanged'}")
-    return 0
-
-
-def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    snapshot = _snapshot(root, config)
-    release = _retrieve(args, root, config, snapshot)
-    if release is None or release.is_vendored(snapshot):
-        print(f"{snapshot.spec_path}: unchanged; nothing to do")
-        return 0
-    outcome = release_stage.update(
-        release,
-        snapshot=snapshot,
-        pyproject=root / "pyproject.toml",
-        config=config,
-        output=root / config["output"],
-        package=_package_name(config["package-name"]),
-    )
-    print(outcome.summary())
-    sys.stdout.write(changelog_stage.to_text(outcome.report))
-    if args.pull_request is not None:
-        metadata = release_stage.pull_request(outcome)
-        _write(args.pull_request, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
-    return 0
-
-
-def _client_version(package: str, config: dict[str, Any], document: dict[str, Any]) -> str:
-    """The project's client version for its own package (tenants included), else the
-    document's API version."""
-    if package == config["package-name"]:
-        return release_stage.client_version_of(config)
-    return release_stage.client_version_of(config, document)
-
-
-def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    spec = args.spec or root / config["spec-path"]
-    text = to_yaml(_load_normalized(args, spec, root, config))
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        _write(args.output, text)
-    return 0
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        write_atomic(path, text.encode())
-    except OSError as exc:
-        raise FetchError(f"cannot write: {exc.strerror}", source=str(path)) from exc
-
-
-def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    started = time.perf_counter()
-    spec = args.spec or root / config["spec-path"]
-    output = args.output or root / config["output"]
-    package = _package_name(args.package_name or config["package-name"])
-    document = load_stage.read_spec(spec)
-    version = _client_version(package, config, document)
-    findings = _vouched_findings(spec, _snapshot(root, config))
-    with validate_stage.validating(
-        document, str(spec), strict=args.strict, findings=findings
-    ) as validated:
-        # Imported while the validator's child interpreter starts: datamodel-code-generator
-        # is slow to import, and so is the validator.
-        from generator import render as render_stage
-
-        normalized = _normalized(document, spec, _official(root, config, document))
-
-        def warn_before_swap() -> None:
-            _warn(args.command, str(spec), validated())
-
-        client = render_stage.render(
-            normalized,
-            output,
-            package=package,
-            client_version=version,
-            before_swap=warn_before_swap,
-        )
-    print(
-        f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
-        f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"
-    )
-    return 0
-
-
-def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    from generator import check as check_stage  # imports the render stage
-
-    spec = args.spec or root / config["spec-path"]
-    output = args.output or root / config["output"]
-    package = _package_name(args.package_name or config["package-name"])
-    document = _load_normalized(args, spec, root, config)
-    version = _client_version(package, config, document)
-    drifts = check_stage.check(document, output, package=package, client_version=version)
-    if not drifts:
-        print(f"{output}: up to date with {spec}")
-        return 0
-    print(f"{output}: {len(drifts)} file(s) differ from a fresh generation of {spec}:")
-    for drift in drifts:
-        print(f"  {drift.status:8} {drift.path}")
-    shipped = output / check_stage.SHIPPED_DESCRIPTION
-    if shipped.is_file():  # the description `output` was generated from: say what changed
-        before = load_stage.parse_document(shipped.read_bytes(), str(shipped))
-        report = diff_stage.diff(before, document)
-        for change in report.custom_fields:
-            print(f"  {change.message}")
-        if report.changes:
-            print(f"  and {len(report.changes)} API change(s): see `finalpos-codegen diff`")
-    for drift in drifts:
-        print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
-    regenerate = f"finalpos-codegen generate --spec {spec}" if args.spec else "make generate"
-    if args.output is not None:
-        regenerate += f" --output {output}"
-    print(f"Run `{regenerate}` and commit the result.")
-    return 1
-
-
-def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> tuple[str, str]:
-    if len(args.documents) == 1:
-        return str(root / config["spec-path"]), args.documents[0]
-    if len(args.documents) > 2:
-        raise SpecError(f"expected [OLD] NEW, got {len(args.documents)} documents")
-    return args.documents[0], args.documents[1]
-
-
-def _report(
-    args: argparse.Namespace, root: Path, config: dict[str, Any], old_source: str, new_source: str
-) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
-    """Both documents checked, normalized (the old one is the new one's official version)
-    and compared."""
-    documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
-    snapshot = _snapshot(root, config)
-    for document, source in zip(documents, (old_source, new_source), strict=True):
-        _check(args, document, source, snapshot)
-    old = _normalized(documents[0], old_source)
-    new = _normalized(documents[1], new_source, official=old)
-    return diff_stage.diff(old, new), old, new
-
-
-def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
-    render_format = {
-        "text": changelog_stage.to_text,
-        "json": changelog_stage.to_json,
-        "markdown": changelog_stage.to_markdown,
-    }
-    sys.stdout.write(render_format[args.format](report))
-    return 1 if report.level_reached(args.fail_on) else 0
-
-
-def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
-    output = args.output or root / config["output"]
-    current = args.current_version or _package_version(output)
-    entry = changelog_stage.changelog_entry(
-        report,
-        version=changelog_stage.next_version(current, report),
-        old_api=str((old.get("info") or {}).get("version")),
-        new_api=str((new.get("info") or {}).get("version")),
-        terms=client_terms(report, old, new, _package_name(config["package-name"])),
-    )
-    if args.write:
-        changelog = output / CHANGELOG
-        previous = changelog.read_text() if changelog.exists() else None
-        write_atomic(changelog, release_stage.with_entry(previous, entry).encode())
-    sys.stdout.write(entry)
-    return 0
-
-
-def _package_version(output: Path) -> str:
-    try:
-        return str(tomllib.loads((output / "pyproject.toml").read_text())["project"]["version"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return "0.0.0"
-
-
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="finalpos-codegen",
         description="Generate the Final POS Python client from its OpenAPI description.",
     )
+    # `generator.commands.cmd_<COMMAND>` runs each.
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     strict_help = "refuse documents with problems, repaired or not (default: warn and go on)"
-    for name, handler, summary in (
-        ("fetch", cmd_fetch, "get the document and replace the vendored snapshot"),
+    for name, summary in (
+        ("fetch", "get the document and replace the vendored snapshot"),
         (
             "update",
-            cmd_update,
             "one API release: fetch, vendor, diff, changelog entry, client version bump, "
             "regenerate; all or nothing",
         ),
@@ -377,29 +83,25 @@ def parser() -> argparse.ArgumentParser:
                 help="when the release changed something, write its pull request (branch, "
                 "title, body, labels) to FILE as JSON",
             )
-        sub.set_defaults(handler=handler)
 
     spec_help = "OpenAPI document (default: the vendored snapshot)"
     norm = commands.add_parser("normalize", help="write the normalized document")
     norm.add_argument("--spec", type=Path, help=spec_help)
     norm.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    norm.set_defaults(handler=cmd_normalize)
 
-    for name, handler, summary in (
-        ("generate", cmd_generate, "render the client package (no network)"),
-        ("check", cmd_check, "exit 1 if the package differs from a fresh generation"),
+    for name, summary in (
+        ("generate", "render the client package (no network)"),
+        ("check", "exit 1 if the package differs from a fresh generation"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("--spec", type=Path, help=spec_help)
         sub.add_argument("--output", type=Path, help="package folder (default: generated/)")
         sub.add_argument("--package-name", help="import package name (default: finalpos)")
-        sub.set_defaults(handler=handler)
 
-    for name, handler, summary in (
-        ("diff", cmd_diff, "classify the changes between two API descriptions"),
+    for name, summary in (
+        ("diff", "classify the changes between two API descriptions"),
         (
             "changelog",
-            cmd_changelog,
             f"write a {CHANGELOG} entry and propose the next client version",
         ),
     ):
@@ -407,7 +109,6 @@ def parser() -> argparse.ArgumentParser:
             name, help=summary, description=summary + " (OLD defaults to the vendored snapshot)"
         )
         sub.add_argument("documents", nargs="+", metavar="[OLD] NEW", help="files or URLs")
-        sub.set_defaults(handler=handler)
     commands.choices["diff"].add_argument(
         "--format", choices=["text", "json", "markdown"], default="text"
     )
@@ -432,11 +133,23 @@ def parser() -> argparse.ArgumentParser:
     return main_parser
 
 
+# The commands that render: they start the model generator's child before the stages are
+# imported, and find its `model_code` in `args.model_code`.
+RENDERING = frozenset({"generate", "check"})
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     root, config = project_config(Path.cwd())
     try:
-        return int(args.handler(args, root, config))
+        with contextlib.ExitStack() as stack:
+            if args.command in RENDERING:
+                args.model_code = stack.enter_context(model_coder())
+            from generator import (
+                commands,  # the stages: 0.1 s of imports the child need not wait for
+            )
+
+            return int(getattr(commands, f"cmd_{args.command}")(args, root, config))
     except CodegenError as exc:
         if exc.source is None and hasattr(args, "spec"):  # name the document it came from
             exc.source = str(args.spec or root / config["spec-path"])

@@ -15,10 +15,12 @@ from typing import Any
 
 from generator import changelog as changelog_stage
 from generator import diff as diff_stage
+from generator import render as render_stage
 from generator.errors import FetchError, SpecError
 from generator.fetch import Release, Snapshot, lock_of
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.load import parse_document
+from generator.model_code import ModelCoder, model_code
 from generator.normalize import normalize
 from generator.notes import client_terms
 
@@ -133,9 +135,10 @@ def update(
     config: dict[str, Any],
     output: Path,
     package: str,
+    coder: ModelCoder = model_code,
 ) -> Outcome:
-    """Vendor `release`, bump the client version, add the changelog entry, regenerate."""
-    from generator import render as render_stage  # datamodel-code-generator is slow to import
+    """Vendor `release`, bump the client version, add the changelog entry, regenerate
+    (`coder` makes the models' code)."""
 
     previous = parse_document(snapshot.spec_path.read_bytes(), str(snapshot.spec_path))
     old, new = normalize(previous), normalize(release.document)
@@ -167,6 +170,7 @@ def update(
             client_version=outcome.new_version,
             changelog=changelog,
             before_swap=write_release,
+            coder=coder,
         )
     except BaseException:
         transaction.roll_back()

@@ -15,23 +15,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from datamodel_code_generator import (
-    DataModelType,
-    DatetimeClassType,
-    InputFileType,
-    PythonVersion,
-)
-from datamodel_code_generator import (
-    generate as generate_models,
-)
+import ruff
 
 from generator import naming
 from generator.client_model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, Operation
@@ -46,6 +36,7 @@ from generator.fsutil import (
     staged_directory,
 )
 from generator.model import build
+from generator.model_code import ModelCoder, model_code
 from generator.naming import snake
 from generator.normalize import core_properties
 from generator.security import CREDENTIALS
@@ -265,20 +256,12 @@ def render_templates(client: ClientModel) -> dict[str, str]:
     return files
 
 
-def render_models(client: ClientModel) -> dict[str, str]:
+def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[str, str]:
     """The pydantic models, one module per resource plus `shared`, by relative path."""
     if not client.schemas:
         return {}
-    try:
-        with warnings.catch_warnings():
-            # Its warnings speak of its own files and of formats and constraints the model
-            # document no longer holds (`model._model_document`): none is the user's to act on.
-            warnings.simplefilter("ignore")
-            result = _generate_models(client)
-    except RecursionError as exc:
-        raise SpecError("schemas nest too deeply to generate models") from exc
-    except Exception as exc:  # datamodel-code-generator reports bad schemas in many types
-        raise SpecError(f"cannot generate models: {exc}") from exc
+    base_class = f"{client.package}._model_base.FinalPOSModel"
+    result = coder(client.model_document, base_class, f"# {HEADER_TEXT}")
     models_dir = f"{client.package}/models"
     if isinstance(result, str):
         (module,) = {schema.module for schema in client.schemas}
@@ -286,36 +269,11 @@ def render_models(client: ClientModel) -> dict[str, str]:
     else:
         files = {
             f"{models_dir}/{'/'.join(parts)}": text
-            for parts, text in (result or {}).items()
+            for parts, text in result.items()
             if parts[-1] != "__init__.py"
         }
     check_model_binding(client, files)
     return files
-
-
-def _generate_models(client: ClientModel) -> Any:
-    return generate_models(
-        client.model_document,
-        input_file_type=InputFileType.OpenAPI,
-        output_model_type=DataModelType.PydanticV2BaseModel,
-        target_python_version=PythonVersion.PY_311,
-        snake_case_field=True,
-        strict_nullable=True,
-        allow_population_by_field_name=True,
-        extra_fields="allow",
-        use_annotated=True,
-        field_constraints=True,
-        use_standard_collections=True,
-        use_union_operator=True,
-        use_schema_description=True,
-        use_field_description=True,
-        enum_field_as_literal="all",
-        output_datetime_class=DatetimeClassType.Datetime,
-        disable_timestamp=True,
-        custom_file_header=f"# {HEADER_TEXT}",
-        formatters=[],
-        base_class=f"{client.package}._model_base.FinalPOSModel",
-    )
 
 
 def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:
@@ -370,7 +328,8 @@ def check_model_binding(client: ClientModel, files: dict[str, str]) -> None:
 
 
 def _ruff(*args: str, cwd: Path, paths: list[str]) -> None:
-    command = [sys.executable, "-m", "ruff", *args, "--no-cache", *paths]
+    # The binary itself: `python -m ruff` would start an interpreter only to exec it.
+    command = [ruff.find_ruff_bin(), *args, "--no-cache", *paths]
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1):
         lines = (completed.stderr + completed.stdout).splitlines()
@@ -400,13 +359,13 @@ def _written(destination: Path, files: dict[str, str]) -> dict[str, str]:
     return files
 
 
-def write_package(client: ClientModel, destination: Path) -> None:
+def write_package(client: ClientModel, destination: Path, coder: ModelCoder = model_code) -> None:
     """Write the whole package into the empty folder `destination`, formatted. ruff formats
     the templated files in its own process while the models are generated."""
     templated = _written(destination, render_templates(client))
     with ThreadPoolExecutor(max_workers=1) as pool:
         formatting = pool.submit(_formatted, destination, templated)
-        models = _written(destination, render_models(client))
+        models = _written(destination, render_models(client, coder))
         formatting.result()
     _written(destination, {MANIFEST: manifest_text([*templated, *models, MANIFEST])})
     _formatted(destination, models)
@@ -420,16 +379,18 @@ def render(
     client_version: str = "0.0.0",
     changelog: str | None = None,
     before_swap: Callable[[], None] | None = None,
+    coder: ModelCoder = model_code,
 ) -> ClientModel:
     """Build the client model of a normalized document and swap the package into `output`;
     `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was.
-    The changelog is not rendered: `changelog` replaces it, else the old one is kept."""
+    The changelog is not rendered: `changelog` replaces it, else the old one is kept.
+    `coder`: what makes the models' code (a one-shot command's `ModelCodeChild`)."""
     client = build(document, package=package, client_version=client_version)
     why = refusal(output)
     if why is not None:
         raise SpecError(f"refusing to replace the output folder: {why}", source=str(output))
     with staged_directory(output) as staging:
-        write_package(client, staging)
+        write_package(client, staging, coder)
         if changelog is not None:
             (staging / CHANGELOG).write_text(changelog, encoding="utf-8")
         elif (output / CHANGELOG).is_file():

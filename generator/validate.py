@@ -12,14 +12,12 @@ import dataclasses
 import hashlib
 import json
 import pickle
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.child import Child, serve
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import cache_folder, write_atomic
 
@@ -219,48 +217,21 @@ def validating(
         wait()
 
 
-class _ValidationChild:
-    """`validate` in a new interpreter (`python -m generator.validate`): portable, and safe in
-    a process with threads, unlike a fork. The document goes over a pickle file."""
+class _ValidationChild(Child):
+    """`validate` in a child interpreter, started with its document."""
 
     def __init__(self, repaired: dict[str, Any], source: str) -> None:
-        self._source = source
-        self._input = tempfile.NamedTemporaryFile(prefix="finalpos-validate-", suffix=".pickle")  # noqa: SIM115 (closed by findings)
-        pickle.dump((repaired, source), self._input)
-        self._input.flush()
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "generator.validate", self._input.name],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        super().__init__(__name__, "validation", source)
+        self.send(repaired, source)
 
     def findings(self) -> list[Problem]:
-        try:
-            output, errors = self._process.communicate()
-        finally:
-            self._input.close()
-        if self._process.returncode != 0:
-            last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise SpecError(f"validation failed: {last[0]}", source=self._source)
-        kind, value = pickle.loads(output)
-        if kind == "error":
-            raise SpecError(value[0], source=self._source, pointer=value[1])
-        return [Problem(**finding) for finding in value]
+        return [Problem(**finding) for finding in self.result()]
 
 
-def _validate_in_child(input_path: str) -> None:
-    """The child's side of `_ValidationChild`: its findings (or error) as a pickle on stdout."""
-    with open(input_path, "rb") as file:
-        repaired, source = pickle.load(file)  # written by our own parent process
-    try:
-        result: tuple[str, Any] = (
-            "ok",
-            [dataclasses.asdict(p) for p in validate(repaired, source)],
-        )
-    except SpecError as error:
-        result = ("error", (error.message, error.pointer))
-    sys.stdout.buffer.write(pickle.dumps(result))
+def _findings_of(repaired: dict[str, Any], source: str) -> list[dict[str, str]]:
+    """The child's side of `_ValidationChild`: `validate`'s findings, as plain data."""
+    return [dataclasses.asdict(p) for p in validate(repaired, source)]
 
 
 if __name__ == "__main__":
-    _validate_in_child(sys.argv[1])
+    serve(_findings_of)

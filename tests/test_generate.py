@@ -18,7 +18,10 @@ import yaml
 
 from generator import render as render_stage
 from generator.check import compare_trees
+from generator.child import Child
 from generator.document import iter_operations
+from generator.errors import SpecError
+from generator.model_code import ModelCodeChild, model_code, model_coder
 from generator.render import render
 from tests.conftest import CLIENT_VERSION, ROOT, mypy_strict
 
@@ -34,6 +37,68 @@ def test_committed_generated_tree_is_up_to_date(normalized_base, fresh_generatio
     assert drifts == [], "generated/ is stale: run `make generate`\n" + "".join(
         d.diff for d in drifts
     )
+
+
+MODEL_BASE = "finalpos._model_base.FinalPOSModel"
+
+
+def test_the_model_generators_child_writes_what_this_process_writes(normalized_base):
+    from generator.model import build
+
+    document = build(normalized_base, package="finalpos").model_document
+    with ModelCodeChild() as child:
+        assert child.model_code(document, MODEL_BASE, "# h") == model_code(
+            document, MODEL_BASE, "# h"
+        )
+
+
+def test_what_the_model_generator_refuses_is_the_same_error_from_its_child():
+    schemas = {"Broken": {"type": 123}}
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    document["components"] = {"schemas": schemas}
+    with pytest.raises(SpecError) as here:
+        model_code(document, MODEL_BASE, "# h")
+    with ModelCodeChild() as child, pytest.raises(SpecError) as there:
+        child.model_code(document, MODEL_BASE, "# h")
+    assert there.value.message == here.value.message
+    assert there.value.message.startswith("cannot generate models: ")
+    assert "#/components/schemas/Broken" in there.value.message
+
+
+def test_a_child_that_dies_is_an_error_naming_its_job():
+    with Child("generator.no_such_stage", "model generation") as child:
+        child.send({})
+        with pytest.raises(SpecError, match="model generation failed: .*No module named"):
+            child.result()
+
+
+def test_a_child_whose_result_is_not_wanted_is_ended():
+    child = ModelCodeChild()
+    with child:
+        pass
+    assert child._process.returncode is not None
+
+
+def test_a_process_with_the_model_generator_loaded_uses_it_and_starts_no_child():
+    import datamodel_code_generator.parser.openapi  # noqa: F401
+
+    with model_coder() as coder:
+        assert coder is model_code
+
+
+CODER_OF_A_NEW_PROCESS = """
+import sys
+from generator.model_code import model_coder
+with model_coder() as coder:
+    print(type(coder.__self__).__name__, "datamodel_code_generator" in sys.modules)
+"""
+
+
+def test_a_new_process_gets_a_child_and_does_not_import_the_model_generator_itself():
+    run = subprocess.run(
+        [sys.executable, "-c", CODER_OF_A_NEW_PROCESS], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run.stdout.split() == ["ModelCodeChild", "False"], run.stderr
 
 
 def test_one_changed_template_character_is_drift(tmp_path, monkeypatch, cli):

@@ -74,26 +74,34 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def copy_suite(repository: Path) -> subprocess.CompletedProcess[str]:
-    """The copy's `make test` equivalent for what a release can change: its pytest suite but
-    the tests marked `fixed_inputs` (they read only documents kept in tests/fixtures or
-    ../shared; they ran in this very run, with the same generator) and this file (or the
-    copy would rehearse again)."""
+def start_copy_suite(repository: Path) -> subprocess.Popen[bytes]:
+    """The copy's `make test` equivalent for what a release can change, started: its pytest
+    suite but the tests marked `fixed_inputs` (they read only documents kept in tests/fixtures
+    or ../shared; they ran in this very run, with the same generator) and this file (or the
+    copy would rehearse again). Its output goes to `suite.log` beside the copy."""
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},  # not a worker
         "PYTHONPATH": str(repository),
     }
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-m", "not fixed_inputs", "--ignore=tests/test_release.py", "tests"),
-        ],
-        cwd=repository,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
+    with open(repository.parent / f"{repository.name}-suite.log", "wb") as log:
+        return subprocess.Popen(
+            [
+                *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+                *("-m", "not fixed_inputs", "--ignore=tests/test_release.py", "tests"),
+            ],
+            cwd=repository,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def finished_copy_suite(repository: Path, suite: subprocess.Popen[bytes]) -> str:
+    """What the suite started on `repository` printed, once it has passed."""
+    suite.wait(timeout=1500)
+    output = (repository.parent / f"{repository.name}-suite.log").read_text(errors="replace")
+    assert suite.returncode == 0, output[-6000:]
+    return output
 
 
 def apply_release(repository: Path, release: Path, bump: str) -> str:
@@ -141,17 +149,33 @@ def test_an_additive_release_bumps_the_minor_version(repository):
 def test_two_realistic_releases_in_a_row_leave_the_copy_green(repository):
     """Each release changes everything a real one does (`tests.releases`), on top of
     whatever is vendored, then on top of itself; after each, the copy's own suite passes
-    with no other edit: generator tests, goldens, tenants, the contract suite on Prism."""
-    for generation in (1, 2):
-        document = read_spec(repository / "spec" / "finalpos-openapi.yaml")
-        changed = realistic_release(document, generation=generation)
-        release = written(repository.parent / f"release-{generation}.yaml", changed)
-        summary = apply_release(repository, release, "major")
-        for rule in ("operation-moved", "parameter-added-required", "operation-deprecated"):
-            assert f"[{rule}]" in summary
-        result = copy_suite(repository)
-        assert result.returncode == 0, result.stdout[-6000:]
-        assert " passed" in result.stdout.strip().splitlines()[-1]
+    with no other edit: generator tests, goldens, tenants, the contract suite on Prism.
+    The second release goes to a copy of the first one's tree while the first suite runs."""
+    suites: list[tuple[Path, subprocess.Popen[bytes]]] = []
+    try:
+        for generation in (1, 2):
+            document = read_spec(repository / "spec" / "finalpos-openapi.yaml")
+            changed = realistic_release(document, generation=generation)
+            release = written(repository.parent / f"release-{generation}.yaml", changed)
+            summary = apply_release(repository, release, "major")
+            for rule in ("operation-moved", "parameter-added-required", "operation-deprecated"):
+                assert f"[{rule}]" in summary
+            released = repository
+            if generation == 1:  # the next release's tree, copied before this suite runs in it
+                repository = shutil.copytree(released, tmp_sibling(released), symlinks=True)
+            suites.append((released, start_copy_suite(released)))
+        for tree, suite in suites:
+            output = finished_copy_suite(tree, suite)
+            assert " passed" in output.strip().splitlines()[-1]
+    finally:
+        for _tree, suite in suites:
+            suite.kill()  # a suite still running when something else failed
+            suite.wait()
+
+
+def tmp_sibling(repository: Path) -> Path:
+    """A new folder beside `repository` (releases and the lock's relative paths still hold)."""
+    return repository.parent / f"{repository.name}-next"
 
 
 def test_failed_update_changes_nothing(repository):

@@ -1,0 +1,324 @@
+"""The commands of `finalpos-codegen` (`generator.cli` parses the command line): each reads
+its inputs, runs the stages and prints what it did. Errors are CodegenErrors for `cli`
+to print; warnings one line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import json
+import keyword
+import os
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator import changelog as changelog_stage
+from generator import diff as diff_stage
+from generator import fetch as fetch_stage
+from generator import load as load_stage
+from generator import release as release_stage
+from generator import validate as validate_stage
+from generator.errors import FetchError, SpecError
+from generator.fsutil import CHANGELOG, write_atomic
+from generator.model_code import ModelCoder, model_coder
+from generator.normalize import normalize, normalize_against, to_yaml
+from generator.notes import client_terms
+from generator.validate import Problem
+
+if TYPE_CHECKING:
+    from generator.client_model import ClientModel
+
+
+def _official(
+    root: Path, config: dict[str, Any], document: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The vendored snapshot, normalized, when `document` may be a tenant's description of it
+    (same API version, per the lock); None otherwise, without reading the snapshot."""
+    snapshot = _snapshot(root, config)
+    locked = snapshot.read_lock().get("api_version")
+    version = (document.get("info") or {}).get("version")
+    if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
+        return None
+    return normalize(load_stage.read_spec(snapshot.spec_path))
+
+
+def _normalized(
+    document: dict[str, Any], spec: Path | str, official: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    try:
+        return normalize_against(document, official)
+    except RecursionError as exc:
+        raise SpecError("document nests too deeply", source=str(spec)) from exc
+
+
+def _warn(command: str, source: str, problems: list[Problem]) -> None:
+    for problem in problems:
+        print(f"finalpos-codegen {command}: warning: {problem.line(source)}", file=sys.stderr)
+
+
+def _check(
+    args: argparse.Namespace, document: dict[str, Any], source: str, snapshot: fetch_stage.Snapshot
+) -> None:
+    """Check a document, printing its problems as warnings (errors under --strict). The
+    vendored snapshot was validated when it was fetched: it is trusted by its checksum."""
+    findings = _vouched_findings(source, snapshot)
+    problems = validate_stage.check_openapi(document, source, strict=args.strict, findings=findings)
+    _warn(args.command, source, problems)
+
+
+def _vouched_findings(source: str | Path, snapshot: fetch_stage.Snapshot) -> list[Problem] | None:
+    """The validator's findings the lock records for `source` when it is the vendored
+    snapshot (same sha256); None: validate it."""
+    if str(source).startswith(("http://", "https://")):
+        return None
+    return snapshot.findings_for(Path(source))
+
+
+def _load_normalized(
+    args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
+) -> dict[str, Any]:
+    document = load_stage.read_spec(spec)
+    _check(args, document, str(spec), _snapshot(root, config))
+    return _normalized(document, spec, _official(root, config, document))
+
+
+def _headers(pairs: list[str]) -> dict[str, str]:
+    """`NAME=VALUE` pairs; a VALUE of `$VAR` is read from the environment. Values are
+    secrets: no message repeats them."""
+    headers = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise SpecError(f"--header takes NAME=VALUE, got one without '=' for {name!r}")
+        if value.startswith("$"):
+            if value[1:] not in os.environ:
+                raise SpecError(f"--header {name}: environment variable {value} is not set")
+            value = os.environ[value[1:]]
+        headers[name.strip()] = value
+    return headers
+
+
+def _retrieve(
+    args: argparse.Namespace, root: Path, config: dict[str, Any], snapshot: fetch_stage.Snapshot
+) -> fetch_stage.Release | None:
+    url = args.url or (None if args.file else config["spec-url"])
+    release = fetch_stage.retrieve(
+        url=url,
+        file=args.file,
+        snapshot=snapshot,
+        root=root,
+        strict=args.strict,
+        headers=_headers(args.header),
+        timeout=args.timeout,
+    )
+    if release is not None:
+        _warn(args.command, release.source, release.problems)
+    return release
+
+
+def _snapshot(root: Path, config: dict[str, Any]) -> fetch_stage.Snapshot:
+    return fetch_stage.Snapshot(root / config["spec-path"], root / config["lock-path"])
+
+
+def _package_name(name: str) -> str:
+    """A name `import NAME` works with and that shadows nothing: no keyword, no builtin."""
+    taken = keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in dir(builtins)
+    if not name.isidentifier() or not name.isascii() or name.startswith("_") or taken:
+        raise SpecError(
+            f"--package-name must be a plain Python identifier that is not a keyword or "
+            f"builtin, got {name!r}"
+        )
+    return name
+
+
+def cmd_fetch(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    snapshot = _snapshot(root, config)
+    release = _retrieve(args, root, config, snapshot)
+    changed = release is not None and fetch_stage.vendor(release, snapshot)
+    print(f"{snapshot.spec_path}: {'updated' if changed else 'unchanged'}")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    snapshot = _snapshot(root, config)
+    release = _retrieve(args, root, config, snapshot)
+    if release is None or release.is_vendored(snapshot):
+        print(f"{snapshot.spec_path}: unchanged; nothing to do")
+        return 0
+    with model_coder() as coder:
+        outcome = release_stage.update(
+            release,
+            snapshot=snapshot,
+            pyproject=root / "pyproject.toml",
+            config=config,
+            output=root / config["output"],
+            package=_package_name(config["package-name"]),
+            coder=coder,
+        )
+    print(outcome.summary())
+    sys.stdout.write(changelog_stage.to_text(outcome.report))
+    if args.pull_request is not None:
+        metadata = release_stage.pull_request(outcome)
+        _write(args.pull_request, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _client_version(package: str, config: dict[str, Any], document: dict[str, Any]) -> str:
+    """The project's client version for its own package (tenants included), else the
+    document's API version."""
+    if package == config["package-name"]:
+        return release_stage.client_version_of(config)
+    return release_stage.client_version_of(config, document)
+
+
+def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    spec = args.spec or root / config["spec-path"]
+    text = to_yaml(_load_normalized(args, spec, root, config))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        _write(args.output, text)
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text.encode())
+    except OSError as exc:
+        raise FetchError(f"cannot write: {exc.strerror}", source=str(path)) from exc
+
+
+def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    started = time.perf_counter()
+    client = _generate(args, root, config, args.model_code)
+    print(
+        f"{args.output or root / config['output']}: {len(client.resources)} resources, "
+        f"{len(client.operations)} operations, {len(client.schemas)} models "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+    return 0
+
+
+def _generate(
+    args: argparse.Namespace, root: Path, config: dict[str, Any], coder: ModelCoder
+) -> ClientModel:
+    spec = args.spec or root / config["spec-path"]
+    package = _package_name(args.package_name or config["package-name"])
+    document = load_stage.read_spec(spec)
+    version = _client_version(package, config, document)
+    findings = _vouched_findings(spec, _snapshot(root, config))
+    with validate_stage.validating(
+        document, str(spec), strict=args.strict, findings=findings
+    ) as validated:
+        from generator import render as render_stage  # jinja2, while the validator starts
+
+        normalized = _normalized(document, spec, _official(root, config, document))
+
+        def warn_before_swap() -> None:
+            _warn(args.command, str(spec), validated())
+
+        return render_stage.render(
+            normalized,
+            args.output or root / config["output"],
+            package=package,
+            client_version=version,
+            before_swap=warn_before_swap,
+            coder=coder,
+        )
+
+
+def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    from generator import check as check_stage  # imports the render stage
+
+    spec = args.spec or root / config["spec-path"]
+    output = args.output or root / config["output"]
+    package = _package_name(args.package_name or config["package-name"])
+    document = _load_normalized(args, spec, root, config)
+    version = _client_version(package, config, document)
+    drifts = check_stage.check(
+        document, output, package=package, client_version=version, coder=args.model_code
+    )
+    if not drifts:
+        print(f"{output}: up to date with {spec}")
+        return 0
+    print(f"{output}: {len(drifts)} file(s) differ from a fresh generation of {spec}:")
+    for drift in drifts:
+        print(f"  {drift.status:8} {drift.path}")
+    shipped = output / check_stage.SHIPPED_DESCRIPTION
+    if shipped.is_file():  # the description `output` was generated from: say what changed
+        before = load_stage.parse_document(shipped.read_bytes(), str(shipped))
+        report = diff_stage.diff(before, document)
+        for change in report.custom_fields:
+            print(f"  {change.message}")
+        if report.changes:
+            print(f"  and {len(report.changes)} API change(s): see `finalpos-codegen diff`")
+    for drift in drifts:
+        print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
+    regenerate = f"finalpos-codegen generate --spec {spec}" if args.spec else "make generate"
+    if args.output is not None:
+        regenerate += f" --output {output}"
+    print(f"Run `{regenerate}` and commit the result.")
+    return 1
+
+
+def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> tuple[str, str]:
+    if len(args.documents) == 1:
+        return str(root / config["spec-path"]), args.documents[0]
+    if len(args.documents) > 2:
+        raise SpecError(f"expected [OLD] NEW, got {len(args.documents)} documents")
+    return args.documents[0], args.documents[1]
+
+
+def _report(
+    args: argparse.Namespace, root: Path, config: dict[str, Any], old_source: str, new_source: str
+) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
+    """Both documents checked, normalized (the old one is the new one's official version)
+    and compared."""
+    documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
+    snapshot = _snapshot(root, config)
+    for document, source in zip(documents, (old_source, new_source), strict=True):
+        _check(args, document, source, snapshot)
+    old = _normalized(documents[0], old_source)
+    new = _normalized(documents[1], new_source, official=old)
+    return diff_stage.diff(old, new), old, new
+
+
+def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    report, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
+    render_format = {
+        "text": changelog_stage.to_text,
+        "json": changelog_stage.to_json,
+        "markdown": changelog_stage.to_markdown,
+    }
+    sys.stdout.write(render_format[args.format](report))
+    return 1 if report.level_reached(args.fail_on) else 0
+
+
+def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+    report, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
+    output = args.output or root / config["output"]
+    current = args.current_version or _package_version(output)
+    entry = changelog_stage.changelog_entry(
+        report,
+        version=changelog_stage.next_version(current, report),
+        old_api=str((old.get("info") or {}).get("version")),
+        new_api=str((new.get("info") or {}).get("version")),
+        terms=client_terms(report, old, new, _package_name(config["package-name"])),
+    )
+    if args.write:
+        changelog = output / CHANGELOG
+        previous = changelog.read_text() if changelog.exists() else None
+        write_atomic(changelog, release_stage.with_entry(previous, entry).encode())
+    sys.stdout.write(entry)
+    return 0
+
+
+def _package_version(output: Path) -> str:
+    try:
+        return str(tomllib.loads((output / "pyproject.toml").read_text())["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "0.0.0"
