@@ -70,21 +70,22 @@ def run_measured(module: str, *args: str, cache: Path | None = None) -> tuple[fl
     """(wall seconds, peak RSS in MiB) of `python -m module args` (or of a script, given
     its path) in a fresh process, its child processes included (their RSS sampled every
     20 ms and added to its own); `cache`: the generator's cache folder for this run."""
-    peak_file = WORK / "peak-rss.txt"
+    peak_file, log = WORK / "peak-rss.txt", WORK / "measured.log"
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", MEASURE, str(peak_file), module, *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**ENV, "XDG_CACHE_HOME": str(cache)} if cache else ENV,
-    )
-    tree_kib = 0
-    while process.poll() is None:
-        tree_kib = max(tree_kib, sum(map(_rss_kib, _process_tree(process.pid))))
-        time.sleep(0.02)
+    with log.open("wb") as output:  # a file, not a pipe nobody reads while it runs
+        process = subprocess.Popen(
+            [sys.executable, "-c", MEASURE, str(peak_file), module, *args],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**ENV, "XDG_CACHE_HOME": str(cache)} if cache else ENV,
+        )
+        tree_kib = 0
+        while process.poll() is None:
+            tree_kib = max(tree_kib, sum(map(_rss_kib, _process_tree(process.pid))))
+            time.sleep(0.02)
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
-        raise RuntimeError(f"{module} failed: {process.stderr.read().decode()[-2000:]}")
+        raise RuntimeError(f"{module} failed: {log.read_text(errors='replace')[-2000:]}")
     return elapsed, max(int(peak_file.read_text()), tree_kib) / 1024
 
 
