@@ -14,7 +14,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator import changelog as changelog_stage
 from generator import diff as diff_stage
@@ -24,13 +24,10 @@ from generator import release as release_stage
 from generator import validate as validate_stage
 from generator.errors import FetchError, SpecError
 from generator.fsutil import CHANGELOG, write_atomic
-from generator.model_code import ModelCoder, model_coder
+from generator.model_code import model_coder
 from generator.normalize import normalize, normalize_against, to_yaml
 from generator.notes import client_terms
 from generator.validate import Problem
-
-if TYPE_CHECKING:
-    from generator.client_model import ClientModel
 
 
 def _official(
@@ -194,19 +191,8 @@ def _write(path: Path, text: str) -> None:
 
 def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
     started = time.perf_counter()
-    client = _generate(args, root, config, args.model_code)
-    print(
-        f"{args.output or root / config['output']}: {len(client.resources)} resources, "
-        f"{len(client.operations)} operations, {len(client.schemas)} models "
-        f"({time.perf_counter() - started:.1f}s)"
-    )
-    return 0
-
-
-def _generate(
-    args: argparse.Namespace, root: Path, config: dict[str, Any], coder: ModelCoder
-) -> ClientModel:
     spec = args.spec or root / config["spec-path"]
+    output = args.output or root / config["output"]
     package = _package_name(args.package_name or config["package-name"])
     document = load_stage.read_spec(spec)
     version = _client_version(package, config, document)
@@ -221,14 +207,19 @@ def _generate(
         def warn_before_swap() -> None:
             _warn(args.command, str(spec), validated())
 
-        return render_stage.render(
+        client = render_stage.render(
             normalized,
-            args.output or root / config["output"],
+            output,
             package=package,
             client_version=version,
             before_swap=warn_before_swap,
-            coder=coder,
+            coder=args.model_code,
         )
+    print(
+        f"{output}: {len(client.resources)} resources, {len(client.operations)} operations, "
+        f"{len(client.schemas)} models ({time.perf_counter() - started:.1f}s)"
+    )
+    return 0
 
 
 def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:

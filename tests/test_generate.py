@@ -21,6 +21,7 @@ from generator.check import compare_trees
 from generator.child import Child
 from generator.document import iter_operations
 from generator.errors import SpecError
+from generator.model import build
 from generator.model_code import ModelCodeChild, model_code, model_coder
 from generator.render import render
 from tests.conftest import CLIENT_VERSION, ROOT, mypy_strict
@@ -43,8 +44,6 @@ MODEL_BASE = "finalpos._model_base.FinalPOSModel"
 
 
 def test_the_model_generators_child_writes_what_this_process_writes(normalized_base):
-    from generator.model import build
-
     document = build(normalized_base, package="finalpos").model_document
     with ModelCodeChild() as child:
         assert child.model_code(document, MODEL_BASE, "# h") == model_code(

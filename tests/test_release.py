@@ -161,8 +161,10 @@ def test_two_realistic_releases_in_a_row_leave_the_copy_green(repository):
             for rule in ("operation-moved", "parameter-added-required", "operation-deprecated"):
                 assert f"[{rule}]" in summary
             released = repository
-            if generation == 1:  # the next release's tree, copied before this suite runs in it
-                repository = shutil.copytree(released, tmp_sibling(released), symlinks=True)
+            if generation == 1:  # the next release's tree, beside this one (the lock's relative
+                # paths still hold), copied before this suite runs in it
+                following = released.parent / f"{released.name}-next"
+                repository = shutil.copytree(released, following, symlinks=True)
             suites.append((released, start_copy_suite(released)))
         for tree, suite in suites:
             output = finished_copy_suite(tree, suite)
@@ -171,11 +173,6 @@ def test_two_realistic_releases_in_a_row_leave_the_copy_green(repository):
         for _tree, suite in suites:
             suite.kill()  # a suite still running when something else failed
             suite.wait()
-
-
-def tmp_sibling(repository: Path) -> Path:
-    """A new folder beside `repository` (releases and the lock's relative paths still hold)."""
-    return repository.parent / f"{repository.name}-next"
 
 
 def test_failed_update_changes_nothing(repository):
