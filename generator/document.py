@@ -219,14 +219,16 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 def _subschemas(
     schema: dict[str, Any], where: tuple[Any, ...]
 ) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """The subschemas `schema` has (only dicts can be schemas; most keys are absent)."""
     for key in _SCHEMA_MAPS:
-        if isinstance(schema.get(key), dict):
-            yield from ((v, (*where, key, k)) for k, v in schema[key].items())
+        if isinstance(members := schema.get(key), dict):
+            yield from ((v, (*where, key, k)) for k, v in members.items() if isinstance(v, dict))
     for key in _SCHEMA_VALUES:
-        yield schema.get(key), (*where, key)
+        if isinstance(value := schema.get(key), dict):
+            yield value, (*where, key)
     for key in _SCHEMA_LISTS:
-        if isinstance(schema.get(key), list):
-            yield from ((v, (*where, key, i)) for i, v in enumerate(schema[key]))
+        if isinstance(members := schema.get(key), list):
+            yield from ((v, (*where, key, i)) for i, v in enumerate(members) if isinstance(v, dict))
 
 
 def map_subschemas(schema: dict[str, Any], change: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.child import Child, serve
 from generator.errors import SpecError
+from generator.recent import Recent, digest
 
 # By relative path (`("shared.py",)`), or one module's text when there is only one.
 ModelCode = dict[tuple[str, ...], str] | str
@@ -26,10 +27,22 @@ ModelCoder = Callable[[dict[str, Any], str, str], ModelCode]
 PARSER = "datamodel_code_generator.parser.openapi"
 
 
+# Rendering the same document again (0.4 s of models for Final POS) costs a lookup.
+_MADE: Recent[ModelCode] = Recent(kept=8)
+
+
 def model_code(model_document: dict[str, Any], base_class: str, header: str) -> ModelCode:
     """The models of `model_document`, subclasses of `base_class` (a dotted name), each
     module starting with the comment `header`; what datamodel-code-generator cannot do is
     a SpecError."""
+    made = _MADE.get(
+        digest(model_document, base_class, header),
+        lambda: _generated(model_document, base_class, header),
+    )
+    return dict(made) if isinstance(made, dict) else made
+
+
+def _generated(model_document: dict[str, Any], base_class: str, header: str) -> ModelCode:
     from datamodel_code_generator import (
         DataModelType,
         DatetimeClassType,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from generator.cli import main, project_config
+from generator.model_code import PARSER
 from generator.normalize import normalize
 from generator.release import client_version_of
 from generator.render import render
@@ -60,6 +62,22 @@ def real_world_documents() -> list[Any]:
         return [pytest.param(path, id=path.name) for path in found]
     reason = f"no real-world documents in {REAL_WORLD} (set {REAL_WORLD_ENV} to a folder of them)"
     return [pytest.param(None, id="real-world-absent", marks=pytest.mark.skip(reason=reason))]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long_running` open the workers' shares, in turn: pytest-xdist's
+    `worksteal` gives each worker an even, consecutive share of the collection to start
+    with, so they start at once side by side instead of one holding up the end of the run."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    long = [item for item in items if item.get_closest_marker("long_running")]
+    rest = iter([item for item in items if not item.get_closest_marker("long_running")])
+    ordered, left = [], len(items)
+    for share in range(workers):
+        size = left // (workers - share)  # as worksteal splits: the rest over the workers left
+        opening = long[share::workers]
+        ordered += [*opening, *itertools.islice(rest, max(0, size - len(opening)))]
+        left -= size
+    items[:] = [*ordered, *rest]
 
 
 @pytest.fixture(scope="session")
@@ -194,13 +212,43 @@ def _install_client(env_dir: Path, source_dir: Path) -> None:
     assert install.returncode == 0, install.stdout + install.stderr
 
 
+# A run's mypy seed, for the runs it starts (the rehearsal's copies): see `mypy_cache`.
+MYPY_SEED = "FINALPOS_TESTS_MYPY_SEED"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One mypy cache per test process: the standard library, pydantic and httpx are
-    analysed once, not in every mypy run (errors are still reported on every run)."""
+    """One mypy cache per test process (two mypy runs at once must not share one), each a
+    copy of a seed made once per run and shared with the runs it starts: the standard
+    library, pydantic and httpx are analysed once (errors are still reported on every run)."""
+    seed = Path(os.environ.get(MYPY_SEED) or _mypy_seed(run_folder(tmp_path_factory)))
+    own = shutil.copytree(seed, tmp_path_factory.mktemp("mypy-cache"), dirs_exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MYPY_CACHE_DIR", str(tmp_path_factory.mktemp("mypy-cache")))
+        patch.setenv("MYPY_CACHE_DIR", str(own))
+        patch.setenv(MYPY_SEED, str(seed))
         yield
+
+
+def _mypy_seed(shared: Path) -> Path:
+    """mypy's cache after checking the committed package: what every generated one imports."""
+    seed = shared / "mypy-seed"
+    with open(shared / "mypy-seed.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / "mypy-seed.made").exists():
+            generated = str(ROOT / "generated")
+            environment = {**os.environ, "MYPY_CACHE_DIR": str(seed), "MYPYPATH": generated}
+            command = [sys.executable, "-m", "mypy", "--strict", "-p", "finalpos"]
+            subprocess.run(command, env=environment, capture_output=True, timeout=600)
+            (shared / "mypy-seed.made").touch()
+    return seed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def models_made_here() -> None:
+    """Each test process makes models itself, as any process that has loaded the model
+    generator does (`model_coder`), so an in-process CLI call starts no model child (0.45 s
+    of imports each). The child is what every `run_cli` call uses."""
+    importlib.import_module(PARSER)
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,12 @@ def run_contract_suite(
     """Run a generation's tests (default: the committed generated/) from outside the
     repository, so `finalpos` comes from site-packages unless `package` overrides it;
     `select` is a pytest `-k` expression."""
-    environment = {**os.environ, "PRISM": str(PRISM), "COLUMNS": "1000"}  # whole summary lines
+    environment = {
+        **os.environ,
+        "PRISM": str(PRISM),
+        "COLUMNS": "1000",  # whole summary lines
+        "TMPDIR": str(tmp_path),  # where the suite's Prism log goes
+    }
     environment.pop("FINALPOS_BASE_URL", None)
     tree = package or ROOT / "generated"
     if package is not None:
@@ -159,9 +164,13 @@ def test_contract_suite_catches_a_field_typed_int_where_the_spec_says_string(
     render_stage.render(wrong, broken, package="finalpos")
     served = tmp_path / "frozen.json"  # the true description: frozen 1.2.4
     served.write_text(json.dumps(normalized_frozen))
-    result = run_contract_suite(client_python, tmp_path, spec=served, package=broken)
+    result = run_contract_suite(
+        client_python, tmp_path, spec=served, package=broken, select="test_products"
+    )
     assert "test_retrieve_success" in failed_tests(result)
     assert "products.retrieve: response does not match Product: name:" in result.stdout
+    assert "prism log (last 40 lines)" in result.stdout  # each failure shows Prism's side
+    assert not list(tmp_path.glob("prism-*.log"))  # and the log goes with the server
 
 
 # Tests of generated suites that fail on Prism 5.14's side, not the client's or the document's:
@@ -232,7 +241,12 @@ PRISM_CANNOT_SERVE["pagerduty-rest-v3.json"] = {
 CONTRACT_DOCUMENTS = [
     pytest.param(DEMO_TENANT_SPEC, id="demo-tenant"),
     *(pytest.param(path, id=path.name) for path in sorted((FIXTURES / "corpus").glob("*.yaml"))),
-    *real_world_documents(),
+    *(
+        pytest.param(*p.values, id=p.id, marks=[*p.marks, pytest.mark.long_running])
+        if p.values[0] and p.values[0].parent.name == "large"
+        else p
+        for p in real_world_documents()
+    ),
 ]
 
 

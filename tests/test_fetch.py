@@ -256,6 +256,21 @@ def test_parse_document_keeps_dates_as_strings():
     )
 
 
+def test_yaml_read_again_is_not_parsed_again_and_each_reader_gets_its_own(monkeypatch):
+    data = b"openapi: 3.0.0\npaths: {/a: {get: {responses: {'200': {description: ok}}}}}\n"
+    parses = []
+    parse = load_stage._parse_yaml
+    monkeypatch.setattr(load_stage, "_parse_yaml", lambda *a: parses.append(a) or parse(*a))
+    first = load_stage.parse_document(data, "mem")
+    first["paths"]["/a"]["get"]["responses"]["200"]["description"] = "changed by its reader"
+    assert load_stage.parse_document(data, "other")["paths"] == {
+        "/a": {"get": {"responses": {"200": {"description": "ok"}}}}
+    }
+    assert len(parses) == 1
+    with pytest.raises(SpecError, match="not valid YAML"):  # a failure is never kept
+        load_stage.parse_document(data + b"x: [", "mem")
+
+
 def test_check_openapi_names_swagger_and_pointer():
     with pytest.raises(SpecError, match="Swagger 2.0"):
         validate_stage.check_openapi({"swagger": "2.0"}, "mem")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator import model_code as model_code_stage
 from generator import render as render_stage
 from generator.check import compare_trees
 from generator.child import Child
@@ -49,6 +50,20 @@ def test_the_model_generators_child_writes_what_this_process_writes(normalized_b
         assert child.model_code(document, MODEL_BASE, "# h") == model_code(
             document, MODEL_BASE, "# h"
         )
+
+
+def test_models_asked_for_again_are_made_once_and_changed_ones_anew(monkeypatch):
+    made: list[object] = []
+    generated = model_code_stage._generated
+    monkeypatch.setattr(model_code_stage, "_generated", lambda *a: made.append(a) or generated(*a))
+    thing = {"type": "object", "properties": {"name": {"type": "string"}}}
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    document["components"] = {"schemas": {"Thing": thing}}
+    first = model_code(document, MODEL_BASE, "# h")
+    assert model_code(document, MODEL_BASE, "# h") == first and len(made) == 1
+    thing["properties"]["size"] = {"type": "integer"}
+    assert "size: int" in str(model_code(document, MODEL_BASE, "# h")) and len(made) == 2
+    assert model_code(document, MODEL_BASE, "# other header") != first and len(made) == 3
 
 
 def test_what_the_model_generator_refuses_is_the_same_error_from_its_child():

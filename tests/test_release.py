@@ -146,6 +146,7 @@ def test_an_additive_release_bumps_the_minor_version(repository):
 
 
 @pytest.mark.timeout(3000)
+@pytest.mark.long_running
 def test_two_realistic_releases_in_a_row_leave_the_copy_green(repository):
     """Each release changes everything a real one does (`tests.releases`), on top of
     whatever is vendored, then on top of itself; after each, the copy's own suite passes

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import importlib
 import json
 import logging
 import re
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pydantic
 import pytest
+import trustme
 
 SECRET = "sk-live-SECRET-123"
 CUSTOMER = {
@@ -126,17 +129,26 @@ class QuietServer(ThreadingHTTPServer):
         """Resets and timeouts are the point of these tests."""
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, Script]]:
+@contextlib.contextmanager
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, Script]]:
+    """A scripted server on a free loopback port (HTTPS when given a server context)."""
     script = Script()
     handler = type("ScriptedHandler", (Handler,), {"script": script})
     httpd = QuietServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     ).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", script
+    yield f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}", script
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    with serving() as served:
+        yield served
 
 
 @pytest.fixture
@@ -579,6 +591,35 @@ def test_own_http_client_is_used_and_not_closed(fp, server):
     assert seen == [CUSTOMER_PATH]
     assert not http.is_closed
     http.close()
+
+
+def test_clients_share_one_tls_context_that_verifies_and_reads_ssl_cert_file(fp, monkeypatch):
+    """Building a TLS context parses the CA bundle (about 25 ms), so the clients the package
+    makes share one, built when the first is made. It still verifies: a server signed by an
+    unknown CA is refused, and with that CA in SSL_CERT_FILE (as httpx reads it) it is served."""
+    shared = importlib.import_module(f"{fp.__name__}._base_client")._default_ssl_context
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    with serving(tls) as (base_url, _script), authority.cert_pem.tempfile() as trusted:
+        shared.cache_clear()
+        untrusting = fp.Client(api_key=SECRET, base_url=base_url, max_retries=0)
+        with untrusting, pytest.raises(fp.APIConnectionError):
+            untrusting.customers.retrieve("c1")
+        shared.cache_clear()
+        monkeypatch.setenv("SSL_CERT_FILE", trusted)
+        clients = [fp.Client(api_key=SECRET, base_url=base_url) for _ in range(3)]
+        assert [c.customers.retrieve("c1").id for c in clients] == ["c1"] * 3
+        assert asyncio.run(async_retrieve(fp, base_url)) == "c1"
+        assert shared.cache_info().misses == 1  # one context for all four clients
+        for client in clients:
+            client.close()
+    shared.cache_clear()  # later clients read their own environment
+
+
+async def async_retrieve(fp: Any, base_url: str) -> str:
+    async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
+        return str((await client.customers.retrieve("c1")).id)
 
 
 # --- secrets -----------------------------------------------------------------------------

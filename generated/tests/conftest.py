@@ -43,14 +43,15 @@ def _free_port() -> int:
 
 def _wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Prism exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
+    with httpx.Client(timeout=1) as probe:  # one client: each new one loads the CA bundle
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"Prism exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                probe.get(url)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
     pytest.fail(f"Prism did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
@@ -92,6 +93,7 @@ def base_url() -> Iterator[str]:
         yield url
     finally:
         _stop(process)
+        _prism_log.unlink(missing_ok=True)  # each failure's report carries its tail
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -100,8 +102,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     if report.failed and _prism_log is not None and _prism_log.exists():
-        tail = _prism_log.read_text(errors="replace").splitlines()[-40:]
-        report.sections.append(("prism log (last 40 lines)", "\n".join(tail)))
+        report.sections.append(("prism log (last 40 lines)", _tail(_prism_log, 40)))
+
+
+def _tail(log: Path, lines: int) -> str:
+    """The last lines of a log that may hold megabytes (a large document's every request)."""
+    with log.open("rb") as file:
+        start = file.seek(max(0, file.seek(0, os.SEEK_END) - 64 * 1024))
+        read = file.read().decode(errors="replace").splitlines()[1 if start else 0 :]
+    return "\n".join(read[-lines:])
 
 
 @pytest.fixture(scope="session")
