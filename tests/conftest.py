@@ -239,6 +239,7 @@ def _mypy_seed(shared: Path) -> Path:
             environment = {**os.environ, "MYPY_CACHE_DIR": str(seed), "MYPYPATH": generated}
             command = [sys.executable, "-m", "mypy", "--strict", "-p", "finalpos"]
             subprocess.run(command, env=environment, capture_output=True, timeout=600)
+            seed.mkdir(exist_ok=True)  # a mypy that failed to start leaves a cold cache
             (shared / "mypy-seed.made").touch()
     return seed
 
