@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import venv
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -176,7 +177,25 @@ def generation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Gen
 def client_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new venv with `pip install ./generated`: the committed package, as users get it.
     Built once per run: parallel workers (pytest-xdist) share it."""
-    shared = run_folder(tmp_path_factory)
+    return _client_venv(run_folder(tmp_path_factory))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def client_venv_in_the_background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """When a collected test needs the client venv, its build starts with the run, beside
+    the first tests (the long ones need it at once: a worker would wait for the other's)."""
+    if not any("client_python" in item.fixturenames for item in request.session.items):
+        yield
+        return
+    build = threading.Thread(target=_client_venv, args=(run_folder(tmp_path_factory),))
+    build.start()
+    yield
+    build.join()
+
+
+def _client_venv(shared: Path) -> Path:
     with open(shared / "client-venv.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         python = shared / "client-venv" / "bin" / "python"
@@ -188,7 +207,7 @@ def client_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _install_client(env_dir: Path, source_dir: Path) -> None:
     """A venv without pip of its own: this environment's pip installs into it (faster)."""
     venv.EnvBuilder(with_pip=False).create(env_dir)
-    source = shutil.copytree(ROOT / "generated", source_dir / "generated")
+    source = shutil.copytree(ROOT / "generated", source_dir / "generated", dirs_exist_ok=True)
     environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     install = subprocess.run(
         [
