@@ -112,4 +112,4 @@ if __name__ == "__main__":
     import datamodel_code_generator.model.pydantic_v2
     import datamodel_code_generator.parser.openapi  # noqa: F401 (the slow import, done first)
 
-    serve(model_code)
+    serve(_generated)  # one call per child: `model_code`'s digest would buy nothing

@@ -78,12 +78,12 @@ def start_copy_suite(repository: Path) -> subprocess.Popen[bytes]:
     """The copy's `make test` equivalent for what a release can change, started: its pytest
     suite but the tests marked `fixed_inputs` (they read only documents kept in tests/fixtures
     or ../shared; they ran in this very run, with the same generator) and this file (or the
-    copy would rehearse again). Its output goes to `suite.log` beside the copy."""
+    copy would rehearse again). Its output goes to `suite_log(repository)`."""
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},  # not a worker
         "PYTHONPATH": str(repository),
     }
-    with open(repository.parent / f"{repository.name}-suite.log", "wb") as log:
+    with open(suite_log(repository), "wb") as log:
         return subprocess.Popen(
             [
                 *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
@@ -96,10 +96,15 @@ def start_copy_suite(repository: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def suite_log(repository: Path) -> Path:
+    """Beside the copy, not in it: the suite must not see its own log."""
+    return repository.parent / f"{repository.name}-suite.log"
+
+
 def finished_copy_suite(repository: Path, suite: subprocess.Popen[bytes]) -> str:
     """What the suite started on `repository` printed, once it has passed."""
     suite.wait(timeout=1500)
-    output = (repository.parent / f"{repository.name}-suite.log").read_text(errors="replace")
+    output = suite_log(repository).read_text(errors="replace")
     assert suite.returncode == 0, output[-6000:]
     return output
 
