@@ -8,14 +8,19 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from generator.diff import DEPRECATED_RULE, LEVEL_TITLES, LEVELS, Change, Report
+from generator.changes import DEPRECATED_RULE, LEVEL_TITLES, LEVELS, Change, Report
+
+
+def _record(change: Change) -> dict[str, Any]:
+    """A change as JSON: its level is the list it is in."""
+    return {key: value for key, value in asdict(change).items() if key != "verdict"}
 
 
 def to_json(report: Report) -> str:
     payload: dict[str, Any] = {
-        level: [asdict(c) for c in report.by_level(level)] for level in LEVELS
+        level: [_record(c) for c in report.by_level(level)] for level in LEVELS
     }
-    payload["custom_fields"] = [asdict(c) for c in report.custom_fields]
+    payload["custom_fields"] = [_record(c) for c in report.custom_fields]
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 

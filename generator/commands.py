@@ -22,11 +22,11 @@ from generator import fetch as fetch_stage
 from generator import load as load_stage
 from generator import release as release_stage
 from generator import validate as validate_stage
+from generator.compat import Verdict, judge
 from generator.errors import FetchError, SpecError
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.model_code import model_coder
 from generator.normalize import normalize, normalize_against, to_yaml
-from generator.notes import client_terms
 from generator.validate import Problem
 
 
@@ -249,11 +249,31 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
             print(f"  and {len(report.changes)} API change(s): see `finalpos-codegen diff`")
     for drift in drifts:
         print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
+    print(_check_advice(args, spec, output, document, _snapshot(root, config)))
+    return 1
+
+
+def _check_advice(
+    args: argparse.Namespace,
+    spec: Path,
+    output: Path,
+    document: dict[str, Any],
+    snapshot: fetch_stage.Snapshot,
+) -> str:
+    """What makes `check` clean: a document of another API version than the vendored one
+    is a release (`update` vendors it, bumps the client version and writes the changelog
+    entry); else the tree is only stale (`generate`)."""
+    lock_version = str(snapshot.read_lock().get("api_version") or "")
+    version = str((document.get("info") or {}).get("version") or "")
+    if args.spec and lock_version and version != lock_version:
+        return (
+            f"{spec} is API {version}, the vendored snapshot is {lock_version}: a new release. "
+            f"Run `finalpos-codegen update --file {spec}` and commit the result."
+        )
     regenerate = f"finalpos-codegen generate --spec {spec}" if args.spec else "make generate"
     if args.output is not None:
         regenerate += f" --output {output}"
-    print(f"Run `{regenerate}` and commit the result.")
-    return 1
+    return f"Run `{regenerate}` and commit the result."
 
 
 def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> tuple[str, str]:
@@ -266,20 +286,21 @@ def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
 
 def _report(
     args: argparse.Namespace, root: Path, config: dict[str, Any], old_source: str, new_source: str
-) -> tuple[diff_stage.Report, dict[str, Any], dict[str, Any]]:
+) -> tuple[Verdict, dict[str, Any], dict[str, Any]]:
     """Both documents checked, normalized (the old one is the new one's official version)
-    and compared."""
+    and compared, each change judged by what it does to the client's users."""
     documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
     snapshot = _snapshot(root, config)
     for document, source in zip(documents, (old_source, new_source), strict=True):
         _check(args, document, source, snapshot)
     old = _normalized(documents[0], old_source)
     new = _normalized(documents[1], new_source, official=old)
-    return diff_stage.diff(old, new), old, new
+    return judge(old, new, _package_name(config["package-name"])), old, new
 
 
 def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
+    verdict, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
+    report = verdict.report
     render_format = {
         "text": changelog_stage.to_text,
         "json": changelog_stage.to_json,
@@ -290,15 +311,15 @@ def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> in
 
 
 def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    report, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
+    verdict, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
     output = args.output or root / config["output"]
     current = args.current_version or _package_version(output)
     entry = changelog_stage.changelog_entry(
-        report,
-        version=changelog_stage.next_version(current, report),
+        verdict.report,
+        version=changelog_stage.next_version(current, verdict.report),
         old_api=str((old.get("info") or {}).get("version")),
         new_api=str((new.get("info") or {}).get("version")),
-        terms=client_terms(report, old, new, _package_name(config["package-name"])),
+        terms=verdict.terms,
     )
     if args.write:
         changelog = output / CHANGELOG

@@ -10,16 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.client_model import Case, CheckedField, FieldChecks, Operation
-from generator.document import (
-    body_schema,
-    merged_all_of,
-    parameters,
-    resolve,
-    success_response,
-    success_schema,
-)
+from generator.document import merged_all_of, resolve
 from generator.examples import example_value, python_types
 from generator.naming import snake, unique
+from generator.operation import OperationView
 from generator.repair import CONTRADICTION
 
 # The page size the list tests ask for: small, so a second page is likely.
@@ -38,28 +32,21 @@ def field_checks(operations: list[Operation]) -> dict[str, FieldChecks]:
     return checks
 
 
-def contract_case(
-    op: Operation, operation: dict[str, Any], path_item: dict[str, Any], schemas: dict[str, Any]
-) -> Case:
-    """The contract test case of `op` (`operation` as the document has it)."""
+def contract_case(op: Operation, view: OperationView, schemas: dict[str, Any]) -> Case:
+    """The contract test case of `op` (`view`: the operation as the document has it)."""
     checked, example = [], None
     if op.response_kind in ("model", "list"):
-        checked, example = _response_checks(op, operation, schemas)
+        checked, example = _response_checks(op, view, schemas)
     return Case(
-        positional=[
-            example_value(schema, schemas)
-            for _name, schema, *_rest in parameters(operation, path_item, "path")
-        ],
-        keywords=_keywords(op, operation, path_item, schemas),
-        documented_success=_satisfiable_success(operation, schemas),
+        positional=[example_value(p.schema, schemas) for p in view.params("path")],
+        keywords=_keywords(op, view, schemas),
+        documented_success=_satisfiable_success(view, schemas),
         checked_fields=checked,
         response_example=example,
     )
 
 
-def _keywords(
-    op: Operation, operation: dict[str, Any], path_item: dict[str, Any], schemas: dict[str, Any]
-) -> dict[str, Any]:
+def _keywords(op: Operation, view: OperationView, schemas: dict[str, Any]) -> dict[str, Any]:
     keywords = {
         argument.name: example_value(argument.schema, schemas)
         for argument in op.query_params + op.header_params
@@ -67,14 +54,14 @@ def _keywords(
     }
     if op.paginated:
         keywords["limit"] = TEST_PAGE_SIZE
-    if not (op.body_annotation or op.body_model):
+    if not (op.body_annotation or op.body_model) or view.body is None:
         return keywords
-    body = example_value(body_schema(operation.get("requestBody")), schemas)
+    body = example_value(view.body.schema, schemas)
     if op.body_annotation:
         keywords["body"] = "example" if op.body_encoding == "binary" else body
     if op.body_model:
         if op.body_encoding != "json" and isinstance(body, dict):
-            body = _unambiguous_form(body, operation, schemas)
+            body = _unambiguous_form(body, view.body.schema, schemas)
         keywords.update(_as_arguments(op, body))
     return keywords
 
@@ -88,19 +75,21 @@ def _as_arguments(op: Operation, body: Any) -> dict[str, Any]:
     return {"body": body}
 
 
-def _satisfiable_success(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+def _satisfiable_success(view: OperationView, schemas: dict[str, Any]) -> bool:
     """A 2xx response is documented, and its schema describes some value (not a
     contradictory allOf)."""
-    status, schema = success_schema(operation)
-    return status is not None and CONTRADICTION not in resolve(schema, schemas)
+    success = view.success
+    return success is not None and CONTRADICTION not in resolve(success.schema, schemas)
 
 
 def _response_checks(
-    op: Operation, operation: dict[str, Any], schemas: dict[str, Any]
+    op: Operation, view: OperationView, schemas: dict[str, Any]
 ) -> tuple[list[CheckedField], dict[str, Any] | None]:
     """The fields a model (or list item) response must satisfy, and its own example."""
-    response = success_response(operation)[1]
-    schema, example = body_schema(response), _media_example(response)
+    response = view.success
+    if response is None:
+        return [], None
+    schema, example = response.schema, _media_example(response.raw)
     if op.response_kind == "list":
         schema = (schema or {}).get("items")
         example = example[0] if isinstance(example, list) and example else None
@@ -116,11 +105,11 @@ def _response_checks(
 
 
 def _unambiguous_form(
-    body: dict[str, Any], operation: dict[str, Any], schemas: dict[str, Any]
+    body: dict[str, Any], body_schema: Any, schemas: dict[str, Any]
 ) -> dict[str, Any]:
     """A form example a server reads one way only: form encodings cannot tell a list of one
     from a scalar, so send the required fields (or, when none is, the scalar ones)."""
-    required = set(resolve(body_schema(operation["requestBody"]), schemas).get("required") or [])
+    required = set(resolve(body_schema, schemas).get("required") or [])
     if required:
         return {k: v for k, v in body.items() if k in required}
     return {k: v for k, v in body.items() if not isinstance(v, list | dict)}

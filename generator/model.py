@@ -23,28 +23,24 @@ from generator.contract import contract_case, field_checks
 from generator.document import (
     Document,
     Field,
-    body_schema,
     closure,
-    is_json_media,
     is_object,
-    iter_operations,
-    parameters,
     ref_name,
     refs_in,
-    response_media,
     schemas_of,
-    success_response,
     text,
 )
 from generator.errors import SpecError
 from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
 from generator.model_document import MODEL_MODULE_NAMES, model_document
 from generator.naming import class_name, identifier, unique
+from generator.operation import OperationView, operations
 from generator.repair import REPAIRS
-from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView, view
+from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView
+from generator.schema import view as schema_view
 from generator.security import (
     Scheme,
-    default_requirement,
+    most_common,
     requirement,
     schemes_of,
 )
@@ -69,17 +65,18 @@ RESERVED_ARGUMENTS = frozenset(
 )
 
 
-def assign_modules(document: Document, resource_modules: dict[str, str]) -> dict[str, str]:
+def assign_modules(
+    views: list[OperationView], schemas: dict[str, Any], resource_modules: dict[str, str]
+) -> dict[str, str]:
     """Put each schema in the module of the one resource that uses it, else in `shared`.
 
     Anything a shared schema refers to is shared too, so resource modules import
     `shared` and never each other.
     """
-    schemas = schemas_of(document)
     users: dict[str, set[str]] = {name: set() for name in schemas}
-    for _path, _method, operation in iter_operations(document):
-        module = resource_modules[operation["x-finalpos-resource"]]
-        for name in closure(refs_in(operation), schemas):
+    for view in views:
+        module = resource_modules[view.resource]
+        for name in closure(refs_in(view.raw), schemas):
             users[name].add(module)
     modules = {name: (next(iter(u)) if len(u) == 1 else SHARED_MODULE) for name, u in users.items()}
     shared = {name for name, module in modules.items() if module == SHARED_MODULE}
@@ -150,7 +147,7 @@ class Annotations:
     def of(self, schema: Any, *, accept_mappings: bool = True, depth: int = 0) -> str:
         if not isinstance(schema, dict) or depth > 16:
             return "Any"
-        shape = view(schema)
+        shape = schema_view(schema)
         if shape.ref is not None:
             target = self.schemas.get(shape.ref, {})
             if is_object(target):
@@ -208,24 +205,18 @@ def _arguments(
     ]
 
 
-def _success(operation: dict[str, Any]) -> tuple[int, Any, bool]:
-    """(status, schema, has content) of the first 2xx response."""
-    status, response = success_response(operation)
-    number = int(status) if status and status.isdigit() else 200
-    return number, body_schema(response), bool(response.get("content"))
-
-
 def _response_shape(
-    operation: dict[str, Any], class_names: dict[str, str], annotations: Annotations
+    view: OperationView, class_names: dict[str, str], annotations: Annotations
 ) -> tuple[str, str | None, int, str]:
     """(kind, model class, status, annotation) of the success response. Kinds: `model` and
     `list` (of a component's class), `typed` (any other schema: primitives, arrays, unions,
     enums), `json` (no schema: untyped JSON), `text` (`str`), `binary` (`bytes`), `none`
     (no body)."""
-    status, schema, has_content = _success(operation)
-    if not has_content:
+    success = view.success
+    status = int(success.status) if success and success.status.isdigit() else 200
+    if success is None or not success.has_content:
         return "none", None, status, "None"
-    media = response_media(success_response(operation)[1])
+    media, schema = success.media, success.schema
     if media == "text":
         return "text", None, status, "str"
     if media == "binary":
@@ -247,21 +238,24 @@ def _response_shape(
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 
 
-def _documented_media(operation: dict[str, Any], path_item: dict[str, Any], header: str) -> str:
+def _documented_media(view: OperationView, header: str) -> str:
     """The media type an ignored header parameter (`accept`, `content-type`) documents as its
     default (API versioning: `application/vnd.pagerduty+json;version=2`), else ""."""
-    for name, schema, *_rest in parameters(operation, path_item, "header"):
+    for parameter in view.params("header"):
+        schema = parameter.schema
         default = schema.get("default") if isinstance(schema, dict) else None
-        if name.lower() == header and isinstance(default, str) and _MEDIA_TYPE.fullmatch(default):
+        if (
+            parameter.name.lower() == header
+            and isinstance(default, str)
+            and _MEDIA_TYPE.fullmatch(default)
+        ):
             return default
     return ""
 
 
-def _fixed_headers(
-    operation: dict[str, Any], path_item: dict[str, Any], encoding: str
-) -> dict[str, str]:
+def _fixed_headers(view: OperationView, encoding: str) -> dict[str, str]:
     """Headers sent on every call: a documented `Content-Type` where no form encoding sets it."""
-    content_type = _documented_media(operation, path_item, "content-type")
+    content_type = _documented_media(view, "content-type")
     return {"Content-Type": content_type} if content_type and encoding == "json" else {}
 
 
@@ -269,38 +263,33 @@ def _fixed_headers(
 _MEDIA_TYPE = re.compile(r"[\w!#$&^.+*-]+/[\w!#$&^.+*-]+(\s*;[^\r\n,]*)?", re.ASCII)
 
 
-def _accept(operation: dict[str, Any], documented: str = "") -> str:
+def _accept(view: OperationView, documented: str = "") -> str:
     """What a call asks for (`Accept`): the media types its responses document, the success
     response's first, so a server can answer an error in the type it documents for it;
     after an `Accept` parameter's documented value, when there is one (API versioning)."""
-    success = success_response(operation)[1]
-    responses = [success, *(operation.get("responses") or {}).values()]
+    responses = [*([view.success] if view.success else []), *view.responses]
     media = [
-        str(media)
+        media
         for response in responses
-        if isinstance(response, dict)
-        for media in response.get("content") or {}
-        if _MEDIA_TYPE.fullmatch(str(media))  # `openapi/python/client` is none: not sent
+        for media in response.media_types
+        if _MEDIA_TYPE.fullmatch(media)  # `openapi/python/client` is none: not sent
     ]
     if documented:
         media.insert(0, documented)
     return ", ".join(dict.fromkeys(media)) or "application/json"
 
 
-def _errors(operation: dict[str, Any], class_names: dict[str, str]) -> list[ErrorResponse]:
+def _errors(view: OperationView, class_names: dict[str, str]) -> list[ErrorResponse]:
     errors = []
-    for status, response in (operation.get("responses") or {}).items():
-        code = str(status)
-        if not (code.isdigit() and int(code) >= 400 and isinstance(response, dict)):
-            continue
-        name = ref_name(body_schema(response))
+    for response in view.errors:
+        name = ref_name(response.schema)
         model = class_names[name] if name else None
-        errors.append(ErrorResponse(int(code), text(response.get("description")), model))
+        errors.append(ErrorResponse(int(response.status), response.description, model))
     return errors
 
 
-def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | None, list[Field]]:
-    name = ref_name(body_schema(operation.get("requestBody")))
+def _body(view: OperationView, schemas: dict[str, Any]) -> tuple[str | None, list[Field]]:
+    name = ref_name(view.body.schema) if view.body else None
     if name is None or not is_object(schemas.get(name)):
         return None, []
     schema = schemas.get(name) or {}
@@ -319,28 +308,13 @@ def _body(operation: dict[str, Any], schemas: dict[str, Any]) -> tuple[str | Non
     return name, fields
 
 
-def _body_encoding(operation: dict[str, Any]) -> str:
-    """How the request body is sent: JSON, or the form encoding the document gives."""
-    content = (operation.get("requestBody") or {}).get("content") or {}
-    if any(is_json_media(str(media)) for media in content):
-        return "json"
-    if "multipart/form-data" in content:
-        return "multipart"
-    if "application/octet-stream" in content:
-        return "binary"
-    return "form" if "application/x-www-form-urlencoded" in content else "json"
-
-
-def _raw_body(
-    operation: dict[str, Any], body_name: str | None, annotations: Annotations
-) -> str | None:
+def _raw_body(view: OperationView, body_name: str | None, annotations: Annotations) -> str | None:
     """The `body` argument's type when the body is not an object model, else None."""
-    body = operation.get("requestBody")
-    if body_name is not None or not isinstance(body, dict) or not body.get("content"):
+    if body_name is not None or view.body is None:
         return None
-    if _body_encoding(operation) == "binary":
+    if view.body.encoding == "binary":
         return "FileContent"
-    return annotations.of(body_schema(body))
+    return annotations.of(view.body.schema)
 
 
 def default_base_url(document: Document) -> str:
@@ -369,7 +343,8 @@ def _own_properties(schema: Any) -> tuple[str, ...] | None:
 
 def build(document: Document, *, package: str, client_version: str = "0.0.0") -> ClientModel:
     """The client model of a normalized document."""
-    if next(iter_operations(document), None) is None:
+    views = operations(document)
+    if not views:
         left_out = [r for r in document.get(REPAIRS) or [] if r["rule"] == "unfollowable-ref"]
         if left_out:  # say why, where the cause is
             raise SpecError(
@@ -379,20 +354,20 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
     schemas = schemas_of(document)
     taken_classes = set(MODEL_MODULE_NAMES)
     class_names = {name: unique(class_name(name), taken_classes) for name in schemas}
-    names = _resource_names(document)
-    modules = assign_modules(document, {key: attribute for key, (attribute, _) in names.items()})
+    names = _resource_names(views)
+    modules = assign_modules(views, schemas, {key: attr for key, (attr, _) in names.items()})
     module_of_class = {class_names[name]: modules[name] for name in schemas}
     annotations = Annotations(schemas, class_names)
     schemes = schemes_of(document)
-    operations: dict[str, list[Operation]] = {key: [] for key in names}
+    by_resource: dict[str, list[Operation]] = {key: [] for key in names}
     imports: dict[str, dict[str, set[str]]] = {key: {} for key in names}
     methods = {key: set(RESERVED_METHODS) for key in names}  # unique after truncation
-    for path, method, operation in iter_operations(document):
-        key = operation["x-finalpos-resource"]
+    for view in views:
+        key = view.resource
         annotations.used_models = set()
         where = (names[key][0], methods[key])
-        op = _operation(document, path, method, operation, where, annotations, schemes)
-        operations[key].append(op)
+        op = _operation(view, where, annotations, schemes)
+        by_resource[key].append(op)
         used = annotations.used_models | {
             name for name in (op.body_model, op.response_model) if name
         }
@@ -402,9 +377,9 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         key: Resource(
             attribute,
             resource_class,
-            operations[key],
+            by_resource[key],
             {m: sorted(n) for m, n in sorted(imports[key].items())},
-            field_checks(operations[key]),
+            field_checks(by_resource[key]),
         )
         for key, (attribute, resource_class) in names.items()
     }
@@ -417,7 +392,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         base_url=default_base_url(document),
         env_prefix=package.upper(),
         schemes=list(schemes.values()),
-        default_security=default_requirement(document, schemes),
+        default_security=most_common(op.security for ops in by_resource.values() for op in ops),
         resources=list(resources.values()),
         schemas=[
             Schema(
@@ -436,13 +411,13 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
     )
 
 
-def _resource_names(document: Document) -> dict[str, tuple[str, str]]:
+def _resource_names(views: list[OperationView]) -> dict[str, tuple[str, str]]:
     """(attribute, class name) per `x-finalpos-resource`, in document order; attributes are
     unique module names."""
     names: dict[str, tuple[str, str]] = {}
     taken_modules = {SHARED_MODULE, "__init__", *CLIENT_ATTRIBUTES}
-    for _path, _method, operation in iter_operations(document):
-        key = operation["x-finalpos-resource"]
+    for view in views:
+        key = view.resource
         if key not in names:
             attribute = unique(identifier(key, fallback="tag"), taken_modules)
             names[key] = (attribute, class_name(key, fallback="Tag"))
@@ -450,10 +425,7 @@ def _resource_names(document: Document) -> dict[str, tuple[str, str]]:
 
 
 def _operation(
-    document: Document,
-    path: str,
-    method: str,
-    operation: dict[str, Any],
+    view: OperationView,
     resource: tuple[str, set[str]],
     annotations: Annotations,
     schemes: dict[str, Scheme],
@@ -461,48 +433,39 @@ def _operation(
     """The client method of one operation in `resource` (its attribute, and the method
     names it has taken), with its contract test case."""
     schemas, class_names = annotations.schemas, annotations.class_names
-    path_item = (document.get("paths") or {})[path]
     taken = set(RESERVED_ARGUMENTS)
-    body_name, body_props = _body(operation, schemas)
-    encoding = _body_encoding(operation)
-    headers = [
-        field
-        for field in parameters(operation, path_item, "header")
-        if field[0].lower() not in IGNORED_HEADERS
-    ]
+    body_name, body_props = _body(view, schemas)
+    encoding = view.body.encoding if view.body else "json"
+    headers = [field for field in view.fields("header") if field[0].lower() not in IGNORED_HEADERS]
     attribute, taken_methods = resource
     kind, response_model, status, response_annotation = _response_shape(
-        operation, class_names, annotations
+        view, class_names, annotations
     )
     op = Operation(
-        operation_id=str(operation.get("operationId") or f"{method} {path}"),
+        operation_id=view.operation_id or f"{view.method} {view.path}",
         resource=attribute,
-        method_name=unique(identifier(operation["x-finalpos-method"]), taken_methods),
-        http_method=method,
-        path=path,
-        summary=text(operation.get("summary")),
-        description=text(operation.get("description")),
-        path_params=_arguments(
-            parameters(operation, path_item, "path"), annotations, taken, "path parameter"
-        ),
-        query_params=_arguments(
-            parameters(operation, path_item, "query"), annotations, taken, "query parameter"
-        ),
+        method_name=unique(identifier(view.client_method), taken_methods),
+        http_method=view.method,
+        path=view.path,
+        summary=view.summary,
+        description=view.description,
+        path_params=_arguments(view.fields("path"), annotations, taken, "path parameter"),
+        query_params=_arguments(view.fields("query"), annotations, taken, "query parameter"),
         header_params=_arguments(headers, annotations, taken, "header parameter"),
-        fixed_headers=_fixed_headers(operation, path_item, encoding),
+        fixed_headers=_fixed_headers(view, encoding),
         body_model=class_names[body_name] if body_name else None,
         body_fields=_arguments(body_props, annotations, taken, "request body property"),
         body_encoding=encoding,
-        body_annotation=_raw_body(operation, body_name, annotations),
-        body_required=bool((operation.get("requestBody") or {}).get("required")),
+        body_annotation=_raw_body(view, body_name, annotations),
+        body_required=bool(view.body and view.body.required),
         response_kind=kind,
         response_model=response_model,
         response_annotation=response_annotation,
         success_status=status,
-        accept=_accept(operation, _documented_media(operation, path_item, "accept")),
-        paginated="x-finalpos-pagination" in operation,
-        errors=_errors(operation, class_names),
-        security=requirement(operation, document, schemes),
-        deprecated=operation.get("deprecated") is True,
+        accept=_accept(view, _documented_media(view, "accept")),
+        paginated=view.paginated,
+        errors=_errors(view, class_names),
+        security=requirement(view.security, schemes),
+        deprecated=view.deprecated,
     )
-    return dataclasses.replace(op, contract=contract_case(op, operation, path_item, schemas))
+    return dataclasses.replace(op, contract=contract_case(op, view, schemas))

@@ -36,9 +36,9 @@ MODEL_MODULE_NAMES = frozenset(
 # Defaults go too: the client sends only what is set, and a default the document got wrong
 # (an enum's string on a `$ref`, `null` on a required field) would not type-check.
 DROPPED_MODEL_KEYWORDS = frozenset({"example", "examples", "pattern", "default", "discriminator"})
-# Constraints dropped from inline union members: the model generator makes a class of a
-# constrained member (`anyOf: [{type: string, maxLength: 5000}, ...]`) and names it after
-# the property, which can take a component's name.
+# Constraints dropped from inline union members (and array items, map values): the model
+# generator makes a class of a constrained member (`anyOf: [{type: string, maxLength: 5000},
+# ...]`) and names it after the property, which can take a component's name.
 UNION_MEMBER_CONSTRAINTS = frozenset(
     {
         "maxLength",
@@ -54,6 +54,10 @@ UNION_MEMBER_CONSTRAINTS = frozenset(
     }
 )
 _MEMBER_DROPPED = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
+# Values with no field of their own, whose constraints the model generator puts on a class
+# it names (`anyOf: [..., {items: {type: array, minItems: 1}}]` became `InputItem`): array
+# items and map values lose their constraints as union members do, at any depth.
+_UNNAMED_VALUES = ("items", "additionalProperties")
 
 
 def model_document(
@@ -97,6 +101,9 @@ def model_document(
         for union in ("anyOf", "oneOf"):
             if isinstance(kept.get(union), list):
                 rewritten[union] = [rewrite(m, _MEMBER_DROPPED) for m in kept[union]]
+        for inner in _UNNAMED_VALUES:
+            if isinstance(kept.get(inner), dict):
+                rewritten[inner] = rewrite(kept[inner], _MEMBER_DROPPED)
         return rewritten
 
     return {

@@ -335,7 +335,14 @@ def _is_named_object(schema: Any) -> bool:
         return len(schema["allOf"]) > 1 or _is_named_object(schema["allOf"][0])
     if schema.get("type") == "object" and refs_in(schema.get("additionalProperties")):
         return True  # a map of models: inline, the model generator loses its type
-    return schema.get("type") in ("object", None) and bool(schema.get("properties"))
+    return _may_be_object(schema.get("type")) and bool(schema.get("properties"))
+
+
+def _may_be_object(declared: Any) -> bool:
+    """No `type`, `object`, or a 3.1 type list with `object` in it (`[object, "null"]`)."""
+    if isinstance(declared, list):
+        return "object" in declared
+    return declared in ("object", None)
 
 
 def _schema_stem(name: str) -> str:

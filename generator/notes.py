@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.changes import Change, Report
 from generator.client_model import ClientModel, Operation
-from generator.diff import Change, Report
 from generator.document import Document, schemas_of
-from generator.model import Annotations, build
+from generator.model import Annotations
 from generator.naming import identifier
 
 
@@ -26,8 +26,8 @@ class Side:
     annotations: Annotations
 
     @classmethod
-    def of(cls, document: Document, package: str) -> Side:
-        client = build(document, package=package)
+    def of(cls, document: Document, client: ClientModel) -> Side:
+        """The side of `client`, built from the normalized `document`."""
         class_names = {schema.spec_name: schema.class_name for schema in client.schemas}
         return cls(client, Annotations(schemas_of(document), class_names))
 
@@ -130,18 +130,31 @@ def _schema_terms(change: Change, old: Side, new: Side) -> str:
     if rule == "optional-property-added":
         return f"`{attribute}` is new (optional)"
     if rule in ("enum-value-added", "enum-value-removed"):
-        return f"`{attribute}` takes other values"
+        verb = "takes" if rule == "enum-value-added" else "no longer takes"
+        value = change.message.rsplit("enum value ", 1)[-1].rsplit(" ", 1)[0]
+        return f"`{attribute}` {verb} {value}"
     if rule == "property-deprecated":
         return f"`{attribute}` is deprecated"
     return ""
 
 
-def client_terms(report: Report, old: Document, new: Document, package: str) -> dict[Change, str]:
-    """Each change of `report` (old → new, both normalized) as it reads in client code; "" for
-    a change the client does not see (servers, descriptions)."""
-    before, after = Side.of(old, package), Side.of(new, package)
+def client_terms(report: Report, before: Side, after: Side) -> dict[Change, str]:
+    """Each change of `report` (old → new) as it reads in client code; what no code sees
+    (a scheme's key, a status, a path) says that the code does not change; "" for text."""
     terms = {}
     for change in report.changes:
+        if change.level == "info" and change.operation and change.rule in _UNSEEN:
+            terms[change] = f"{_UNSEEN[change.rule]}: your code does not change"
+            continue
         text = _operation_terms(change, before, after) if change.operation else ""
         terms[change] = text or _schema_terms(change, before, after)
     return terms
+
+
+# What a change a client's user cannot see does on the wire, by rule.
+_UNSEEN = {
+    "operation-moved": "the method calls the new path",
+    "security-changed": "the credentials sent are the same",
+    "response-status-changed": "the success status is another, with the same body",
+    "operation-id-changed": "the method keeps its name",
+}

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from generator import changelog as changelog_stage
-from generator import diff as diff_stage
+from generator import changes as changes_stage
 from generator import render as render_stage
+from generator.compat import judge
 from generator.errors import FetchError, SpecError
 from generator.fetch import Release, Snapshot, lock_of
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.load import parse_document
 from generator.model_code import ModelCoder, model_code
 from generator.normalize import normalize
-from generator.notes import client_terms
 
 CLIENT_VERSION_KEY = "client-version"
 _CLIENT_VERSION_LINE = re.compile(rf'^{CLIENT_VERSION_KEY}\s*=\s*"([^"]*)"\s*$', re.MULTILINE)
@@ -63,7 +63,7 @@ def with_entry(changelog: str | None, entry: str) -> str:
 class Outcome:
     """What an update did."""
 
-    report: diff_stage.Report
+    report: changes_stage.Report
     old_version: str
     new_version: str
     old_api: str
@@ -74,7 +74,7 @@ class Outcome:
     def summary(self) -> str:
         counts = ", ".join(
             f"{len(self.report.by_level(level))} {level.replace('_', '-')}"
-            for level in diff_stage.LEVELS
+            for level in changes_stage.LEVELS
         )
         breaking = " BREAKING:" if self.report.by_level("breaking") else ""
         return (
@@ -142,14 +142,14 @@ def update(
 
     previous = parse_document(snapshot.spec_path.read_bytes(), str(snapshot.spec_path))
     old, new = normalize(previous), normalize(release.document)
-    report = diff_stage.diff(old, new)
+    verdict = judge(old, new, package)
+    report = verdict.report
     old_version = client_version_of(config)
     new_version = changelog_stage.next_version(old_version, report)
     old_api = str((previous.get("info") or {}).get("version"))
     new_api = str((release.document.get("info") or {}).get("version"))
-    terms = client_terms(report, old, new, package)
     entry = changelog_stage.changelog_entry(
-        report, version=new_version, old_api=old_api, new_api=new_api, terms=terms
+        report, version=new_version, old_api=old_api, new_api=new_api, terms=verdict.terms
     )
     outcome = Outcome(report, old_version, new_version, old_api, new_api, entry)
     changelog_path = output / CHANGELOG

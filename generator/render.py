@@ -281,15 +281,21 @@ def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:
     found: dict[str, list[set[str]]] = {}
     for node in module.body:
         if isinstance(node, ast.ClassDef):
+            own = {"model_config", *(("root",) if _is_root_model(node) else ())}  # pydantic's
             fields = {
                 _wire_name(statement)
                 for statement in node.body
                 if isinstance(statement, ast.AnnAssign)
                 and isinstance(statement.target, ast.Name)
-                and statement.target.id not in ("model_config", "root")  # pydantic's own
+                and statement.target.id not in own
             }
             found.setdefault(node.name, []).append(fields)
     return found
+
+
+def _is_root_model(node: ast.ClassDef) -> bool:
+    """`class X(RootModel[...])`: its `root` field is pydantic's, not a property."""
+    return any(ast.unparse(base).startswith("RootModel") for base in node.bases)
 
 
 def _wire_name(statement: ast.AnnAssign) -> str:

@@ -306,6 +306,26 @@ def contradictory_all_of(document: Document) -> Document:
     return document
 
 
+# Keywords that describe an object's members: meaningless on a schema that cannot be one.
+OBJECT_KEYWORDS = ("properties", "required", "additionalProperties", "patternProperties")
+
+
+def object_keywords_on_scalars(document: Document) -> Document:
+    """`type: string` with `properties` (Plaid documents an enum's values that way) is a
+    string: a server sends one, so the object keywords go (else the model generator makes
+    a class of it, and names it itself)."""
+    for schema, where in list(iter_schemas(document)):
+        declared = schema.get("type")
+        kinds = declared if isinstance(declared, list) else [declared]
+        if declared is None or "object" in kinds or not any(k in schema for k in OBJECT_KEYWORDS):
+            continue
+        for key in OBJECT_KEYWORDS:
+            schema.pop(key, None)
+        message = f"object keywords dropped: the schema is of type {declared}"
+        record(document, (*where, "properties"), "object-keywords-on-scalar", message)
+    return document
+
+
 PASSES = (
     dangling_refs_beside_schemas,
     unfollowable_refs,
@@ -316,4 +336,5 @@ PASSES = (
     misplaced_operation_fields,
     mistyped_defaults,
     contradictory_all_of,
+    object_keywords_on_scalars,
 )

@@ -9,10 +9,11 @@ tokens), `username` and `password` (http basic).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.document import Document, iter_operations
+from generator.document import Document
 
 CREDENTIALS = {
     "api_key": ("api_key",),
@@ -59,15 +60,13 @@ def schemes_of(document: Document) -> dict[str, Scheme]:
     return {name: s for name, spec in found if (s := scheme_of(str(name), spec)) is not None}
 
 
-def requirement(
-    operation: dict[str, Any], document: Document, schemes: dict[str, Scheme]
-) -> Requirement:
-    """The operation's alternatives the client can satisfy (its own `security`, else the
-    document's). An alternative naming a scheme the client cannot send is dropped, unless
-    nothing is left: then the operation needs nothing the client knows how to send."""
-    declared = operation.get("security", document.get("security")) or []
+def requirement(declared: Any, schemes: dict[str, Scheme]) -> Requirement:
+    """The alternatives the client can satisfy of an operation's `declared` requirement (its
+    own `security`, else the document's). An alternative naming a scheme the client cannot
+    send is dropped, unless nothing is left: then the operation needs nothing the client
+    knows how to send."""
     alternatives = []
-    for alternative in declared if isinstance(declared, list) else []:
+    for alternative in declared if isinstance(declared, list | tuple) else []:
         if not isinstance(alternative, dict):
             continue
         names = tuple(str(name) for name in alternative)
@@ -78,7 +77,7 @@ def requirement(
     return tuple(dict.fromkeys(alternatives))
 
 
-def default_requirement(document: Document, schemes: dict[str, Scheme]) -> Requirement:
+def most_common(requirements: Iterable[Requirement]) -> Requirement:
     """The most common requirement: operations with it leave it out of their code."""
-    counts = Counter(requirement(op, document, schemes) for _p, _m, op in iter_operations(document))
+    counts = Counter(requirements)
     return counts.most_common(1)[0][0] if counts else ()

@@ -251,3 +251,20 @@ def test_tests_the_rehearsal_leaves_out_read_no_snapshot():
         assert not SNAPSHOT_FIXTURES & set(inspect.signature(function).parameters), where
         source = inspect.getsource(function)
         assert not [name for name in SNAPSHOT_NAMES if name in source], where
+
+
+def test_following_checks_advice_on_a_new_release_leaves_check_clean_and_bumped(repository):
+    """`check --spec` on a document of another API version says to run `update`; running
+    the command it prints leaves `check` clean, the version bumped and the changelog new."""
+    release = additive_release(repository)
+    before = client_version(repository)
+    checked = run_cli("check", "--spec", str(release), cwd=repository)
+    assert checked.returncode == 1
+    advice = checked.stdout.strip().splitlines()[-1]
+    assert "a new release" in advice and "update --file" in advice
+    command = advice.split("`")[1].split()
+    assert command[:2] == ["finalpos-codegen", "update"]
+    assert run_cli(*command[1:], cwd=repository).returncode == 0
+    assert client_version(repository) == next_version(before, "minor")
+    assert run_cli("check", cwd=repository).returncode == 0
+    assert run_cli("check", "--spec", str(release), cwd=repository).returncode == 0

@@ -154,15 +154,18 @@ _RUNTIME_SHAPED_MODULES: tuple[str, ...] = ("customers",)
 __all__ = sorted(_MODULE_OF)
 
 
-def __getattr__(name: str) -> Any:
-    candidates = [_MODULE_OF[name]] if name in _MODULE_OF else list(_RUNTIME_SHAPED_MODULES)
-    for module in candidates:
-        value = getattr(importlib.import_module(f".{module}", __name__), name, None)
-        if isinstance(value, type):
-            globals()[name] = value
-            return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Hidden from type checkers, which read the imports above: a name the package does not
+# have (a typo, a class a release removed) is an error in user code, not `Any`.
+if not TYPE_CHECKING:
 
+    def __getattr__(name: str) -> Any:
+        candidates = [_MODULE_OF[name]] if name in _MODULE_OF else list(_RUNTIME_SHAPED_MODULES)
+        for module in candidates:
+            value = getattr(importlib.import_module(f".{module}", __name__), name, None)
+            if isinstance(value, type):
+                globals()[name] = value
+                return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return __all__
+    def __dir__() -> list[str]:
+        return __all__
