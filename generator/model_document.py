@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.document import (
     Document,
+    is_object,
     map_subschemas,
     merged_all_of,
     ref_name,
@@ -29,6 +30,7 @@ MODEL_MODULE_NAMES = frozenset(
         "Field",
         "FinalPOSModel",
         "Literal",
+        "OpenEnum",
         "RootModel",
         "RuntimeShapedModel",
     }
@@ -53,7 +55,9 @@ UNION_MEMBER_CONSTRAINTS = frozenset(
         "uniqueItems",
     }
 )
-_MEMBER_DROPPED = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS
+# A union member's text goes too: `anyOf: [{$ref: X, description: ...}, {type: "null"}]` made
+# the model generator define X again for the member.
+_MEMBER_DROPPED = DROPPED_MODEL_KEYWORDS | UNION_MEMBER_CONSTRAINTS | {"description", "title"}
 # Values with no field of their own, whose constraints the model generator puts on a class
 # it names (`anyOf: [..., {items: {type: array, minItems: 1}}]` became `InputItem`): array
 # items and map values lose their constraints as union members do, at any depth.
@@ -112,7 +116,8 @@ def model_document(
         "paths": {},
         "components": {
             "schemas": {
-                qualified[name]: {**rewrite(s), **base_class(name)} for name, s in schemas.items()
+                qualified[name]: _root_undeprecated({**rewrite(s), **base_class(name)})
+                for name, s in schemas.items()
             }
         },
     }
@@ -132,3 +137,11 @@ def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:
         else:
             properties[name] = {**prop, "nullable": True}
     return properties
+
+
+def _root_undeprecated(schema: dict[str, Any]) -> dict[str, Any]:
+    """A component that is no object becomes a `RootModel`, whose `root` pydantic cannot mark
+    deprecated (setting it raises `AttributeError: root`): its description says it instead."""
+    if is_object(schema) or "deprecated" not in schema:
+        return schema
+    return {key: value for key, value in schema.items() if key != "deprecated"}

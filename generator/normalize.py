@@ -29,10 +29,10 @@ from generator.document import (
     refs_in,
     schema_ref,
     schemas_of,
-    success_schema,
 )
 from generator.finalpos import CORE_KEY, NEST_METHOD_NAMES, RUNTIME_SHAPED_RESOURCES
 from generator.naming import pascal, pluralize, singularize, snake, unique
+from generator.operation import operations
 
 PAGINATION_PARAMETERS = ("skip", "limit")
 
@@ -115,6 +115,29 @@ def _pointer_name(ref: str) -> str:
     """`#/components/schemas/Field/properties/name` → `FieldName`: a name from a pointer."""
     tokens = pointer_tokens(ref) or []
     return pascal(" ".join(t for t in tokens if t not in _STRUCTURE_TOKENS)) or "Schema"
+
+
+# What a union member may hold and still only constrain the object it sits in.
+_CONSTRAINTS_ONLY = frozenset({"required", "description", "title", "minProperties"})
+
+
+def drop_required_only_unions(document: Document) -> Document:
+    """`oneOf: [{required: [a]}, {required: [b]}]` beside an object's `properties` says
+    which properties must be present, not which types the value has: a client reads and
+    sends the object as it is, so the union goes (else the model generator makes a class
+    per member, and no value fits them)."""
+    for schema, _where in list(iter_schemas(document)):
+        if not isinstance(schema.get("properties"), dict):
+            continue
+        for union in ("oneOf", "anyOf"):
+            members = schema.get(union)
+            if (
+                isinstance(members, list)
+                and members
+                and all(isinstance(m, dict) and m and set(m) <= _CONSTRAINTS_ONLY for m in members)
+            ):
+                del schema[union]
+    return document
 
 
 def hoist_referenced_subschemas(document: Document) -> Document:
@@ -274,50 +297,41 @@ def name_client_methods(document: Document) -> Document:
         name = f"{verb}_{qualifier}" if qualifier else verb
         proposals.setdefault((resource, name), []).append(operation)
     taken: dict[str, set[str]] = {}
-    for (resource, name), operations in proposals.items():
+    for (resource, name), proposed in proposals.items():
         names = taken.setdefault(resource, set())
-        for operation in operations:
+        for operation in proposed:
             candidate = name
-            if len(operations) > 1:
+            if len(proposed) > 1:
                 candidate = snake(str(operation.get("operationId") or "")) or name
             operation["x-finalpos-method"] = unique(candidate, names)
     return document
 
 
-def _query_parameter(operation: dict[str, Any], name: str) -> dict[str, Any] | None:
-    for parameter in operation.get("parameters") or []:
-        if isinstance(parameter, dict) and (parameter.get("in"), parameter.get("name")) == (
-            "query",
-            name,
-        ):
-            return parameter
-    return None
-
-
 def integer_pagination_parameters(document: Document) -> Document:
     """`skip`/`limit` are counts: type them integer (the API documents them as number)."""
-    for _path, _method, operation in iter_operations(document):
-        for name in PAGINATION_PARAMETERS:
-            parameter = _query_parameter(operation, name)
-            if parameter is None:
-                continue
-            schema = parameter.setdefault("schema", {})
-            if schema.get("type") in (None, "number", "integer"):
+    for view in operations(document):
+        for parameter in view.params("query"):
+            schema = parameter.schema
+            if parameter.name in PAGINATION_PARAMETERS and schema.get("type") in (
+                None,
+                "number",
+                "integer",
+            ):
                 schema["type"] = "integer"
-                schema["minimum"] = 1 if name == "limit" else 0
+                schema["minimum"] = 1 if parameter.name == "limit" else 0
     return document
 
 
 def mark_offset_pagination(document: Document) -> Document:
     """GET operations taking skip and limit and returning a list are offset-paginated."""
-    for _path, method, operation in iter_operations(document):
-        if method != "get":
+    for view in operations(document):
+        if view.method != "get":
             continue
-        if not all(_query_parameter(operation, name) for name in PAGINATION_PARAMETERS):
+        if not all(view.param("query", name) for name in PAGINATION_PARAMETERS):
             continue
-        _status, schema = success_schema(operation)
+        schema = view.success.schema if view.success else None
         if not schema or (isinstance(schema, dict) and schema.get("type") == "array"):
-            operation["x-finalpos-pagination"] = {
+            view.raw["x-finalpos-pagination"] = {
                 "style": "offset",
                 "offset": "skip",
                 "limit": "limit",
@@ -332,10 +346,27 @@ def _is_named_object(schema: Any) -> bool:
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-        return len(schema["allOf"]) > 1 or _is_named_object(schema["allOf"][0])
+        parts = [part for part in schema["allOf"] if not _annotation_only(part)]
+        if len(parts) == 1:  # `allOf: [{$ref: X}, {description: ...}]` is X
+            return "$ref" not in parts[0] and _is_named_object(parts[0])
+        return len(parts) > 1
     if schema.get("type") == "object" and refs_in(schema.get("additionalProperties")):
         return True  # a map of models: inline, the model generator loses its type
     return _may_be_object(schema.get("type")) and bool(schema.get("properties"))
+
+
+# Keywords that say something of a value without shaping it.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "deprecated", "nullable", "example", "examples", "default"}
+    | {"readOnly", "writeOnly", "externalDocs"}
+)
+
+
+def _annotation_only(part: Any) -> bool:
+    """An `allOf` part that only annotates (`{description: ...}`): no shape of its own."""
+    return isinstance(part, dict) and all(
+        key in _ANNOTATIONS or str(key).startswith("x-") for key in part
+    )
 
 
 def _may_be_object(declared: Any) -> bool:
@@ -522,6 +553,7 @@ Pass = Callable[[Document], Document]
 REPAIR_PASSES: tuple[Pass, ...] = repair_stage.PASSES
 PASSES: tuple[Pass, ...] = (
     *REPAIR_PASSES,
+    drop_required_only_unions,
     hoist_referenced_subschemas,
     inline_component_refs,
     drop_unsupported_media,

@@ -256,6 +256,33 @@ def render_templates(client: ClientModel) -> dict[str, str]:
     return files
 
 
+def open_enums(code: str, package: str) -> str:
+    """Model code with each enum field's `Literal[...]` as `OpenEnum[Literal[...]]`
+    (`_model_base.OpenEnum`: typed as the documented values, a newer value kept at run time).
+    The spans come from the code's syntax tree, so nothing inside a string is touched."""
+    spans = [
+        (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+        for statement in ast.walk(ast.parse(code))
+        if isinstance(statement, ast.AnnAssign)
+        for node in ast.walk(statement.annotation)
+        if isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Literal"
+    ]
+    if not spans:
+        return code
+    data = code.encode()  # the tree's columns count UTF-8 bytes
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    for first, start, last, end in sorted(spans, reverse=True):
+        begin, finish = starts[first - 1] + start, starts[last - 1] + end
+        data = data[:begin] + b"OpenEnum[" + data[begin:finish] + b"]" + data[finish:]
+    text = data.decode()
+    future = "from __future__ import annotations\n"
+    return text.replace(future, f"{future}\nfrom {package}._model_base import OpenEnum\n", 1)
+
+
 def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[str, str]:
     """The pydantic models, one module per resource plus `shared`, by relative path."""
     if not client.schemas:
@@ -273,7 +300,7 @@ def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[s
             if parts[-1] != "__init__.py"
         }
     check_model_binding(client, files)
-    return files
+    return {path: open_enums(text, client.package) for path, text in files.items()}
 
 
 def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:

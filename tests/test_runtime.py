@@ -697,8 +697,10 @@ def test_custom_fields_model_is_built_from_the_tenant_tables(make_client, server
     )
     assert valid.loyalty.points == 3 and valid.preferences.newsletter is True
     with pytest.raises(pydantic.ValidationError) as error:
-        model.model_validate({"loyalty": {"tier": "diamond", "points": "many"}})
+        model.model_validate({"loyalty": {"tier": ["not", "text"], "points": "many"}})
     assert {e["loc"] for e in error.value.errors()} == {("loyalty", "tier"), ("loyalty", "points")}
+    newer = model.model_validate({"loyalty": {"tier": "diamond"}})  # an option added since
+    assert newer.loyalty.tier == "diamond" and '"tier":"diamond"' in newer.model_dump_json()
     queried = [
         s.query.get("tableId") for s in script.seen if s.path == "/v1/api/custom-table-fields"
     ]

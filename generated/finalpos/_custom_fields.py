@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, create_model
 
-from ._model_base import FinalPOSModel
+from ._model_base import FinalPOSModel, open_enum
 from ._naming import class_name, identifier, unique
 
 FIELD_TYPES: dict[str, Any] = {
@@ -68,7 +68,7 @@ def _annotation(field: Mapping[str, Any]) -> Any:
         and options
         and all(isinstance(o, str | int | bool) for o in options)
     ):
-        return Literal[tuple(options)]
+        return open_enum(Literal[tuple(options)])  # a tenant's new option is read, not refused
     return FIELD_TYPES.get(str(field.get("type", "")).lower(), Any)
 
 

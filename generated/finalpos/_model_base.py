@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, TypeAlias
+import logging
+from typing import Annotated, Any, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 
 # The documented (core) customer properties of the API release this client was generated
 # from; any other property of a customer is a tenant's custom field (see
@@ -65,3 +67,51 @@ class RuntimeShapedModel(FinalPOSModel):
 # property called `datetime` cannot shadow the type in a model's body. pydantic-core reads
 # and writes it in Rust: no Python code runs per value while a response is parsed.
 Datetime: TypeAlias = _dt.datetime
+
+
+# What the models' enum fields are typed with: `OpenEnum[Literal["a", "b"]]` is the documented
+# literals for type checkers, and at run time a value the client does not know yet (the API
+# or a tenant added it after this client was generated) is kept as it came, logged once, and
+# sent back unchanged. pydantic-core checks the documented values itself: only a new value
+# costs a Python call.
+_T = TypeVar("_T")
+_NEWER_SEEN_MAX = 1024
+_newer_seen: set[tuple[str, str, Any]] = set()
+
+
+def _newer_value(value: Any, info: core_schema.ValidationInfo) -> Any:
+    """An enum value outside the documented ones, of the kind they are (text or a number)."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise PydanticCustomError("open_enum", "Input should be one of the documented values")
+    model = str((info.config or {}).get("title") or "model")
+    key = (model, str(info.field_name), value)
+    if key not in _newer_seen and len(_newer_seen) < _NEWER_SEEN_MAX:
+        _newer_seen.add(key)
+        logging.getLogger("finalpos").warning(
+            "%s.%s = %r is not a value this client knows: the API is newer than the client "
+            "(kept as it came; regenerate the client to type it)",
+            *key,
+        )
+    return value
+
+
+class _OpenEnum:
+    """`Annotated` marker: the documented literals first, else a newer value kept."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.union_schema(
+            [handler(source), core_schema.with_info_plain_validator_function(_newer_value)],
+            mode="left_to_right",
+            custom_error_type="open_enum",
+            custom_error_message="Input should be one of the documented values",
+        )
+
+
+OpenEnum: TypeAlias = Annotated[_T, _OpenEnum()]
+
+
+def open_enum(literal: Any) -> Any:
+    """`OpenEnum[literal]` for a type made at run time (a tenant's custom-field options)."""
+    return Annotated[literal, _OpenEnum()]

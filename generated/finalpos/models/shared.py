@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from finalpos._model_base import FinalPOSModel
+from finalpos._model_base import FinalPOSModel, OpenEnum
 
 
 class MetadataDto(FinalPOSModel):
@@ -56,14 +56,16 @@ class BadRequestErrorDto(FinalPOSModel):
     """
     Error message describing what went wrong
     """
-    error: Literal[
-        "Bad Request",
-        "Unauthorized",
-        "Forbidden",
-        "Not Found",
-        "Conflict",
-        "Unprocessable Entity",
-        "Internal Server Error",
+    error: OpenEnum[
+        Literal[
+            "Bad Request",
+            "Unauthorized",
+            "Forbidden",
+            "Not Found",
+            "Conflict",
+            "Unprocessable Entity",
+            "Internal Server Error",
+        ]
     ]
     """
     Error type/name
@@ -83,14 +85,16 @@ class NotFoundErrorDto(FinalPOSModel):
     """
     Error message describing what went wrong
     """
-    error: Literal[
-        "Bad Request",
-        "Unauthorized",
-        "Forbidden",
-        "Not Found",
-        "Conflict",
-        "Unprocessable Entity",
-        "Internal Server Error",
+    error: OpenEnum[
+        Literal[
+            "Bad Request",
+            "Unauthorized",
+            "Forbidden",
+            "Not Found",
+            "Conflict",
+            "Unprocessable Entity",
+            "Internal Server Error",
+        ]
     ]
     """
     Error type/name
