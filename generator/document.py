@@ -320,6 +320,20 @@ def parameters(operation: dict[str, Any], path_item: dict[str, Any], location: s
     ]
 
 
+# Keywords that say something of a value without shaping it.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "deprecated", "nullable", "example", "examples", "default"}
+    | {"readOnly", "writeOnly", "externalDocs"}
+)
+
+
+def is_annotation_only(part: Any) -> bool:
+    """An `allOf` part that only annotates (`{description: ...}`, `{nullable: true}`)."""
+    return isinstance(part, dict) and all(
+        key in _ANNOTATIONS or str(key).startswith("x-") for key in part
+    )
+
+
 def is_object(schema: Any) -> bool:
     return isinstance(schema, dict) and (
         schema.get("type") == "object" or "properties" in schema or "allOf" in schema

@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.document import (
     Document,
+    is_annotation_only,
     is_object,
     map_subschemas,
     merged_all_of,
@@ -87,6 +88,7 @@ def model_document(
     def rewrite(node: Any, dropped: frozenset[str] = DROPPED_MODEL_KEYWORDS) -> Any:
         if not isinstance(node, dict):
             return node
+        node = _notes_lifted(node)
         name = ref_name(node)
         if name is not None:
             return {**node, **schema_ref(qualified[name])}
@@ -145,3 +147,18 @@ def _root_undeprecated(schema: dict[str, Any]) -> dict[str, Any]:
     if is_object(schema) or "deprecated" not in schema:
         return schema
     return {key: value for key, value in schema.items() if key != "deprecated"}
+
+
+def _notes_lifted(schema: dict[str, Any]) -> dict[str, Any]:
+    """`allOf: [{$ref: X}, {nullable: true}]` as `{allOf: [{$ref: X}], nullable: true}`: the
+    annotating parts said on the schema itself, where the model generator reads them (as a
+    part, it made an empty class of the merge and named it after the property)."""
+    parts = schema.get("allOf")
+    if not isinstance(parts, list) or len(parts) < 2:
+        return schema
+    notes = [part for part in parts if is_annotation_only(part)]
+    shaping = [part for part in parts if not is_annotation_only(part)]
+    if not notes or not shaping:
+        return schema
+    lifted = {key: value for part in notes for key, value in part.items()}
+    return {**lifted, **{k: v for k, v in schema.items() if k != "allOf"}, "allOf": shaping}

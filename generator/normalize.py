@@ -19,6 +19,7 @@ from generator.document import (
     SCHEMA_REF_PREFIX,
     Document,
     closure,
+    is_annotation_only,
     is_json_media,
     iter_operations,
     iter_schemas,
@@ -346,27 +347,13 @@ def _is_named_object(schema: Any) -> bool:
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-        parts = [part for part in schema["allOf"] if not _annotation_only(part)]
+        parts = [part for part in schema["allOf"] if not is_annotation_only(part)]
         if len(parts) == 1:  # `allOf: [{$ref: X}, {description: ...}]` is X
             return "$ref" not in parts[0] and _is_named_object(parts[0])
         return len(parts) > 1
     if schema.get("type") == "object" and refs_in(schema.get("additionalProperties")):
         return True  # a map of models: inline, the model generator loses its type
     return _may_be_object(schema.get("type")) and bool(schema.get("properties"))
-
-
-# Keywords that say something of a value without shaping it.
-_ANNOTATIONS = frozenset(
-    {"description", "title", "deprecated", "nullable", "example", "examples", "default"}
-    | {"readOnly", "writeOnly", "externalDocs"}
-)
-
-
-def _annotation_only(part: Any) -> bool:
-    """An `allOf` part that only annotates (`{description: ...}`): no shape of its own."""
-    return isinstance(part, dict) and all(
-        key in _ANNOTATIONS or str(key).startswith("x-") for key in part
-    )
 
 
 def _may_be_object(declared: Any) -> bool:

@@ -336,15 +336,56 @@ def customers_page(
     return act
 
 
-@pytest.mark.parametrize(("count", "requests"), [(5, 3), (4, 3), (0, 1)])
-def test_iterating_a_page_walks_every_page(make_client, server, count, requests):
+@pytest.mark.parametrize(
+    ("count", "windows"),
+    [
+        (5, [(0, 2), (2, 2), (4, 2), (5, 1)]),  # a short last page: one request more
+        (4, [(0, 2), (2, 2), (4, 2)]),
+        (0, [(0, 2)]),
+    ],
+)
+def test_iterating_a_page_walks_every_page(make_client, server, count, windows):
     _url, script = server
     script.default = customers_page(count)
     ids = [c.id for c in make_client().customers.list(limit=2)]
     assert ids == [f"c{i}" for i in range(count)]
     gets = [s for s in script.seen if s.path == "/v1/api/customers"]
     assert [(s.query["skip"], s.query["limit"]) for s in gets] == [
-        ([str(2 * i)], ["2"]) for i in range(requests)
+        ([str(skip)], [str(limit)]) for skip, limit in windows
+    ]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_server_that_caps_its_page_size_loses_no_row(make_client, server, mode, fp):
+    """120 customers, at most 50 a page whatever `limit` asks: every row comes, `skip` stays
+    a multiple of `limit`, and the requests are counted."""
+    _url, script = server
+    rows = [dict(CUSTOMER, id=f"c{i}") for i in range(120)]
+
+    def capped(handler: BaseHTTPRequestHandler) -> None:
+        query = parse_qs(urlsplit(handler.path).query)
+        skip, limit = int(query["skip"][0]), int(query["limit"][0])
+        assert skip % limit == 0, (skip, limit)
+        reply(200, rows[skip : skip + min(limit, 50)])(handler)
+
+    script.default = capped
+    if mode == "sync":
+        ids = [c.id for c in make_client().customers.list(limit=100)]
+    else:
+        base_url = make_client().base_url
+
+        async def read() -> list[str]:
+            async with fp.AsyncClient(api_key=SECRET, base_url=str(base_url)) as client:
+                return [c.id async for c in client.customers.list(limit=100)]
+
+        ids = asyncio.run(read())
+    assert ids == [row["id"] for row in rows]
+    gets = [s for s in script.seen if s.path == "/v1/api/customers"]
+    assert [(int(s.query["skip"][0]), int(s.query["limit"][0])) for s in gets] == [
+        (0, 100),
+        (50, 50),
+        (100, 50),
+        (120, 20),
     ]
 
 
@@ -353,8 +394,8 @@ def test_iter_pages_and_default_page_size(make_client, server):
     script.default = customers_page(3)
     client = make_client()
     pages = list(client.customers.list(limit=2).iter_pages())
-    assert [len(p.items) for p in pages] == [2, 1]
-    assert [p.skip for p in pages] == [0, 2]
+    assert [len(p.items) for p in pages] == [2, 1, 0]
+    assert [p.skip for p in pages] == [0, 2, 3]
     client.customers.list()
     assert script.seen[-1].query["limit"] == ["100"]
 
@@ -779,3 +820,53 @@ def test_omitting_a_required_argument_is_a_type_error_before_any_request(make_cl
     assert script.seen == []  # nothing reached the server
     client.customers.create(email="a@b.co", first_name="Ann", last_name="Lee")
     assert script.seen[-1].body == {"email": "a@b.co", "firstName": "Ann", "lastName": "Lee"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "said"),
+    [
+        (
+            {"statusCode": 401, "message": "Invalid API key", "error": "Unauthorized"},
+            "json",
+            "Invalid API key",
+        ),
+        (
+            {"statusCode": 400, "message": ["name must be a string", "sku is empty"]},
+            "json",
+            "name must be a string; sku is empty",
+        ),
+        (
+            {"title": "Unauthorized", "detail": "API key revoked on 2026-11-30"},
+            "problem+json",
+            "Unauthorized: API key revoked on 2026-11-30",
+        ),
+        ({"error": {"message": "Incorrect key", "type": "auth"}}, "json", "Incorrect key"),
+        ({"errors": [{"code": "E1"}] * 40}, "json", '{"errors": [{"code": "E1"}'),
+        ("upstream gateway\nfailed", "text", "upstream gateway failed"),
+    ],
+    ids=["nestjs", "nestjs-list", "rfc7807", "error-object", "other-json", "text"],
+)
+def test_an_error_message_says_what_the_server_said(
+    fp, make_client, server, body, content_type, said
+):
+    _url, script = server
+    media = {
+        "json": "application/json",
+        "problem+json": "application/problem+json",
+        "text": "text/plain",
+    }
+    content = body if isinstance(body, str) else json.dumps(body)
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(401)
+        handler.send_header("content-type", media[content_type])
+        handler.send_header("content-length", str(len(content.encode())))
+        handler.end_headers()
+        handler.wfile.write(content.encode())
+
+    script.default = answer
+    with pytest.raises(fp.APIStatusError) as error:
+        make_client(max_retries=0).customers.retrieve("c1")
+    message = str(error.value)
+    assert message.startswith("GET /v1/api/customer/c1: HTTP 401: ")
+    assert said in message and len(message) < 320 and SECRET not in message

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -156,10 +157,32 @@ def status_error(response: httpx.Response) -> APIStatusError:
     error_class = STATUS_ERRORS.get(response.status_code)
     if error_class is None:
         error_class = InternalServerError if response.status_code >= 500 else APIStatusError
-    detail = body.get("message") if isinstance(body, dict) else None
-    if isinstance(detail, list):
-        detail = "; ".join(str(item) for item in detail)
     message = f"{response.request.method} {response.request.url.path}: HTTP {response.status_code}"
-    if detail:
-        message += f": {detail}"
-    return error_class(message, response=response, body=body)
+    said = server_words(body)
+    return error_class(f"{message}: {said}" if said else message, response=response, body=body)
+
+
+# How much of a body that is not a known error shape goes into a message.
+_EXCERPT = 200
+
+
+def server_words(body: object) -> str:
+    """What the server said, for the error's message: a NestJS `message` (a list joined),
+    RFC 7807 `title: detail`, an `error` object's `message` or an `error` text; else a short
+    excerpt of any other JSON or text."""
+    if isinstance(body, dict):
+        said = body.get("message")
+        if isinstance(said, list):
+            return "; ".join(str(item) for item in said)
+        problem = [str(body[key]) for key in ("title", "detail") if isinstance(body.get(key), str)]
+        error = body.get("error")
+        nested = error.get("message") if isinstance(error, dict) else None
+        for found in (said, ": ".join(problem), nested, error):
+            if isinstance(found, str) and found:
+                return found
+    if body is None or body == "":
+        return ""
+    text = " ".join(
+        (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)).split()
+    )
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "…"

@@ -2,14 +2,18 @@
 """Offset pagination over the API's bare-array list responses.
 
 The API pages with `skip`/`limit` and asks that `skip` stay a multiple of `limit`.
-A page shorter than `limit` (or empty) is the last one. A server that ignores `skip`
-would make a naive loop run forever: a page identical to the previous one stops
-iteration with a PaginationError instead.
+An empty page is the last one. A page shorter than `limit` may be the last one or a
+server that caps its page size: the next request starts right after it (no row is lost)
+and asks for as many rows as came, so `skip` stays a multiple of `limit`; if that page is
+empty, iteration ends, one request more than a server that never caps would need. A
+server that ignores `skip` would make a naive loop run forever: a page identical to the
+previous one stops iteration with a PaginationError instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any, Generic, Self, TypeVar, cast
 
@@ -54,7 +58,15 @@ class _PageBase(Generic[T]):
         self._options = dataclasses.replace(options, raw=False) if options.raw else options
 
     def has_next_page(self) -> bool:
-        return len(self.items) >= self.limit
+        return bool(self.items)
+
+    def next_window(self) -> tuple[int, int]:
+        """(skip, limit) of the following page: right after this one's rows; after a short
+        page, as many rows as came (a capped server) and never more than `limit`, with
+        `skip` still a multiple of it."""
+        count = len(self.items)
+        following = self.skip + count
+        return following, self.limit if count >= self.limit else math.gcd(following, count)
 
     def _check_progress(self, following: _PageBase[T]) -> None:
         if following.items and following.response.content == self.response.content:
@@ -112,7 +124,7 @@ class SyncPage(_PageBase[T]):
         if not self.has_next_page():
             return None
         following = self.fetch(
-            self._client, self._options, self.response.parser, self.skip + self.limit, self.limit
+            self._client, self._options, self.response.parser, *self.next_window()
         )
         self._check_progress(following)
         return following
@@ -162,7 +174,7 @@ class AsyncPage(_PageBase[T]):
         if not self.has_next_page():
             return None
         following = await self.fetch(
-            self._client, self._options, self.response.parser, self.skip + self.limit, self.limit
+            self._client, self._options, self.response.parser, *self.next_window()
         )
         self._check_progress(following)
         return following
