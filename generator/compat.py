@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.changes import LEVELS, Change, Report
-from generator.client_model import ClientModel
 from generator.diff import diff as document_diff
 from generator.diff import renamed_schemas
 from generator.document import Document
@@ -385,8 +384,6 @@ class Verdict:
 
     report: Report
     terms: dict[Change, str]
-    old: ClientModel
-    new: ClientModel
 
 
 # The effects each diff rule can explain; a rule not listed has none (text, servers, errors).
@@ -432,6 +429,8 @@ def judge(old: Document, new: Document, package: str) -> Verdict:
     the client's users, with what it does in their words; an effect no change of the
     document explains is a change of its own."""
     report = document_diff(old, new)
+    if not report.changes:  # nothing to judge: no client to build (a large document's costs)
+        return Verdict(report, {})
     old_client, new_client = build(old, package=package), build(new, package=package)
     old_classes = {s.spec_name: s.class_name for s in old_client.schemas}
     new_classes = {s.spec_name: s.class_name for s in new_client.schemas}
@@ -470,7 +469,7 @@ def judge(old: Document, new: Document, package: str) -> Verdict:
     fallback = client_terms(judged_report, Side.of(old, old_client), Side.of(new, new_client))
     terms = {change: words[change] or fallback[change] for change in changes}
     changes, terms = _grouped(changes, terms)
-    return Verdict(dataclasses.replace(report, changes=changes), terms, old_client, new_client)
+    return Verdict(dataclasses.replace(report, changes=changes), terms)
 
 
 # Rules whose changes, alike in many operations (a scheme renamed, a credential added), are

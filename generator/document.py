@@ -327,10 +327,19 @@ _ANNOTATIONS = frozenset(
 )
 
 
+_SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean"})
+
+
 def is_annotation_only(part: Any) -> bool:
-    """An `allOf` part that only annotates (`{description: ...}`, `{nullable: true}`)."""
-    return isinstance(part, dict) and all(
-        key in _ANNOTATIONS or str(key).startswith("x-") for key in part
+    """An `allOf` part that only annotates (`{description: ...}`, `{nullable: true}`), or
+    only repeats a scalar type beside them (`{type: string, nullable: true}` next to a
+    `$ref` to a string enum, as Plaid writes it): it shapes nothing the other parts do not."""
+    if not isinstance(part, dict):
+        return False
+    scalar = part.get("type") in _SCALAR_TYPES
+    return all(
+        key in _ANNOTATIONS or str(key).startswith("x-") or (scalar and key in ("type", "format"))
+        for key in part
     )
 
 

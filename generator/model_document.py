@@ -160,5 +160,7 @@ def _notes_lifted(schema: dict[str, Any]) -> dict[str, Any]:
     shaping = [part for part in parts if not is_annotation_only(part)]
     if not notes or not shaping:
         return schema
-    lifted = {key: value for part in notes for key, value in part.items()}
+    lifted = {
+        key: value for part in notes for key, value in part.items() if key not in ("type", "format")
+    }
     return {**lifted, **{k: v for k, v in schema.items() if k != "allOf"}, "allOf": shaping}

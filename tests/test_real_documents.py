@@ -293,7 +293,12 @@ def test_each_operation_sends_the_credentials_its_security_requirement_names(gen
 
 
 def test_form_and_multipart_bodies_are_sent_as_documented(generations, tmp_path):
-    upload = {"file": ["a.txt", "hello", "text/plain"], "name": "doc", "tags": ["x", "y"]}
+    upload = {
+        "file": ["a.txt", "hello", "text/plain"],
+        "name": "doc",
+        "tags": ["x", "y"],
+        "meta": {"album": "x"},
+    }
     calls = [
         ["upload_attachment", upload],
         ["login", {"username": "u", "password": "p", "remember": False}],
@@ -302,6 +307,8 @@ def test_form_and_multipart_bodies_are_sent_as_documented(generations, tmp_path)
     assert multipart["type"] == "multipart/form-data"
     assert 'name="file"; filename="a.txt"' in multipart["body"] and "hello" in multipart["body"]
     assert multipart["body"].count('name="tags"') == 2
+    meta = multipart["body"].split('name="meta"', 1)[1].split("--", 1)[0]
+    assert "Content-Type: application/json" in meta and '{"album":"x"}' in meta  # not str(dict)
     assert form["type"] == "application/x-www-form-urlencoded"
     assert form["body"] == "username=u&password=p&remember=false"
 

@@ -32,7 +32,10 @@ else:
     else:
 
         class DefaultAioHttpClient(HttpxAiohttpClient):
-            """`httpx.AsyncClient` on aiohttp, with this client's timeout and a larger pool."""
+            """`httpx.AsyncClient` on aiohttp, with this client's timeout and a larger pool;
+            closed with the client it is passed to (`http_client=`)."""
+
+            closed_with_client = True
 
             def __init__(self, **kwargs: Any) -> None:
                 kwargs.setdefault("timeout", DEFAULT_TIMEOUT)

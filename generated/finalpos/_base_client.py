@@ -12,6 +12,7 @@ import base64
 import contextlib
 import email.utils
 import functools
+import json
 import logging
 import os
 import random
@@ -308,21 +309,29 @@ def _is_file(value: object) -> bool:
 
 
 def _form_value(value: object) -> Any:
-    """A form field as text: JSON's spelling for booleans, lists kept (repeated fields)."""
+    """A form field as text: JSON's spelling for booleans and objects, lists kept (repeated
+    fields)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         return [_form_value(item) for item in value]
+    if isinstance(value, Mapping):
+        return json.dumps(value, separators=(",", ":"))
     return value if isinstance(value, str) else str(value)
 
 
 def _multipart(form: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """Every field as a part: files as given, other values as unnamed text parts (so the
-    body is multipart even without a file)."""
+    """Every field as a part: files as given, objects as JSON parts, other values as unnamed
+    text parts (so the body is multipart even without a file)."""
     parts: list[tuple[str, Any]] = []
     for key, value in form.items():
         for item in value if isinstance(value, list) else [value]:
-            parts.append((key, item if _is_file(item) else (None, _form_value(item))))
+            if _is_file(item):
+                parts.append((key, item))
+            elif isinstance(item, Mapping):
+                parts.append((key, (None, _form_value(item), "application/json")))
+            else:
+                parts.append((key, (None, _form_value(item))))
     return parts
 
 
@@ -513,6 +522,7 @@ class BaseClient:
     """Configuration and request building shared by the sync and async clients."""
 
     _owns_http: bool
+    _closes_http: bool
     """The HTTP client is ours, made with this client's timeout (else each call says it)."""
 
     def __init__(
@@ -703,6 +713,9 @@ class SyncAPIClient(BaseClient):
             default_headers=default_headers,
         )
         self._owns_http = http_client is None
+        # A `DefaultAioHttpClient` passed in was made for this client: closed with it, as
+        # openai-python does (left open, aiohttp warns "Unclosed client session").
+        self._closes_http = self._owns_http or getattr(http_client, "closed_with_client", False)
         self._http = (
             http_client
             if http_client is not None
@@ -773,7 +786,7 @@ class SyncAPIClient(BaseClient):
             "username": username,
             "password": password,
         }
-        return type(self)(
+        copy = type(self)(
             **{
                 name: value if value is not None else self._credentials.get(name)
                 for name, value in credentials.items()
@@ -784,12 +797,15 @@ class SyncAPIClient(BaseClient):
             default_headers={**self._default_headers, **(default_headers or {})},
             http_client=self._http,
         )
+        copy._closes_http = False
+        return copy
 
     copy = with_options
 
     def close(self) -> None:
-        """Close the HTTP connection pool (not an `http_client` you passed in)."""
-        if self._owns_http:
+        """Close the HTTP connection pool: the client's own, or a `DefaultAioHttpClient`
+        passed in; not another `http_client` you passed in (it stays yours to close)."""
+        if self._closes_http:
             self._http.close()
 
     def __enter__(self) -> Self:
@@ -829,6 +845,9 @@ class AsyncAPIClient(BaseClient):
             default_headers=default_headers,
         )
         self._owns_http = http_client is None
+        # A `DefaultAioHttpClient` passed in was made for this client: closed with it, as
+        # openai-python does (left open, aiohttp warns "Unclosed client session").
+        self._closes_http = self._owns_http or getattr(http_client, "closed_with_client", False)
         self._http = (
             http_client
             if http_client is not None
@@ -901,7 +920,7 @@ class AsyncAPIClient(BaseClient):
             "username": username,
             "password": password,
         }
-        return type(self)(
+        copy = type(self)(
             **{
                 name: value if value is not None else self._credentials.get(name)
                 for name, value in credentials.items()
@@ -912,12 +931,15 @@ class AsyncAPIClient(BaseClient):
             default_headers={**self._default_headers, **(default_headers or {})},
             http_client=self._http,
         )
+        copy._closes_http = False
+        return copy
 
     copy = with_options
 
     async def close(self) -> None:
-        """Close the HTTP connection pool (not an `http_client` you passed in)."""
-        if self._owns_http:
+        """Close the HTTP connection pool: the client's own, or a `DefaultAioHttpClient`
+        passed in; not another `http_client` you passed in (it stays yours to close)."""
+        if self._closes_http:
             await self._http.aclose()
 
     async def __aenter__(self) -> Self:

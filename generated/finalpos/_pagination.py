@@ -68,12 +68,18 @@ class _PageBase(Generic[T]):
         following = self.skip + count
         return following, self.limit if count >= self.limit else math.gcd(following, count)
 
-    def _check_progress(self, following: _PageBase[T]) -> None:
-        if following.items and following.response.content == self.response.content:
-            raise PaginationError(
-                f"{self._options.operation}: skip={following.skip} returned the same page as "
-                f"skip={self.skip}; the server seems to ignore `skip`"
-            )
+    def _is_new(self, following: _PageBase[T]) -> bool:
+        """Whether `following` is a page of its own. The same rows again after a short page:
+        the server sent everything at once and pages nothing (the end); after a full one,
+        it ignores `skip`, and iterating would never end."""
+        if not following.items or following.response.content != self.response.content:
+            return True
+        if len(self.items) < self.limit:
+            return False
+        raise PaginationError(
+            f"{self._options.operation}: skip={following.skip} returned the same page as "
+            f"skip={self.skip}; the server seems to ignore `skip`"
+        )
 
     def __len__(self) -> int:
         return len(self.items)
@@ -126,8 +132,7 @@ class SyncPage(_PageBase[T]):
         following = self.fetch(
             self._client, self._options, self.response.parser, *self.next_window()
         )
-        self._check_progress(following)
-        return following
+        return following if self._is_new(following) else None
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page and every one after it, fetched as you go."""
@@ -176,8 +181,7 @@ class AsyncPage(_PageBase[T]):
         following = await self.fetch(
             self._client, self._options, self.response.parser, *self.next_window()
         )
-        self._check_progress(following)
-        return following
+        return following if self._is_new(following) else None
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         """This page and every one after it, fetched as you go."""
