@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -303,7 +304,9 @@ def test_generated_readme_documents_every_resource(fresh_generation, normalized_
 
 
 def code_blocks(markdown: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", markdown, re.DOTALL)
+    """The Python blocks of a Markdown text, also those indented in a list item."""
+    found = re.findall(r"^( *)```python\n(.*?)^ *```", markdown, re.DOTALL | re.MULTILINE)
+    return [textwrap.dedent(block) for _indent, block in found]
 
 
 OMITS_REQUIRED = """
