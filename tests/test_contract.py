@@ -194,6 +194,12 @@ PRISM_CANNOT_SERVE = {
         },
     },
 }
+PRISM_CANNOT_SERVE["classnames.yaml"] = {
+    # its response holds a 3.1 `type: [object, "null"]` object and `{type: "null"}` union
+    # members, which Prism 5.14 does not read: it refuses its own generated response
+    f"test_list_applications_{test}": "OpenAPI 3.1 null types Prism 5.14 does not read"
+    for test in ("success", "success_async")
+}
 PRISM_CANNOT_SERVE["opc-baseline-3.1.yaml"] = {
     **PRISM_CANNOT_SERVE["opc-baseline-3.0.json"],
     # OpenAPI 3.1 features Prism 5.14 does not read: `const` members, type arrays in refs
