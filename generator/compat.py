@@ -206,24 +206,41 @@ class _Comparison:
                 self.argument(call, op, old_arg, after.args[name])
 
     def argument(self, call: str, op: str, before: Arg, after: Arg) -> None:
-        name, wire = after.name, before.wire
-        if after.required and not before.required:
-            self.add(
-                "breaking",
-                "argument-became-required",
-                f"`{call}(...)` → `{call}(..., {name}=...)`: `{name}=` is now required",
-                op=op,
-                prop=wire,
-            )
+        name = after.name
+        self.member(
+            "argument",
+            f"`{name}=` of `{call}(...)`",
+            f"`{call}(...)` → `{call}(..., {name}=...)`: `{name}=` is now required",
+            (before, after),
+            (before.type, after.type),
+            sent=True,
+            op=op,
+            prop=before.wire,
+        )
+
+    def member(
+        self,
+        kind: str,
+        what: str,
+        required: str,
+        pair: tuple[Arg | FieldSig, Arg | FieldSig],
+        types: tuple[PyType, PyType],
+        *,
+        sent: bool,
+        read: bool = False,
+        **where: Any,
+    ) -> None:
+        """What changed in an argument or a model field (`kind`): now required (`required`
+        says it), deprecated, its type as sent and as read."""
+        before, after = pair
+        if sent and after.required and not before.required:
+            self.add("breaking", f"{kind}-became-required", required, **where)
         if after.deprecated and not before.deprecated:
-            self.add(
-                "non_breaking",
-                "argument-deprecated",
-                f"`{name}=` of `{call}(...)` is deprecated: passing it warns",
-                op=op,
-                prop=wire,
-            )
-        self.accepts(f"`{name}=` of `{call}(...)`", before.type, after.type, op=op, prop=wire)
+            self.add("non_breaking", f"{kind}-deprecated", f"{what} is deprecated", **where)
+        if sent:
+            self.accepts(what, *types, **where)
+        if read:
+            self.returns(what, *types, **where)
 
     def accepts(self, what: str, before: PyType, after: PyType, **where: Any) -> None:
         """A value the user sends: it must accept at least what it accepted."""
@@ -309,27 +326,17 @@ class _Comparison:
                     "breaking", "field-removed", f"{attribute} is gone", schema=schema, prop=wire
                 )
                 continue
-            if sent and new_field.required and not old_field.required:
-                self.add(
-                    "breaking",
-                    "field-became-required",
-                    f"{attribute} is now required",
-                    schema=schema,
-                    prop=wire,
-                )
-            if new_field.deprecated and not old_field.deprecated:
-                self.add(
-                    "non_breaking",
-                    "field-deprecated",
-                    f"{attribute} is deprecated",
-                    schema=schema,
-                    prop=wire,
-                )
-            types = _field_types(old_field, new_field)
-            if sent:
-                self.accepts(attribute, *types, schema=schema, prop=wire)
-            if read:
-                self.returns(attribute, *types, schema=schema, prop=wire)
+            self.member(
+                "field",
+                attribute,
+                f"{attribute} is now required",
+                (old_field, new_field),
+                _field_types(old_field, new_field),
+                sent=sent,
+                read=read,
+                schema=schema,
+                prop=wire,
+            )
         for wire, new_field in after.fields.items():
             if wire in before.fields:
                 continue

@@ -179,12 +179,17 @@ def request_enum_becomes_string(document: Document) -> Pair:
     return _with_enum(document), document
 
 
-def request_string_widened_to_union(document: Document) -> Pair:
+def _widened(document: Document, find: Any, other: str) -> Pair:
+    """`document` and a copy where the string property `find` picks is `string | other`."""
     new, _paths, _schemas = _copy(document)
-    properties, prop = _body_property(new)
+    properties, prop = find(new)
     schema = {k: v for k, v in properties[prop].items() if k != "type"}
-    properties[prop] = {**schema, "oneOf": [{"type": "string"}, {"type": "number"}]}
+    properties[prop] = {**schema, "oneOf": [{"type": "string"}, {"type": other}]}
     return document, new
+
+
+def request_string_widened_to_union(document: Document) -> Pair:
+    return _widened(document, _body_property, "number")
 
 
 def request_union_narrowed_to_string(document: Document) -> Pair:
@@ -321,11 +326,7 @@ def _response_property(document: Document) -> tuple[dict[str, Any], str]:
 
 
 def response_string_widened_to_union(document: Document) -> Pair:
-    new, _paths, _schemas = _copy(document)
-    properties, prop = _response_property(new)
-    schema = {k: v for k, v in properties[prop].items() if k != "type"}
-    properties[prop] = {**schema, "oneOf": [{"type": "string"}, {"type": "integer"}]}
-    return document, new
+    return _widened(document, _response_property, "integer")
 
 
 def response_union_narrowed_to_string(document: Document) -> Pair:
