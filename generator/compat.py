@@ -97,14 +97,10 @@ class _Comparison:
                 self.add("breaking", "method-removed", f"`{call}(...)` is gone", op=before.label)
                 continue
             self.method(before, after)
-        renamed_to = {self._renamed_call(m) for m in old.values()}
+        renamed_to = {new_by_label[m.label].call for m in old.values() if m.label in new_by_label}
         for call, after in new.items():
             if call not in old and call not in renamed_to:
                 self.add("non_breaking", "method-added", f"`{call}(...)` is new", op=after.label)
-
-    def _renamed_call(self, before: Method) -> str | None:
-        after = next((m for m in self.new.methods.values() if m.label == before.label), None)
-        return after.call if after is not None else None
 
     def method(self, before: Method, after: Method) -> None:
         op, call = after.label, after.call
@@ -134,16 +130,14 @@ class _Comparison:
             self.add(
                 "breaking", "body-became-required", f"`{call}(...)` now requires its body", op=op
             )
-        if before.returns != after.returns:
-            narrower = is_subtype(after.returns, before.returns, open_literals=True, same=self.same)
-            level = "non_breaking" if narrower else "breaking"
-            if not (narrower and _renamed_only(before.returns, after.returns, self.same)):
-                self.add(
-                    level,
-                    "return-type-changed",
-                    f"`{call}(...)` now returns `{after.returns}`, not `{before.returns}`",
-                    op=op,
-                )
+        self.returns(
+            f"`{call}(...)`",
+            before.returns,
+            after.returns,
+            rule="return-type-changed",
+            verb="now returns",
+            op=op,
+        )
         self.security(before, after)
 
     def arguments(self, before: Method, after: Method) -> None:
@@ -265,15 +259,23 @@ class _Comparison:
                 "breaking", "accepts-other-type", f"{what} takes `{after}`, not `{before}`", **where
             )
 
-    def returns(self, what: str, before: PyType, after: PyType, **where: Any) -> None:
-        """A value the user reads: it must be at most what it was (new enum values are read)."""
+    def returns(
+        self,
+        what: str,
+        before: PyType,
+        after: PyType,
+        *,
+        rule: str = "reads-other-type",
+        verb: str = "is now",
+        **where: Any,
+    ) -> None:
+        """A value the user reads (a field, a method's result): it must be at most what it
+        was (new enum values are read)."""
         if before == after or _renamed_only(before, after, self.same):
             return
-        if is_subtype(after, before, open_literals=True, same=self.same):
-            level = "non_breaking"
-        else:
-            level = "breaking"
-        self.add(level, "reads-other-type", f"{what} is now `{after}`, not `{before}`", **where)
+        narrower = is_subtype(after, before, open_literals=True, same=self.same)
+        level = "non_breaking" if narrower else "breaking"
+        self.add(level, rule, f"{what} {verb} `{after}`, not `{before}`", **where)
 
     def security(self, before: Method, after: Method) -> None:
         if before.security == after.security:
