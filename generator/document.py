@@ -52,20 +52,6 @@ def response_media(response: Any) -> str | None:
     return "text" if media.startswith("text/") else "binary"
 
 
-def success_response(operation: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """(status, response object) of the first 2xx response; (None, {}) when there is none."""
-    for status, response in (operation.get("responses") or {}).items():
-        if str(status).startswith("2") and isinstance(response, dict):
-            return str(status), response
-    return None, {}
-
-
-def success_schema(operation: dict[str, Any]) -> tuple[str | None, Any]:
-    """(status, body schema) of the first 2xx response; (None, None) when there is none."""
-    status, response = success_response(operation)
-    return status, body_schema(response)
-
-
 def unescape(token: str) -> str:
     """One JSON-pointer token as the key it names (RFC 6901: `~1` is `/`, `~0` is `~`)."""
     return token.replace("~1", "/").replace("~0", "~")
@@ -299,25 +285,6 @@ def text(value: Any) -> str:
 
 Field = tuple[str, Any, bool, str, bool]
 """A parameter or body property: (wire name, schema, required, description, deprecated)."""
-
-
-def parameters(operation: dict[str, Any], path_item: dict[str, Any], location: str) -> list[Field]:
-    """The `location` parameters of an operation, the operation's overriding its path
-    item's."""
-    merged: dict[str, dict[str, Any]] = {}
-    for parameter in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
-        if isinstance(parameter, dict) and parameter.get("in") == location and "name" in parameter:
-            merged[str(parameter["name"])] = parameter
-    return [
-        (
-            name,
-            p.get("schema") or {},
-            bool(p.get("required")) or location == "path",
-            text(p.get("description")),
-            p.get("deprecated") is True,
-        )
-        for name, p in merged.items()
-    ]
 
 
 # Keywords that say something of a value without shaping it.

@@ -20,17 +20,12 @@ from typing import Any
 
 import pytest
 
-from generator.document import (
-    body_schema,
-    iter_operations,
-    response_media,
-    schemas_of,
-    success_response,
-)
+from generator.document import schemas_of
 from generator.examples import sample
 from generator.load import read_spec
 from generator.model import build
 from generator.normalize import normalize
+from generator.operation import operations
 from tests.conftest import (
     FIXTURES,
     Generation,
@@ -87,15 +82,14 @@ def parse_cases(normalized: dict[str, Any], client: Any, *, nulls: bool) -> list
     schemas = schemas_of(normalized)
     by_id = {(op.http_method, op.path): op for op in client.operations}
     cases = []
-    for path, method, operation in iter_operations(normalized):
-        op = by_id[(method, path)]
-        schema = body_schema(success_response(operation)[1])
-        if op.response_kind == "none":
+    for view in operations(normalized):
+        op = by_id[(view.method, view.path)]
+        if op.response_kind == "none" or view.success is None:
             continue
         arguments = op.query_params + op.header_params
         kwargs = {q.name: sample(q.schema, schemas) for q in arguments if q.required}
-        if op.body_model or op.body_annotation:
-            kwargs["body"] = sample(body_schema(operation["requestBody"]), schemas)
+        if (op.body_model or op.body_annotation) and view.body is not None:
+            kwargs["body"] = sample(view.body.schema, schemas)
         cases.append(
             {
                 "resource": op.resource,
@@ -103,9 +97,9 @@ def parse_cases(normalized: dict[str, Any], client: Any, *, nulls: bool) -> list
                 "args": [sample(p.schema, schemas) for p in op.path_params],
                 "kwargs": kwargs,
                 "status": op.success_status,
-                "body": sample(schema, schemas, nulls=nulls),
+                "body": sample(view.success.schema, schemas, nulls=nulls),
                 "paginated": op.paginated,
-                "media": response_media(success_response(operation)[1]),
+                "media": view.success.media,
                 "expected": READ_AS.get(op.response_kind, op.response_model),
             }
         )
