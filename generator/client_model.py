@@ -102,6 +102,9 @@ class Argument:
     deprecated: bool = False
     place: str = ""
     """Where it is sent: `query parameter "limit"`, `request body property "name"`..."""
+    default: tuple[Any, ...] = ()
+    """`(value,)`: a parameter the API requires, with a documented default (an API-version
+    header): optional in the signature, and the default is sent when it is not given."""
 
 
 @dataclass(frozen=True)

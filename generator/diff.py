@@ -27,6 +27,7 @@ from generator.document import (
     Document,
     closure,
     escape,
+    reference_graph,
     refs_in,
     schema_ref,
     schemas_of,
@@ -146,7 +147,8 @@ def schema_usage(document: Document) -> tuple[set[str], set[str]]:
         requests |= refs_in([p.schema for p in op.parameters])
         requests |= refs_in(op.body.schema if op.body else None)
         responses |= refs_in([response.schema for response in op.responses])
-    return closure(requests, schemas), closure(responses, schemas)
+    graph = reference_graph(schemas)
+    return closure(requests, graph), closure(responses, graph)
 
 
 @dataclass(frozen=True)

@@ -173,16 +173,22 @@ def lookup_parent(document: Document, ref: str) -> tuple[Any, Any]:
     return container, int(last) if isinstance(container, list) else last
 
 
-def closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
-    """`names` and every schema they refer to, transitively."""
+def reference_graph(schemas: dict[str, Any]) -> dict[str, set[str]]:
+    """Each schema's name → the names it refers to directly. Built once per document: walking
+    every schema again for each closure took 12 s on a document of 1,800 schemas."""
+    return {name: refs_in(schema) for name, schema in schemas.items()}
+
+
+def closure(names: set[str], graph: dict[str, set[str]]) -> set[str]:
+    """`names` and every schema they refer to, transitively (`graph`: `reference_graph`)."""
     seen: set[str] = set()
     stack = list(names)
     while stack:
         name = stack.pop()
-        if name in seen or name not in schemas:
+        if name in seen or name not in graph:
             continue
         seen.add(name)
-        stack.extend(refs_in(schemas[name]))
+        stack.extend(graph[name])
     return seen
 
 

@@ -31,7 +31,16 @@ _PARSED_YAML: Recent[Any] = Recent(kept=4)
 
 
 class _SpecLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Safe YAML without implicit timestamps: `2025-01-01` stays the string the spec wrote."""
+    """Safe YAML without implicit timestamps: `2025-01-01` stays the string the spec wrote.
+    Mapping keys are names in OpenAPI (status codes, paths, properties): a plain key is the
+    text written, so `200:` is "200" as in JSON, and `on:` is "on", not True."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)  # merge keys (`<<: *base`) first: they are not names
+        for key, _value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                key.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)
 
 
 _SpecLoader.yaml_implicit_resolvers = {

@@ -26,6 +26,7 @@ from generator.document import (
     closure,
     is_object,
     ref_name,
+    reference_graph,
     refs_in,
     schemas_of,
     text,
@@ -33,7 +34,7 @@ from generator.document import (
 from generator.errors import SpecError
 from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
 from generator.model_document import MODEL_MODULE_NAMES, model_document
-from generator.naming import class_name, identifier, unique
+from generator.naming import METHOD_BODY_NAMES, class_name, identifier, unique
 from generator.operation import OperationView, operations
 from generator.repair import REPAIRS
 from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView
@@ -59,10 +60,6 @@ CLIENT_ATTRIBUTES = frozenset(
         "with_options",
     }
 )
-# Keyword arguments every method has; spec names must not take them.
-RESERVED_ARGUMENTS = frozenset(
-    {"self", "body", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
-)
 
 
 def assign_modules(
@@ -74,13 +71,14 @@ def assign_modules(
     `shared` and never each other.
     """
     users: dict[str, set[str]] = {name: set() for name in schemas}
+    graph = reference_graph(schemas)
     for view in views:
         module = resource_modules[view.resource]
-        for name in closure(refs_in(view.raw), schemas):
+        for name in closure(refs_in(view.raw), graph):
             users[name].add(module)
     modules = {name: (next(iter(u)) if len(u) == 1 else SHARED_MODULE) for name, u in users.items()}
     shared = {name for name, module in modules.items() if module == SHARED_MODULE}
-    for name in closure(shared, schemas):
+    for name in closure(shared, graph):
         modules[name] = SHARED_MODULE
     return modules
 
@@ -195,14 +193,23 @@ def _arguments(
             name=unique(identifier(wire_name), taken),
             wire_name=wire_name,
             annotation=annotations.of(schema),
-            required=required,
+            required=required and not _documented_default(schema, place),
             description=description,
             schema=schema,
             deprecated=deprecated,
             place=f'{place} "{wire_name}"',
+            default=_documented_default(schema, place) if required else (),
         )
         for wire_name, schema, required, description, deprecated in items
     ]
+
+
+def _documented_default(schema: Any, place: str) -> tuple[Any, ...]:
+    """`(default,)` of a query or header parameter's schema, else `()`."""
+    parameter = place in ("query parameter", "header parameter") and isinstance(schema, dict)
+    if parameter and schema.get("default") is not None:
+        return (schema["default"],)
+    return ()
 
 
 def _response_shape(
@@ -433,7 +440,7 @@ def _operation(
     """The client method of one operation in `resource` (its attribute, and the method
     names it has taken), with its contract test case."""
     schemas, class_names = annotations.schemas, annotations.class_names
-    taken = set(RESERVED_ARGUMENTS)
+    taken = set(METHOD_BODY_NAMES)
     body_name, body_props = _body(view, schemas)
     encoding = view.body.encoding if view.body else "json"
     headers = [field for field in view.fields("header") if field[0].lower() not in IGNORED_HEADERS]

@@ -29,6 +29,29 @@ _ANNOTATION_NAMES = frozenset(
         "typing_extensions",
     }
 )
+# What a generated API method's body reads besides its spec arguments: its own keyword
+# arguments and the resource module's helpers. An argument named like one would shadow it
+# (`extras` twice is a SyntaxError, `build_body` a str called). The test of the generated
+# resource modules proves this list covers every name their method bodies read.
+METHOD_BODY_NAMES = frozenset(
+    {
+        "self",
+        "body",
+        "extras",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
+        "timeout",
+        "max_retries",
+        "build_body",
+        "build_form",
+        "expand_path",
+        "page_window",
+        "require_arguments",
+        "warn_deprecated",
+        "without_not_given",
+    }
+)
 _CLASS_RESERVED = _KEYWORDS | frozenset(dir(builtins))
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")

@@ -27,6 +27,7 @@ from generator.document import (
     lookup_parent,
     pointer_tokens,
     ref_name,
+    reference_graph,
     refs_in,
     schema_ref,
     schemas_of,
@@ -519,6 +520,7 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
     core_refs: set[str] = set()
     custom_refs: dict[str, str] = {}
     core = document.get(CORE_KEY)
+    graph = reference_graph(schemas)
     for name in dict.fromkeys(runtime_shaped):
         properties = schemas[name].get("properties") or {}
         custom = [prop for prop in properties if core is not None and prop not in core]
@@ -526,10 +528,10 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
             schemas[name]["x-finalpos-custom-fields"] = custom
         for prop, prop_schema in properties.items():
             if prop in custom:
-                for ref in closure(refs_in(prop_schema), schemas):
+                for ref in closure(refs_in(prop_schema), graph):
                     custom_refs.setdefault(ref, prop)
             else:
-                core_refs |= closure(refs_in(prop_schema), schemas)
+                core_refs |= closure(refs_in(prop_schema), graph)
     for ref, prop in custom_refs.items():
         if ref not in core_refs:
             schemas[ref]["x-finalpos-custom-table"] = prop

@@ -39,6 +39,7 @@ from generator.model import build
 from generator.model_code import ModelCoder, model_code
 from generator.naming import snake
 from generator.normalize import core_properties
+from generator.prove import ImportCheck
 from generator.security import CREDENTIALS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -76,10 +77,29 @@ MODES = (
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """A lone surrogate (JSON's `"\\ud83d"` without its pair) cannot be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def docstring_text(value: object) -> str:
-    """Text safe inside a triple-quoted docstring: no quote or backslash can end or bend it."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    """Text safe inside a triple-quoted docstring: no quote or backslash can end or bend it;
+    tabs are spaces (a tab after the indent is ruff's E101)."""
+    text = _encodable(str(value)).expandtabs(4).replace("\\", "\\\\").replace('"', '\\"')
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).strip()
+
+
+def toml_string(value: object) -> str:
+    """A TOML basic string: any Unicode as itself (`json.dumps` would write an emoji as a
+    surrogate pair, which TOML refuses); quotes, backslashes and control characters escaped."""
+    escaped = (
+        f"\\u{ord(char):04x}" if char in '"\\' or ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in _encodable(str(value))
+    )
+    return '"' + "".join(escaped) + '"'
 
 
 def python_literal(value: object) -> str:
@@ -97,7 +117,8 @@ def python_literal(value: object) -> str:
 
 def markdown_text(value: object) -> str:
     """One table-safe line of Markdown."""
-    return _CONTROL.sub(" ", str(value)).replace("\n", " ").replace("|", "\\|").strip()
+    text = _CONTROL.sub(" ", _encodable(str(value)))
+    return text.replace("\n", " ").replace("|", "\\|").strip()
 
 
 # How templates are read; their compiled code depends on these, so its cache does too.
@@ -141,7 +162,7 @@ def _environment() -> jinja2.Environment:
     env.filters["pyliteral_tuple"] = lambda value: repr(tuple(tuple(map(str, a)) for a in value))
     env.filters["docstring"] = docstring_text
     env.filters["markdown"] = markdown_text
-    env.filters["tomlstr"] = lambda value: json.dumps(str(value))
+    env.filters["tomlstr"] = toml_string
     env.filters["snake"] = snake
     return env
 
@@ -413,17 +434,21 @@ def render(
     changelog: str | None = None,
     before_swap: Callable[[], None] | None = None,
     coder: ModelCoder = model_code,
+    import_check: bool = True,
 ) -> ClientModel:
-    """Build the client model of a normalized document and swap the package into `output`;
-    `before_swap` (e.g. waiting for validation) may still raise and keep `output` as it was.
-    The changelog is not rendered: `changelog` replaces it, else the old one is kept.
-    `coder`: what makes the models' code (a one-shot command's `ModelCodeChild`)."""
+    """Build the client model of a normalized document and swap the package into `output`,
+    once it compiles and imports; `before_swap` (e.g. waiting for validation) may still
+    raise and keep `output` as it was. The changelog is not rendered: `changelog` replaces
+    it, else the old one is kept. `coder`: what makes the models' code (a one-shot
+    command's `ModelCodeChild`). `import_check=False` only compiles: for a caller that
+    imports or type-checks the package itself right after (a test rendering many)."""
     client = build(document, package=package, client_version=client_version)
     why = refusal(output)
     if why is not None:
         raise SpecError(f"refusing to replace the output folder: {why}", source=str(output))
-    with staged_directory(output) as staging:
+    with ImportCheck(enabled=import_check) as check, staged_directory(output) as staging:
         write_package(client, staging, coder)
+        check.prove(staging, package)
         if changelog is not None:
             (staging / CHANGELOG).write_text(changelog, encoding="utf-8")
         elif (output / CHANGELOG).is_file():

@@ -110,6 +110,34 @@ def undeclared_path_parameters(document: Document) -> Document:
     return document
 
 
+def unused_path_parameters(document: Document) -> Document:
+    """A path parameter whose `{name}` the path lacks is dropped (on the path item or an
+    operation): it would be a required argument that is never sent."""
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        used = set(_TEMPLATE.findall(str(path)))
+        owners = [(item, ("paths", path))] + [
+            (operation, ("paths", path, method))
+            for method, operation in item.items()
+            if method in HTTP_METHODS and isinstance(operation, dict)
+        ]
+        for owner, where in owners:
+            parameters = owner.get("parameters")
+            if not isinstance(parameters, list):
+                continue
+            for index in reversed(range(len(parameters))):
+                parameter = follow(document, parameters[index])
+                unused = isinstance(parameter, dict) and parameter.get("in") == "path"
+                if unused and str(parameter.get("name")) not in used:
+                    del parameters[index]
+                    message = f"path parameter {parameter.get('name')!r} dropped: not in the path"
+                    record(
+                        document, (*where, "parameters", index), "unused-path-parameter", message
+                    )
+    return document
+
+
 def optional_path_parameters(document: Document) -> Document:
     """Path parameters are always required."""
     for path, method, operation in iter_operations(document):
@@ -332,6 +360,7 @@ PASSES = (
     http_schemes_without_location,
     openapi31_keywords_in_30,
     undeclared_path_parameters,
+    unused_path_parameters,
     optional_path_parameters,
     misplaced_operation_fields,
     mistyped_defaults,

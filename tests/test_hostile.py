@@ -8,6 +8,9 @@ folder is ever written."""
 
 from __future__ import annotations
 
+import ast
+import builtins
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.naming import METHOD_BODY_NAMES
 from tests.conftest import FIXTURES, mypy_strict, ruff, run_cli
 
 # Reads only fixed documents (marker `fixed_inputs`): the release rehearsal leaves it out.
@@ -26,7 +30,14 @@ pytestmark = pytest.mark.fixed_inputs
 CORPUS = FIXTURES / "hostile"
 CANARY_FILE = "CANARY-PWNED"
 CANARY_CODE = f"__import__('pathlib').Path('{CANARY_FILE}').touch()"
-GENERATES = ["identifiers.yaml", "openapi31.yaml", "paths.yaml", "recursive.yaml", "text.yaml"]
+GENERATES = [
+    "identifiers.yaml",
+    "openapi31.yaml",
+    "paths.yaml",
+    "recursive.yaml",
+    "shadowing.yaml",
+    "text.yaml",
+]
 REJECTS = {
     "alias-bomb.yaml": "YAML aliases expand past",
     "dangling-ref.yaml": "#/paths/~1a/get/responses/200/content/application~1json/schema/$ref",
@@ -179,6 +190,63 @@ def test_recursive_schemas_make_working_models(generated, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+# Calls each method of h_shadowing with arguments named like the method's own names, and
+# prints what was sent: a helper shadowed by an argument fails the call ('str' is not
+# callable), a keyword taken twice fails the import.
+SEND_EVERYTHING = """
+import json, httpx, h_shadowing
+sent = []
+def answer(request):
+    sent.append([str(request.url), request.headers.get("expand_path"),
+                 json.loads(request.content or b"null")])
+    return httpx.Response(200, json=[] if request.method == "GET" else sent[-1][2])
+http = httpx.Client(transport=httpx.MockTransport(answer))
+things = h_shadowing.Client(base_url="http://test", http_client=http, max_retries=0).untagged
+list(things.list_things(extras_2="e", page_window_2="p", without_not_given_2="w", limit=5))
+things.create_thing(extras_2="e", build_body_2="b", body_2="o", self_="s", expand_path_2="h")
+things.replace_thing("p", require_arguments_2="r", extras_2="e", build_body_3="b")
+print(json.dumps(sent))
+"""
+
+
+def test_arguments_named_like_a_methods_own_names_are_sent(generated, tmp_path):
+    """`extras`, `build_body`, `expand_path`... from the document are arguments of their
+    own (`extras_2`) and reach the wire under their names; the method's helpers still run."""
+    result = subprocess.run(
+        [sys.executable, "-c", SEND_EVERYTHING],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(generated["h_shadowing"])},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    listed, created, replaced = json.loads(result.stdout)
+    assert (
+        listed[0] == "http://test/things?limit=5&extras=e&page_window=p&without_not_given=w&skip=0"
+    )
+    assert created[1:] == ["h", {"extras": "e", "build_body": "b", "body": "o", "self": "s"}]
+    assert replaced == [
+        "http://test/things/p?require_arguments=r",
+        None,
+        {"extras": "e", "build_body": "b"},
+    ]
+
+
+def test_a_package_that_does_not_import_is_never_written(tmp_path, cli, monkeypatch):
+    """Broken on purpose: with the method's own names forgotten by the naming module, the
+    package would not compile. Generation exits 2 naming the module and the line, and the
+    earlier generation stays as it was."""
+    output, spec = tmp_path / "out", str(CORPUS / "shadowing.yaml")
+    assert cli("generate", "--spec", spec, "--output", str(output))[0] == 0
+    earlier = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+    monkeypatch.setattr("generator.model.METHOD_BODY_NAMES", frozenset({"self"}))
+    code, _out, err = cli("generate", "--spec", spec, "--output", str(output))
+    assert code == 2, err
+    assert "does not compile: finalpos/resources/untagged.py:" in err
+    assert "duplicate argument 'extras'" in err
+    assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == earlier
+
+
 @pytest.mark.parametrize("name", sorted(REJECTS))
 def test_broken_documents_exit_2_naming_the_place(name, tmp_path, cli):
     output = tmp_path / "out"
@@ -316,3 +384,29 @@ def test_random_hostile_documents_generate_safely_or_fail_cleanly(document, tmp_
     checked = exercise(["h_random"], [output], root)
     assert checked.returncode == 0, checked.stderr
     assert not (root / CANARY_FILE).exists()
+
+
+def names_method_bodies_read(module: Path) -> set[str]:
+    """The snake_case names the API methods of a generated resource module read that are not
+    their own arguments: what an argument from the document could shadow. (The methods
+    with no argument from the document are left out.)"""
+    read: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if not node.name.startswith(("_", "with_")) and node.name != "custom_fields_model":
+            arguments = {a.arg for a in (*node.args.args, *node.args.kwonlyargs)}
+            for inner in (n for statement in node.body for n in ast.walk(statement)):
+                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+                    read.add(inner.id)
+            read -= arguments - METHOD_BODY_NAMES
+    return {name for name in read if name.islower()}
+
+
+def test_the_naming_module_knows_every_name_a_method_body_reads(generated):
+    modules = [
+        m for p, output in generated.items() for m in (output / p / "resources").glob("*.py")
+    ]
+    read = set().union(*(names_method_bodies_read(module) for module in modules))
+    assert "build_body" in read and "page_window" in read  # it does see the helpers
+    assert read <= METHOD_BODY_NAMES | set(dir(builtins))

@@ -327,15 +327,32 @@ def test_strict_refuses_the_repaired_quirks(tmp_path):
         "http-scheme-location",
         "openapi31-keyword",
         "undeclared-path-parameter",
+        "unused-path-parameter",
         "unknown-operation-field",
         "default-type",
         "enum-default",
     } <= rules
     strict_output = tmp_path / "strict"
     strict = run_cli("generate", "--spec", str(spec), "--output", str(strict_output), "--strict")
-    assert strict.returncode == 2 and "(--strict; 10 problems in all)" in strict.stderr
+    assert strict.returncode == 2 and "(--strict; 11 problems in all)" in strict.stderr
     assert f"{spec}: #/components/securitySchemes/bearer/in" in strict.stderr
     assert not strict_output.exists()
+
+
+def test_what_real_servers_write_is_read_as_they_mean_it(generations):
+    """From quirks.yaml: an emoji title is the distribution's description (valid TOML), tab
+    indents are spaces in docstrings, `200:` unquoted is the status "200", a required header
+    with a default is an optional argument sending it, and a path parameter the path lacks
+    is no argument."""
+    package, output, result = generations[CORPUS / "quirks.yaml"]
+    assert result.returncode == 0, result.stderr
+    metadata = tomllib.loads((output / "pyproject.toml").read_text(encoding="utf-8"))
+    assert metadata["project"]["description"].endswith("Quirks \N{RECEIPT} 1.0")
+    source = (output / package / "resources" / "untagged.py").read_text()
+    assert "Lines indented by tabs" in source and "\t" not in source
+    listing = source.split("def list(")[1].split(") ->")[0]
+    assert 'x_api_version: str = "2024-06-01",' in listing and "org" not in listing
+    assert "-> builtins.list[User]:" in source  # the unquoted 200 is the success response
 
 
 def test_query_credentials_and_secret_parameters_are_redacted_in_logs(generations, tmp_path):

@@ -1,0 +1,91 @@
+"""Stage 6: prove the staged package works before it replaces the old one. Every module
+is compiled here, then imported in a child interpreter (a package that fails at import
+would otherwise be written with exit 0). The child starts while the package is rendered,
+so its own imports (pydantic, httpx) cost nothing on the way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+
+from generator.child import Child, serve
+from generator.errors import SpecError
+
+
+def compile_all(folder: Path) -> None:
+    """Compile every Python file under `folder`; the first that fails is a SpecError naming
+    the file and the line (`duplicate argument`, a bad escape...)."""
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(folder).as_posix()
+        try:
+            compile(path.read_bytes(), relative, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            raise SpecError(
+                f"the generated package does not compile: {relative}:{error.lineno}: {error.msg}"
+            ) from error
+
+
+def modules_of(folder: Path, package: str) -> list[str]:
+    """The dotted names of every module of `package` in `folder`, packages first."""
+    names = []
+    for path in sorted((folder / package).rglob("*.py")):
+        parts = path.relative_to(folder).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return sorted(names, key=lambda name: (name.count("."), name))
+
+
+def import_all(folder: str, package: str) -> int:
+    """Import every module of `package` from `folder` (in the child); the first failure is
+    a SpecError naming the module, the file's line and the error."""
+    sys.dont_write_bytecode = True  # nothing may be added to the staged tree
+    sys.path.insert(0, folder)
+    modules = modules_of(Path(folder), package)
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as error:
+            raise SpecError(
+                f"the generated package does not import: {module}: {_where(error, folder)}"
+                f"{type(error).__name__}: {error}"
+            ) from error
+    return len(modules)
+
+
+def _where(error: BaseException, folder: str) -> str:
+    """`path:line: ` of the innermost frame in the generated package, if any."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(folder)]
+    if not frames:
+        return ""
+    return f"{Path(frames[-1].filename).relative_to(folder).as_posix()}:{frames[-1].lineno}: "
+
+
+class ImportCheck:
+    """Compiles the staged package, and imports it in a child started before the package
+    is written (no child when not `enabled`: the package is only compiled)."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        what = "the import check of the generated package"
+        self._child = Child("generator.prove", what) if enabled else None
+
+    def prove(self, folder: Path, package: str) -> None:
+        compile_all(folder)
+        if self._child is not None:
+            self._child.send(str(folder), package)
+            self._child.result()
+
+    def __enter__(self) -> ImportCheck:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        if self._child is not None:
+            self._child.stop()
+
+
+if __name__ == "__main__":
+    import httpx  # noqa: F401  (what every generated package imports: loaded while waiting)
+    import pydantic  # noqa: F401
+
+    serve(import_all)
