@@ -33,6 +33,7 @@ OTHER_EXCEPTIONS = (
     "FinalPOSError",
     "InternalServerError",
     "PaginationError",
+    "RequestValidationError",
 )
 EXCEPTIONS = tuple(sorted(OTHER_EXCEPTIONS + tuple(name for name, _ in STATUS_EXCEPTIONS.values())))
 # Attributes every resource has besides its operations' methods.
@@ -159,6 +160,8 @@ class Operation:
     """Alternatives of scheme names to authenticate with; `()` needs no credentials."""
     deprecated: bool = False
     """`deprecated: true`: its methods carry `@deprecated` (PEP 702) and warn when called."""
+    server: str = ""
+    """Its own server (operation-level `servers`), used while the client is on its default."""
     contract: Case | None = None
     """What its generated contract tests call and check (`generator.contract`)."""
 

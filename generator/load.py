@@ -1,6 +1,6 @@
 """Stage 1a: bytes → document. Parsing (JSON or YAML, without alias bombs) within size and
 depth limits, and the structure checks the validator reports badly or not at all (external
-`$ref`s, duplicate operationIds, not OpenAPI 3). No network, no validation: `read_spec`
+`$ref`s, not OpenAPI 3). No network, no validation: `read_spec`
 is what every later stage uses to read a file.
 """
 
@@ -143,27 +143,15 @@ def _walk(node: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, tuple[A
 
 def check_structure(document: dict[str, Any], source: str) -> None:
     """What the validator reports badly or not at all, each with its JSON pointer:
-    nesting too deep to process, external $refs, duplicate operationIds. (A local `$ref`
-    that points to nothing is a repair: `generator.repair.unfollowable_refs`.)"""
-    operation_ids: dict[str, str] = {}
-    for node, where in _walk(document):
+    nesting too deep to process, external $refs. (A local `$ref` that points to nothing, and
+    an operationId used twice, are repairs: `generator.repair`.)"""
+    for _node, where in _walk(document):
         if len(where) > MAX_NESTING:
             raise SpecError(
                 f"nests deeper than {MAX_NESTING} levels",
                 source=source,
                 pointer=json_pointer(where),
             )
-        if not isinstance(node, dict):
-            continue
-        if len(where) == 3 and where[0] == "paths" and isinstance(node.get("operationId"), str):
-            operation_id = node["operationId"]
-            if operation_id in operation_ids:
-                raise SpecError(
-                    f"operationId {operation_id!r} is also used at {operation_ids[operation_id]}",
-                    source=source,
-                    pointer=json_pointer((*where, "operationId")),
-                )
-            operation_ids[operation_id] = json_pointer(where)
     for ref, where in iter_refs(document):
         if not ref.startswith("#"):
             raise SpecError(

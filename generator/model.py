@@ -327,7 +327,12 @@ def _raw_body(view: OperationView, body_name: str | None, annotations: Annotatio
 def default_base_url(document: Document) -> str:
     """The first server's absolute URL, its variables at their defaults; "" when the document
     names none (the client then needs `base_url`)."""
-    for server in document.get("servers") or []:
+    return server_url(document.get("servers"))
+
+
+def server_url(servers: Any) -> str:
+    """The first of `servers` with an absolute URL, its variables at their defaults; ""."""
+    for server in servers or []:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
         url = server["url"]
@@ -418,6 +423,11 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
     )
 
 
+# A resource's classes are `Sync<Name>` and `Async<Name>`: these names would make one the
+# package's own (`AsyncClient`, `AsyncAPIClient`, `SyncPage`, `AsyncPaginator`).
+PACKAGE_CLASS_STEMS = frozenset({"Client", "APIClient", "Page", "Paginator"})
+
+
 def _resource_names(views: list[OperationView]) -> dict[str, tuple[str, str]]:
     """(attribute, class name) per `x-finalpos-resource`, in document order; attributes are
     unique module names."""
@@ -427,7 +437,8 @@ def _resource_names(views: list[OperationView]) -> dict[str, tuple[str, str]]:
         key = view.resource
         if key not in names:
             attribute = unique(identifier(key, fallback="tag"), taken_modules)
-            names[key] = (attribute, class_name(key, fallback="Tag"))
+            name = class_name(key, fallback="Tag")
+            names[key] = (attribute, f"{name}Resource" if name in PACKAGE_CLASS_STEMS else name)
     return names
 
 
@@ -474,5 +485,6 @@ def _operation(
         errors=_errors(view, class_names),
         security=requirement(view.security, schemes),
         deprecated=view.deprecated,
+        server=server_url(view.servers),
     )
     return dataclasses.replace(op, contract=contract_case(op, view, schemas))

@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from generator.child import Child, serve
+from generator.document import iter_schemas
 from generator.errors import SpecError
+from generator.naming import ascii_identifier
 from generator.recent import Recent, digest
 
 # By relative path (`("shared.py",)`), or one module's text when there is only one.
@@ -77,12 +79,26 @@ def _generated(model_document: dict[str, Any], base_class: str, header: str) -> 
                 custom_file_header=header,
                 formatters=[],
                 base_class=base_class,
+                aliases=_ascii_field_names(model_document),
             )
     except RecursionError as exc:
         raise SpecError("schemas nest too deeply to generate models") from exc
     except Exception as exc:  # datamodel-code-generator reports bad schemas in many types
         raise SpecError(f"cannot generate models: {exc}") from exc
     return result or {}
+
+
+def _ascii_field_names(model_document: dict[str, Any]) -> dict[str, str]:
+    """A plain ASCII field name for every property name that is not one (`café` → `cafe`,
+    `名前` → `field_540d_524d`): the model generator would keep `名前` as it is, and fail on
+    names NFKC changes (`ﬁle`)."""
+    names = {
+        name
+        for schema, _where in iter_schemas(model_document)
+        for name in (schema.get("properties") or {})
+        if isinstance(name, str) and not name.isascii()
+    }
+    return {name: ascii_identifier(name) for name in sorted(names)}
 
 
 class ModelCodeChild(Child):

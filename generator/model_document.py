@@ -89,7 +89,14 @@ def model_document(
         if not isinstance(node, dict):
             return node
         node = _notes_lifted(node)
+        parts = node.get("allOf")  # `allOf: [{$ref: Value}]` beside notes: the value, noted
+        single = isinstance(parts, list) and len(parts) == 1
+        if single and _is_value(schemas.get(ref_name(parts[0]))):
+            node = {**parts[0], **{k: v for k, v in node.items() if k != "allOf"}}
         name = ref_name(node)
+        if name is not None and _is_value(schemas.get(name)):  # the value where it is used
+            notes = {k: v for k, v in node.items() if k != "$ref"}
+            return rewrite({**_value_schema(schemas[name]), **notes}, dropped)
         if name is not None:
             return {**node, **schema_ref(qualified[name])}
         if node.get("type") == "array" and "items" not in node:
@@ -123,6 +130,27 @@ def model_document(
             }
         },
     }
+
+
+_SCALARS = frozenset({"string", "integer", "number", "boolean"})
+
+
+def _is_value(schema: Any) -> bool:
+    """A component that is one plain value: an enum (`Status: {type: string, enum: [...]}`),
+    or a string, number or boolean (`Id: {type: string, format: uuid}`)."""
+    if not isinstance(schema, dict) or is_object(schema) or ref_name(schema) is not None:
+        return False
+    if any(key in schema for key in ("anyOf", "oneOf", "allOf", "not", "items")):
+        return False
+    declared = schema.get("type")
+    kinds = set(declared) if isinstance(declared, list) else {declared}
+    scalar = bool(kinds & _SCALARS) and kinds <= _SCALARS | {"null"}
+    return isinstance(schema.get("enum"), list) or scalar
+
+
+def _value_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """What a value component says about a value, without its own text (the use has its own)."""
+    return {k: v for k, v in schema.items() if k not in ("description", "title", "deprecated")}
 
 
 def _optional_means_nullable(schema: dict[str, Any]) -> dict[str, Any]:

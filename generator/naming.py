@@ -111,6 +111,14 @@ def identifier(text: str, *, fallback: str = "value") -> str:
     return name
 
 
+def ascii_identifier(text: str) -> str:
+    """`identifier`, and for text with no ASCII letters at all (`名前`) one made of its code
+    points (`field_540d_524d`), so different names stay different."""
+    if snake(text):
+        return identifier(text)
+    return identifier("field " + " ".join(f"{ord(char):x}" for char in text))
+
+
 def class_name(text: str, *, fallback: str = "Model") -> str:
     """A safe PascalCase class name for `text`."""
     name = pascal(text) or fallback

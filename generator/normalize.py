@@ -31,6 +31,7 @@ from generator.document import (
     refs_in,
     schema_ref,
     schemas_of,
+    text,
 )
 from generator.finalpos import CORE_KEY, NEST_METHOD_NAMES, RUNTIME_SHAPED_RESOURCES
 from generator.naming import pascal, pluralize, singularize, snake, unique
@@ -270,7 +271,8 @@ def merge_resource_tags(document: Document) -> Document:
 
 def _method_verb(operation: dict[str, Any], http_method: str, path: str) -> str:
     operation_id = str(operation.get("operationId") or "")
-    nest_method = operation_id.rpartition("_")[2]
+    # `Controller_method`, or `Controller_method_2` as `duplicate_operation_ids` numbers it
+    nest_method = next((p for p in reversed(operation_id.split("_")) if not p.isdigit()), "")
     if nest_method in NEST_METHOD_NAMES:
         return NEST_METHOD_NAMES[nest_method]
     return snake(nest_method) or snake(f"{http_method} {path}")
@@ -458,6 +460,26 @@ def name_inline_schemas(document: Document) -> Document:
     return document
 
 
+# Integers a `Literal` can hold: mypy refuses wider literals, and pydantic-core reads a
+# wider JSON integer only into a plain `int`.
+_INT64 = range(-(2**63), 2**63)
+
+
+def wide_integer_enums(document: Document) -> Document:
+    """An integer enum with a value outside 64 bits is an `int`: its values are said in its
+    description instead (a server may well send them: a 64-bit unsigned id, a bit mask)."""
+    for schema, _where in list(iter_schemas(document)):
+        values = schema.get("enum")
+        if not isinstance(values, list):
+            continue
+        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if any(number not in _INT64 for number in numbers):
+            listed = ", ".join(str(v) for v in values)
+            schema["description"] = f"{text(schema.get('description'))} One of: {listed}.".strip()
+            del schema["enum"]
+    return document
+
+
 def reconcile_property_formats(document: Document) -> Document:
     """Where DTOs of one family disagree on a string's format (`lastAction` string in the
     create body, date-time in the response), use the one format any of them declares."""
@@ -551,6 +573,7 @@ PASSES: tuple[Pass, ...] = (
     integer_pagination_parameters,
     mark_offset_pagination,
     name_inline_schemas,
+    wide_integer_enums,
     reconcile_property_formats,
     type_schemaless_responses,
     mark_runtime_shaped_schemas,

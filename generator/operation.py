@@ -84,6 +84,8 @@ class OperationView:
     responses: tuple[Response, ...]
     security: tuple[dict[str, Any], ...]
     """The requirement alternatives in force: the operation's own, else the document's."""
+    servers: tuple[dict[str, Any], ...] = ()
+    """Its own servers (the operation's, else its path item's); () uses the document's."""
 
     @property
     def label(self) -> str:
@@ -207,6 +209,11 @@ def view_of(document: Document, path: str, method: str, operation: dict[str, Any
         body=_body(operation),
         responses=_responses(operation),
         security=tuple(s for s in security if isinstance(s, dict)),
+        servers=tuple(
+            s
+            for s in operation.get("servers") or path_item.get("servers") or []
+            if isinstance(s, dict)
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import itertools
 import json
 import re
 import shutil
@@ -321,7 +322,66 @@ def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[s
             if parts[-1] != "__init__.py"
         }
     check_model_binding(client, files)
-    return {path: open_enums(text, client.package) for path, text in files.items()}
+    return {path: value_aliases(open_enums(text, client.package)) for path, text in files.items()}
+
+
+def value_aliases(code: str) -> str:
+    """Model code with each value component's `class X(RootModel[Literal[...]])` (or of
+    `str`, `int`, `Datetime`...) as the type alias `X: TypeAlias = Literal[...]`: a field is
+    the value itself (`model_document` puts it where it is used), and so is what a user
+    annotates with `X`, so `cat.status == "active"` holds. Its docstring stays under it."""
+    tree = ast.parse(code)
+    lines = code.splitlines(keepends=True)
+    found = False
+    for node in reversed(tree.body):
+        value = _value_root(node)
+        if value is None:
+            continue
+        assert isinstance(node, ast.ClassDef) and node.end_lineno is not None
+        docstring = _attribute_doc(node, code)
+        alias = f"{node.name}: TypeAlias = {value}\n" + (f"{docstring}\n" if docstring else "")
+        lines[node.lineno - 1 - len(node.decorator_list) : node.end_lineno] = [alias]
+        found = True
+    if not found:
+        return code
+    future = "from __future__ import annotations\n"
+    return "".join(lines).replace(future, f"{future}\nfrom typing import TypeAlias\n", 1)
+
+
+# What a value component's root is: a literal, or one of these (with `| None`).
+_VALUE_TYPES = frozenset(
+    {"str", "int", "float", "bool", "bytes", "Datetime", "AwareDatetime", "date", "time"}
+    | {"timedelta", "UUID", "Decimal", "None"}
+)
+
+
+def _value_root(node: ast.stmt) -> str | None:
+    """The type of `class X(RootModel[T])` when T is a value (`Literal[...]`, `str`, `int
+    | None`...), not a list, a union of models or a mapping."""
+    if not isinstance(node, ast.ClassDef) or len(node.bases) != 1:
+        return None
+    base = node.bases[0]
+    if not (isinstance(base, ast.Subscript) and ast.unparse(base.value) == "RootModel"):
+        return None
+    members = [base.slice]
+    while isinstance(members[-1], ast.BinOp) and isinstance(members[-1].op, ast.BitOr):
+        last = members.pop()
+        members += [last.left, last.right]
+    for member in members:
+        is_literal = isinstance(member, ast.Subscript) and ast.unparse(member.value) == "Literal"
+        if not is_literal and ast.unparse(member) not in _VALUE_TYPES:
+            return None
+    return ast.unparse(base.slice)
+
+
+def _attribute_doc(node: ast.ClassDef, code: str) -> str | None:
+    """The source of the docstring under a root model's `root` field (where the model
+    generator puts the schema's description), as it was written."""
+    for first, second in itertools.pairwise(node.body):
+        is_text = isinstance(second, ast.Expr) and isinstance(second.value, ast.Constant)
+        if isinstance(first, ast.AnnAssign) and is_text:
+            return ast.get_source_segment(code, second)
+    return None
 
 
 def _class_fields(module: ast.Module) -> dict[str, list[set[str]]]:

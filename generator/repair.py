@@ -150,6 +150,28 @@ def optional_path_parameters(document: Document) -> Document:
     return document
 
 
+def duplicate_operation_ids(document: Document) -> Document:
+    """An operationId used again (a NestJS app's `/customer/*` and `/driver/*` share 12) is
+    numbered there (`findAll_2`), so each operation keeps a name of its own."""
+    taken: set[str] = set()
+    repeated: list[tuple[str, str, dict[str, Any]]] = []
+    for path, method, operation in iter_operations(document):
+        operation_id = operation.get("operationId")
+        if isinstance(operation_id, str):
+            if operation_id in taken:
+                repeated.append((path, method, operation))
+            taken.add(operation_id)
+    for path, method, operation in repeated:
+        original, number = operation["operationId"], 2
+        while f"{original}_{number}" in taken:
+            number += 1
+        operation["operationId"] = f"{original}_{number}"
+        taken.add(operation["operationId"])
+        message = f"operationId {original!r} is used before: {operation['operationId']!r} here"
+        record(document, ("paths", path, method, "operationId"), "duplicate-operation-id", message)
+    return document
+
+
 def misplaced_operation_fields(document: Document) -> Document:
     """Fields an operation cannot have (`title`...) are dropped; `x-` extensions stay."""
     for path, method, operation in iter_operations(document):
@@ -363,6 +385,7 @@ PASSES = (
     unused_path_parameters,
     optional_path_parameters,
     misplaced_operation_fields,
+    duplicate_operation_ids,
     mistyped_defaults,
     contradictory_all_of,
     object_keywords_on_scalars,

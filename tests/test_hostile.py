@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,6 @@ REJECTS = {
     "dangling-ref.yaml": "#/paths/~1a/get/responses/200/content/application~1json/schema/$ref",
     "external-ref.yaml": "external $ref 'other.yaml#/components/schemas/X' is not supported",
     "deep-nesting.json": "#/components/schemas/Deep/properties/level299/",
-    "duplicate-operation-ids.yaml": "#/paths/~1b/get/operationId: operationId 'same' is also used",
     "swagger2.json": "#/swagger: Swagger 2.0 is not supported",
     "page.html": "an HTML page",
     "empty.yaml": "document is empty",
@@ -167,6 +167,21 @@ def test_no_injected_code_runs_at_import_construction_or_call(generated, tmp_pat
     assert not (tmp_path / CANARY_FILE).exists()
 
 
+def test_every_identifier_is_plain_ascii(generated):
+    """Property names in any script (`名前`, `café`, `ﬁle` which NFKC changes) become ASCII
+    field names, aliased to the name on the wire."""
+    for package, output in generated.items():
+        for module in (output / package).rglob("*.py"):
+            with module.open("rb") as source:
+                names = {
+                    t.string for t in tokenize.tokenize(source.readline) if t.type == tokenize.NAME
+                }
+            assert all(name.isascii() for name in names), (module, sorted(names)[:5])
+    shared = (generated["h_identifiers"] / "h_identifiers" / "models" / "shared.py").read_text()
+    assert 'field_540d_524d: Annotated[str | None, Field(alias="名前")]' in shared
+    assert 'file: Annotated[str | None, Field(alias="ﬁle")]' in shared
+
+
 def test_hostile_text_is_kept_as_text(generated):
     """The injected code is in the package as inert text (escaped), not dropped or run."""
     source = "".join(p.read_text() for p in (generated["h_text"] / "h_text").rglob("*.py"))
@@ -201,10 +216,11 @@ def answer(request):
                  json.loads(request.content or b"null")])
     return httpx.Response(200, json=[] if request.method == "GET" else sent[-1][2])
 http = httpx.Client(transport=httpx.MockTransport(answer))
-things = h_shadowing.Client(base_url="http://test", http_client=http, max_retries=0).untagged
+client = h_shadowing.Client(base_url="http://test", http_client=http, max_retries=0)
+things = client.client  # the tags `Client` and `_client`: classes SyncClientResource...
 list(things.list_things(extras_2="e", page_window_2="p", without_not_given_2="w", limit=5))
 things.create_thing(extras_2="e", build_body_2="b", body_2="o", self_="s", expand_path_2="h")
-things.replace_thing("p", require_arguments_2="r", extras_2="e", build_body_3="b")
+client.paginator.replace_thing("p", require_arguments_2="r", extras_2="e", build_body_3="b")
 print(json.dumps(sent))
 """
 
@@ -242,9 +258,22 @@ def test_a_package_that_does_not_import_is_never_written(tmp_path, cli, monkeypa
     monkeypatch.setattr("generator.model.METHOD_BODY_NAMES", frozenset({"self"}))
     code, _out, err = cli("generate", "--spec", spec, "--output", str(output))
     assert code == 2, err
-    assert "does not compile: finalpos/resources/untagged.py:" in err
+    assert "does not compile: finalpos/resources/client.py:" in err
     assert "duplicate argument 'extras'" in err
     assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == earlier
+
+
+def test_a_reused_operation_id_is_numbered_with_a_warning_and_strict_refuses_it(tmp_path, cli):
+    spec = str(CORPUS / "duplicate-operation-ids.yaml")
+    code, _out, err = cli("generate", "--spec", spec, "--output", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "#/paths/~1b/get/operationId: operationId 'same' is used before" in err
+    assert "[duplicate-operation-id]" in err
+    source = (tmp_path / "out" / "finalpos" / "resources" / "untagged.py").read_text()
+    assert "def same(" in source and "def same_2(" in source
+    code, _out, err = cli("generate", "--strict", "--spec", spec, "--output", str(tmp_path / "s"))
+    assert code == 2 and "[duplicate-operation-id] (--strict)" in err
+    assert not (tmp_path / "s").exists()
 
 
 @pytest.mark.parametrize("name", sorted(REJECTS))

@@ -355,6 +355,68 @@ def test_what_real_servers_write_is_read_as_they_mean_it(generations):
     assert "-> builtins.list[User]:" in source  # the unquoted 200 is the success response
 
 
+SERVERS = """
+import httpx, {package}
+sent = []
+def answer(request):
+    sent.append(str(request.url))
+    return httpx.Response(201, json={{"id": "a1", "name": "n"}})
+for options in ({{}}, {{"base_url": "http://mock.test"}}):
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = {package}.Client(http_client=http, max_retries=0, **options)
+    client.untagged.upload_attachment(file=b"x", name="n")
+print(" ".join(sent))
+"""
+
+
+def test_an_operations_own_server_is_used_while_the_client_is_on_its_default(generations):
+    """`servers` on an operation (uploads elsewhere) send it there; a `base_url` the user
+    gives (a mock server, a proxy) serves every operation."""
+    package, output, result = generations[CORPUS / "bodies.yaml"]
+    ran = subprocess.run(
+        [sys.executable, "-c", SERVERS.format(package=package)],
+        env={**os.environ, "PYTHONPATH": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == [
+        "https://uploads.example.com/v1/attachments",
+        "http://mock.test/attachments",
+    ]
+
+
+ENUMS_BY_REFERENCE = """
+import typing
+from {package}.models import NewPet, Size, Status
+pet = NewPet.model_validate({{"name": "Rex", "status": "sold", "size": 2, "previous": None,
+                               "history": ["pending", "available"], "flags": 18446744073709551615}})
+assert pet.flags == 2**64 - 1
+assert pet.status == "sold" and pet.size == 2 and pet.history == ["pending", "available"]
+assert typing.get_args(Status) == ("available", "pending", "sold")
+assert typing.get_args(Size) == (1, 2, 3)
+status: Status = pet.status
+print(type(pet.status).__name__, pet.model_dump(mode="json", exclude_unset=True)["status"])
+"""
+
+
+def test_enums_reached_by_reference_are_literals(generations, tmp_path):
+    """NestJS's `enumName` makes `$ref` enums common: the field is the value (`== "sold"`),
+    never a wrapper model, and the component is the `Literal` alias a user annotates with."""
+    package, output, result = generations[CORPUS / "types.yaml"]
+    assert result.returncode == 0, result.stderr
+    ran = subprocess.run(
+        [sys.executable, "-c", ENUMS_BY_REFERENCE.format(package=package)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["str", "sold"]
+    assert "RootModel" not in (output / package / "models" / "untagged.py").read_text()
+
+
 def test_query_credentials_and_secret_parameters_are_redacted_in_logs(generations, tmp_path):
     package, output, result = generations[CORPUS / "security.yaml"]
     assert result.returncode == 0, result.stderr

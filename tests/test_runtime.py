@@ -617,12 +617,60 @@ def test_a_datetime_set_in_python_is_sent_in_rfc_3339(fp, make_client, server):
     assert json.loads(script.seen[-1].raw) == {"lastAction": "2026-01-02T03:04:05Z"}
 
 
+BROKEN = dict(CUSTOMER, createdAt="not a date", billing={"city": "Oslo", "zip": 7}, extra=1)
+
+
 def test_response_that_breaks_the_model_names_operation_and_field(fp, make_client, server):
+    """Strict by default: the error names the operation and field; `.body` is the body the
+    server sent (as on a status error), `.errors` pydantic's details."""
     _url, script = server
-    script.default = reply(200, dict(CUSTOMER, createdAt="not a date"))
+    script.default = reply(200, BROKEN, **{"x-request-id": "req-7"})
     with pytest.raises(fp.APIResponseValidationError) as error:
         make_client().customers.retrieve("c1")
     assert "customers.retrieve" in str(error.value) and "createdAt" in str(error.value)
+    assert error.value.body == BROKEN and error.value.request_id == "req-7"
+    assert [e["loc"] for e in error.value.errors] == [("createdAt",)]
+
+
+def test_warn_policy_keeps_what_does_not_match_and_logs_it(fp, make_client, server, caplog):
+    """`response_validation="warn"` on the client or on one call: the data comes back,
+    what matches typed and what does not kept as the server sent it, with a warning."""
+    _url, script = server
+    script.default = reply(200, BROKEN)
+    with caplog.at_level(logging.WARNING, logger=fp.__name__):
+        customer = make_client(response_validation="warn").customers.retrieve("c1")
+    assert customer.created_at == "not a date" and customer.first_name == "Ann"
+    assert customer.model_extra == {"extra": 1}
+    assert type(customer.billing).__name__ == "CustomerBilling" and customer.billing.city == "Oslo"
+    assert [
+        "customers.retrieve" in r.getMessage() and "createdAt" in r.getMessage()
+        for r in caplog.records
+    ] == [True]
+    strict = make_client()
+    with pytest.raises(fp.APIResponseValidationError):
+        strict.customers.retrieve("c1")
+    script.actions[("GET", "/v1/api/customers")] = [reply(200, [BROKEN, CUSTOMER])]
+    page = strict.customers.list(response_validation="warn", limit=5)
+    assert [c.created_at for c in page.items][0] == "not a date"
+    assert isinstance(page.items[1].created_at, datetime.datetime)
+    assert strict.customers.retrieve("c1", response_validation="warn").email == "a@b.co"
+
+
+def test_a_request_body_that_breaks_its_model_is_the_packages_error(fp, make_client, server):
+    """Nothing is sent; the error is a `FinalPOSError` (and a `ValueError`, as pydantic's is)."""
+    _url, script = server
+    with pytest.raises(fp.RequestValidationError) as error:
+        make_client().customers.create(email="a@b.co", first_name="Ann", last_name=["not", "text"])
+    assert isinstance(error.value, fp.FinalPOSError) and isinstance(error.value, ValueError)
+    assert "CreateCustomerDto" in str(error.value) and "lastName" in str(error.value)
+    assert script.seen == []
+
+
+def test_every_response_tells_its_request_id(fp, make_client, server):
+    _url, script = server
+    script.default = reply(200, CUSTOMER, **{"x-request-id": "req-42"})
+    raw = make_client().customers.with_raw_response.retrieve("c1")
+    assert raw.request_id == "req-42" and raw.parse().id == "c1"
 
 
 def test_own_http_client_is_used_and_not_closed(fp, server):

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._exceptions import PaginationError as PaginationError
     from ._exceptions import PermissionDeniedError as PermissionDeniedError
     from ._exceptions import RateLimitError as RateLimitError
+    from ._exceptions import RequestValidationError as RequestValidationError
     from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
     from ._pagination import AsyncPage as AsyncPage
     from ._pagination import AsyncPaginator as AsyncPaginator
@@ -62,6 +63,7 @@ _MODULE_OF = {
     "PaginationError": "_exceptions",
     "PermissionDeniedError": "_exceptions",
     "RateLimitError": "_exceptions",
+    "RequestValidationError": "_exceptions",
     "UnprocessableEntityError": "_exceptions",
     "AsyncPage": "_pagination",
     "AsyncPaginator": "_pagination",

@@ -18,28 +18,34 @@ import os
 import random
 import ssl
 import time
+import typing
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Generic, ParamSpec, Self, TypeVar, cast
+from typing import Any, Generic, ParamSpec, Self, TypeAlias, TypeVar, cast
 
 import httpx
 import pydantic
+import pydantic_core
 
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
     FinalPOSError,
+    RequestValidationError,
+    request_id,
     status_error,
 )
-from ._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from ._types import NOT_GIVEN, Body, Headers, NotGiven, Query, ResponseValidation, Timeout
 from ._version import __version__
 
 T = TypeVar("T")
 P = ParamSpec("P")
+# Reads a response into the documented type; the flag: `response_validation="warn"`.
+Parser: TypeAlias = Callable[[httpx.Response, bool], T]
 
 logger = logging.getLogger("finalpos")
 
@@ -121,6 +127,11 @@ class RequestOptions:
     """The media type of the documented success response."""
     stream: bool = False
     """Leave the body unread, to be streamed (`with_streaming_response`)."""
+    response_validation: ResponseValidation | NotGiven = NOT_GIVEN
+    """This call's policy, else the client's (`"strict"` or `"warn"`)."""
+    server: str = ""
+    """The operation's own server: used instead of the document's while the client is on
+    its default base URL (a `base_url` you give, a mock's, serves every operation)."""
 
     def __post_init__(self) -> None:
         if self.extra_headers and any(marker in self.extra_headers for marker in MARKERS):
@@ -136,8 +147,10 @@ class APIResponse(Generic[T]):
     """A raw response: status, headers and body, parsed into the documented type on demand."""
 
     http_response: httpx.Response
-    parser: Callable[[httpx.Response], T]
+    parser: Parser[T]
     retries_taken: int = 0
+    lenient: bool = False
+    """`response_validation="warn"`: what does not match its model is kept as it came."""
 
     @property
     def status_code(self) -> int:
@@ -151,8 +164,13 @@ class APIResponse(Generic[T]):
     def content(self) -> bytes:
         return self.http_response.content
 
+    @property
+    def request_id(self) -> str | None:
+        """The server's id of this request (`x-request-id` and kin): quote it when reporting a problem."""
+        return request_id(self.http_response)
+
     def parse(self) -> T:
-        return self.parser(self.http_response)
+        return self.parser(self.http_response, self.lenient)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body in chunks, as it arrives (`with_streaming_response`)."""
@@ -250,7 +268,23 @@ def build_body(
     """Validate a request body (a model, a mapping, keyword fields or all three) and
     return its JSON form. Unknown properties are kept: tenants' custom fields pass through."""
     data = _gathered(body, fields, lambda given: _accepted_by(model, given), f"a {model.__name__}")
-    return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    try:
+        validated = model.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise RequestValidationError(model.__name__, cast(list[Any], error.errors())) from None
+    return validated.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+
+
+def jsonable(value: object) -> Any:
+    """A JSON body as httpx sends it: models (anywhere inside) as their fields by wire
+    name, dates and UUIDs as text. A union-typed body may be a model instance."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+    if isinstance(value, Mapping):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return pydantic_core.to_jsonable_python(value)
 
 
 def _gathered(
@@ -276,7 +310,7 @@ def _accepted_by(model: type[pydantic.BaseModel], body: pydantic.BaseModel) -> d
     """What a model sends as the body `model` describes: all of it when it is one; else (a
     response model passed to an update) only the properties `model` declares and the
     tenant's custom fields, never server-owned ones (`id`, `createdAt`...)."""
-    dumped = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    dumped = body.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
     if isinstance(body, model):
         return dumped
     declared = {info.alias or name for name, info in model.model_fields.items()}
@@ -349,47 +383,128 @@ def _list_adapter(model: type[Any]) -> pydantic.TypeAdapter[list[Any]]:
 
 
 def _validated(
-    response: httpx.Response, operation: str, expected: str, parse: Callable[[bytes], T]
+    response: httpx.Response,
+    lenient: bool = False,
+    *,
+    operation: str,
+    expected: str,
+    parse: Callable[[bytes], T],
+    keep: Callable[[Any], object],
 ) -> T:
-    """Validate the raw bytes in one pass (pydantic-core parses the JSON itself). The
-    process's garbage collector is left alone: a library does not switch it."""
+    """Validate the raw bytes in one pass (pydantic-core parses the JSON itself). A body
+    that does not match raises; with `lenient` (`response_validation="warn"`) it is logged,
+    and what `keep` makes of the JSON is returned instead. The process's garbage collector
+    is left alone: a library does not switch it."""
     try:
         return parse(response.content)
     except pydantic.ValidationError as exc:
-        raise APIResponseValidationError(
+        error = APIResponseValidationError(
             response=response,
             operation=operation,
             model=expected,
             errors=cast(list[Any], exc.errors()),
-        ) from None
+        )
+    if not lenient:
+        raise error
+    logger.warning("%s; kept as it came (response_validation='warn')", error.message)
+    return cast(T, keep(error.body))
 
 
-def model_parser(model: type[T], operation: str) -> Callable[[httpx.Response], T]:
+def kept(model: type[T], data: object) -> T | object:
+    """`data` as a `model` field by field: a field that validates is validated, one that
+    does not is kept as it came (inside a nested model, its own fields likewise)."""
+    if not isinstance(data, dict) or not _is_model(model):
+        return data
+    names = _field_names(cast(Any, model))
+    scratch, values = cast(Any, model).model_construct(), {}
+    for key, value in data.items():
+        name = names.get(key)
+        if name is None:  # a property the model does not declare: kept, as validation keeps it
+            values[key] = value
+            continue
+        try:
+            scratch.__pydantic_validator__.validate_assignment(scratch, name, value)
+            values[name] = getattr(scratch, name)
+        except pydantic.ValidationError:
+            values[name] = _kept_inside(cast(Any, model).model_fields[name].annotation, value)
+    return cast(T, cast(Any, model).model_construct(**values))
+
+
+def _is_model(candidate: object) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, pydantic.BaseModel)
+
+
+@cache
+def _field_names(model: type[pydantic.BaseModel]) -> dict[str, str]:
+    """Wire name (and field name) → field name."""
+    names = {name: name for name in model.model_fields}
+    return names | {info.alias: name for name, info in model.model_fields.items() if info.alias}
+
+
+def _kept_inside(annotation: Any, value: object) -> object:
+    """A field's value that did not validate: into its one model (`X | None`, `list[X]`)
+    field by field, else as it came."""
+    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if _is_model(annotation):
+        return kept(annotation, value)
+    if typing.get_origin(annotation) is list and isinstance(value, list) and arguments:
+        return [_kept_inside(arguments[0], item) for item in value]
+    if len(arguments) == 1 and typing.get_origin(annotation) is not list:
+        return _kept_inside(arguments[0], value)
+    return value
+
+
+def model_parser(model: type[T], operation: str) -> Parser[T]:
     """Parse a response body into `model`, naming the operation and field on mismatch."""
     validate = cast(Callable[[bytes], T], cast(Any, model).model_validate_json)
-    return lambda response: _validated(response, operation, model.__name__, validate)
-
-
-def list_parser(model: type[T], operation: str) -> Callable[[httpx.Response], list[T]]:
-    """Parse a JSON array of `model`."""
-    return lambda response: _validated(
-        response, operation, model.__name__, _list_adapter(cast(Any, model)).validate_json
+    return functools.partial(
+        _validated,
+        operation=operation,
+        expected=model.__name__,
+        parse=validate,
+        keep=functools.partial(kept, model),
     )
 
 
-def type_parser(annotation: Any, operation: str) -> Callable[[httpx.Response], Any]:
+def list_parser(model: type[T], operation: str) -> Parser[list[T]]:
+    """Parse a JSON array of `model`."""
+    validate = _list_adapter(cast(Any, model)).validate_json
+    return functools.partial(
+        _validated,
+        operation=operation,
+        expected=model.__name__,
+        parse=validate,
+        keep=functools.partial(_kept_items, model),
+    )
+
+
+def _kept_items(model: type[T], data: object) -> object:
+    return [kept(model, item) for item in data] if isinstance(data, list) else data
+
+
+def type_parser(annotation: Any, operation: str) -> Parser[Any]:
     """Parse a response into any type (a primitive, a list, a union of models, a Literal)."""
     adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
     expected = getattr(annotation, "__name__", None) or str(annotation)
-    return lambda response: _validated(response, operation, expected, adapter.validate_json)
+    return functools.partial(
+        _validated,
+        operation=operation,
+        expected=expected,
+        parse=adapter.validate_json,
+        keep=_as_it_came,
+    )
 
 
-def json_parser(response: httpx.Response) -> Any:
+def _as_it_came(data: object) -> object:
+    return data
+
+
+def json_parser(response: httpx.Response, lenient: bool = False) -> Any:
     """Untyped JSON (the API documents no schema), None for an empty body."""
     return response.json() if response.content else None
 
 
-def json_list_parser(response: httpx.Response) -> list[Any]:
+def json_list_parser(response: httpx.Response, lenient: bool = False) -> list[Any]:
     """The items of an untyped list response: a JSON array, or one value, or nothing."""
     data = json_parser(response)
     if data is None:
@@ -397,17 +512,17 @@ def json_list_parser(response: httpx.Response) -> list[Any]:
     return data if isinstance(data, list) else [data]
 
 
-def text_parser(response: httpx.Response) -> str:
+def text_parser(response: httpx.Response, lenient: bool = False) -> str:
     """A `text/*` response: its text, decoded by its charset."""
     return response.text
 
 
-def bytes_parser(response: httpx.Response) -> bytes:
+def bytes_parser(response: httpx.Response, lenient: bool = False) -> bytes:
     """A download (any media type that is neither JSON nor text): its bytes."""
     return response.read()
 
 
-def none_parser(response: httpx.Response) -> None:
+def none_parser(response: httpx.Response, lenient: bool = False) -> None:
     """Operations documented without a response body."""
     return None
 
@@ -536,6 +651,7 @@ class BaseClient:
         timeout: Timeout | NotGiven,
         max_retries: int,
         default_headers: Headers | None,
+        response_validation: ResponseValidation,
     ) -> None:
         given = {
             "api_key": api_key,
@@ -559,6 +675,7 @@ class BaseClient:
                 f"pass {name}=... or set {env}" for name, env in CREDENTIAL_ENV.items()
             )
             raise FinalPOSError(f"No credentials: {ways}.")
+        self._on_default_server = not (base_url or os.environ.get(f"{ENV_PREFIX}_BASE_URL"))
         base_url = base_url or os.environ.get(f"{ENV_PREFIX}_BASE_URL") or DEFAULT_BASE_URL
         if not base_url:
             raise FinalPOSError(f"No server: pass base_url=... or set {ENV_PREFIX}_BASE_URL.")
@@ -567,6 +684,7 @@ class BaseClient:
         self.timeout: Timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
+        self.response_validation: ResponseValidation = response_validation
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redacted(self.base_url)!r})"
@@ -627,13 +745,14 @@ class BaseClient:
     def _build_request(
         self, http: httpx.Client | httpx.AsyncClient, options: RequestOptions
     ) -> httpx.Request:
-        body: Any = None if isinstance(options.json, NotGiven) else options.json
+        body: Any = None if isinstance(options.json, NotGiven) else jsonable(options.json)
         if options.extra_body and (body is None or isinstance(body, Mapping)):
-            body = {**(body or {}), **options.extra_body}
+            body = {**(body or {}), **jsonable(options.extra_body)}
         timeout: Any = options.timeout
         if isinstance(timeout, NotGiven):
             timeout = httpx.USE_CLIENT_DEFAULT if self._owns_http else self.timeout
-        url = self._url_prefix + options.path
+        prefix = options.server if options.server and self._on_default_server else self._url_prefix
+        url = prefix + options.path
         auth_headers, auth_query, auth_cookies = self._auth(options)
         data, files = _form_parts(options) if options.form is not None else (None, None)
         return http.build_request(
@@ -648,6 +767,10 @@ class BaseClient:
             cookies=None if _drops_cookies(options) else auth_cookies or None,
             timeout=timeout,
         )
+
+    def _lenient(self, options: RequestOptions) -> bool:
+        chosen = options.response_validation
+        return (self.response_validation if isinstance(chosen, NotGiven) else chosen) == "warn"
 
     def _max_retries(self, options: RequestOptions) -> int:
         return (
@@ -701,7 +824,11 @@ class SyncAPIClient(BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Headers | None = None,
         http_client: httpx.Client | None = None,
+        response_validation: ResponseValidation = "strict",
     ) -> None:
+        """`response_validation`: `"strict"` (a response that does not match its model raises
+        `APIResponseValidationError`) or `"warn"` (it is logged, and returned with what does
+        not match kept as it came); each call may say its own."""
         super().__init__(
             api_key=api_key,
             bearer_token=bearer_token,
@@ -711,6 +838,7 @@ class SyncAPIClient(BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            response_validation=response_validation,
         )
         self._owns_http = http_client is None
         # A `DefaultAioHttpClient` passed in was made for this client: closed with it, as
@@ -723,14 +851,12 @@ class SyncAPIClient(BaseClient):
         )
         self._sleep = time.sleep
 
-    def request(self, options: RequestOptions, parser: Callable[[httpx.Response], T]) -> T:
+    def request(self, options: RequestOptions, parser: Parser[T]) -> T:
         """Send the call and return its parsed result (its `APIResponse` when `options.raw`)."""
         response = self.request_raw(options, parser)
         return cast(T, response) if options.raw else response.parse()
 
-    def request_raw(
-        self, options: RequestOptions, parser: Callable[[httpx.Response], T]
-    ) -> APIResponse[T]:
+    def request_raw(self, options: RequestOptions, parser: Parser[T]) -> APIResponse[T]:
         """Send the call, retrying as `should_retry` allows; raise on an error status."""
         request = self._build_request(self._http, options)
         max_retries = self._max_retries(options)
@@ -756,7 +882,9 @@ class SyncAPIClient(BaseClient):
                         attempt + 1,
                     )
                 if response.status_code < 400:
-                    return APIResponse(response, parser, retries_taken=attempt)
+                    return APIResponse(
+                        response, parser, retries_taken=attempt, lenient=self._lenient(options)
+                    )
                 if options.stream:  # an error's body is read: its exception reports it
                     response.read()
                 delay = self._decide(request, response, None, attempt, max_retries)
@@ -777,6 +905,7 @@ class SyncAPIClient(BaseClient):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Headers | None = None,
+        response_validation: ResponseValidation | None = None,
     ) -> Self:
         """A copy of this client with some options changed (`client.with_options(timeout=5)`);
         it shares this client's connection pool, which stays this client's to close."""
@@ -796,6 +925,7 @@ class SyncAPIClient(BaseClient):
             max_retries=self.max_retries if max_retries is None else max_retries,
             default_headers={**self._default_headers, **(default_headers or {})},
             http_client=self._http,
+            response_validation=response_validation or self.response_validation,
         )
         copy._closes_http = False
         return copy
@@ -833,7 +963,11 @@ class AsyncAPIClient(BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Headers | None = None,
         http_client: httpx.AsyncClient | None = None,
+        response_validation: ResponseValidation = "strict",
     ) -> None:
+        """`response_validation`: `"strict"` (a response that does not match its model raises
+        `APIResponseValidationError`) or `"warn"` (it is logged, and returned with what does
+        not match kept as it came); each call may say its own."""
         super().__init__(
             api_key=api_key,
             bearer_token=bearer_token,
@@ -843,6 +977,7 @@ class AsyncAPIClient(BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            response_validation=response_validation,
         )
         self._owns_http = http_client is None
         # A `DefaultAioHttpClient` passed in was made for this client: closed with it, as
@@ -857,14 +992,12 @@ class AsyncAPIClient(BaseClient):
 
         self._sleep = asyncio.sleep
 
-    async def request(self, options: RequestOptions, parser: Callable[[httpx.Response], T]) -> T:
+    async def request(self, options: RequestOptions, parser: Parser[T]) -> T:
         """Send the call and return its parsed result (its `APIResponse` when `options.raw`)."""
         response = await self.request_raw(options, parser)
         return cast(T, response) if options.raw else response.parse()
 
-    async def request_raw(
-        self, options: RequestOptions, parser: Callable[[httpx.Response], T]
-    ) -> APIResponse[T]:
+    async def request_raw(self, options: RequestOptions, parser: Parser[T]) -> APIResponse[T]:
         """Send the call, retrying as `should_retry` allows; raise on an error status."""
         request = self._build_request(self._http, options)
         max_retries = self._max_retries(options)
@@ -890,7 +1023,9 @@ class AsyncAPIClient(BaseClient):
                         attempt + 1,
                     )
                 if response.status_code < 400:
-                    return APIResponse(response, parser, retries_taken=attempt)
+                    return APIResponse(
+                        response, parser, retries_taken=attempt, lenient=self._lenient(options)
+                    )
                 if options.stream:  # an error's body is read: its exception reports it
                     await response.aread()
                 delay = self._decide(request, response, None, attempt, max_retries)
@@ -911,6 +1046,7 @@ class AsyncAPIClient(BaseClient):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Headers | None = None,
+        response_validation: ResponseValidation | None = None,
     ) -> Self:
         """A copy of this client with some options changed (`client.with_options(timeout=5)`);
         it shares this client's connection pool, which stays this client's to close."""
@@ -930,6 +1066,7 @@ class AsyncAPIClient(BaseClient):
             max_retries=self.max_retries if max_retries is None else max_retries,
             default_headers={**self._default_headers, **(default_headers or {})},
             http_client=self._http,
+            response_validation=response_validation or self.response_validation,
         )
         copy._closes_http = False
         return copy

@@ -23,6 +23,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestValidationError",
     "UnprocessableEntityError",
 ]
 
@@ -55,29 +56,59 @@ class APITimeoutError(APIConnectionError):
         super().__init__(request=request, message="Request timed out.")
 
 
-class APIResponseValidationError(APIError):
-    """The response body does not match the model the API documents."""
+def _details(errors: list[Any]) -> str:
+    """pydantic's errors, five at most, each `field.path: message`."""
+    details = "; ".join(
+        f"{'.'.join(str(part) for part in error.get('loc', ())) or '(root)'}: {error.get('msg')}"
+        for error in errors[:5]
+    )
+    return details + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
 
-    def __init__(
-        self, *, response: httpx.Response, operation: str, model: str, errors: list[Any]
-    ) -> None:
-        details = "; ".join(
-            f"{'.'.join(str(part) for part in error.get('loc', ())) or '(root)'}: {error.get('msg')}"
-            for error in errors[:5]
-        )
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(
-            f"{operation}: response does not match {model}: {details}{more}",
-            request=response.request,
-            body=errors,
-        )
-        self.response = response
-        self.operation = operation
-        self.errors = errors
+
+def parsed_body(response: httpx.Response) -> object:
+    """A response's body as the server sent it: JSON parsed, else its text, else None."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text or None
 
 
 # Headers servers name a request by (quote the id when reporting a problem).
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id")
+
+
+def request_id(response: httpx.Response) -> str | None:
+    """The server's id of the request `response` answers, if it sends one."""
+    return next(
+        (response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers), None
+    )
+
+
+class APIResponseValidationError(APIError):
+    """The response body does not match the model the API documents. `body` is the parsed
+    body (as on `APIStatusError`), `errors` pydantic's details, `request_id` the server's."""
+
+    def __init__(
+        self, *, response: httpx.Response, operation: str, model: str, errors: list[Any]
+    ) -> None:
+        super().__init__(
+            f"{operation}: response does not match {model}: {_details(errors)}",
+            request=response.request,
+            body=parsed_body(response),
+        )
+        self.response = response
+        self.operation = operation
+        self.errors = errors
+        self.request_id = request_id(response)
+
+
+class RequestValidationError(FinalPOSError, ValueError):
+    """A request body does not match its model; nothing was sent. `errors`: pydantic's details."""
+
+    def __init__(self, model: str, errors: list[Any]) -> None:
+        super().__init__(f"request body does not match {model}: {_details(errors)}")
+        self.model = model
+        self.errors = errors
 
 
 class APIStatusError(APIError):
@@ -95,10 +126,7 @@ class APIStatusError(APIError):
         details = body if isinstance(body, dict) else {}
         self.error_message: str | list[str] | None = details.get("message")
         self.error: str | None = details.get("error")
-        self.request_id: str | None = next(
-            (response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers),
-            None,
-        )
+        self.request_id = request_id(response)
 
 
 class BadRequestError(APIStatusError):
@@ -150,10 +178,7 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 
 def status_error(response: httpx.Response) -> APIStatusError:
     """The typed error for an error response, with its body parsed when it is JSON."""
-    try:
-        body: object = response.json()
-    except ValueError:
-        body = response.text or None
+    body = parsed_body(response)
     error_class = STATUS_ERRORS.get(response.status_code)
     if error_class is None:
         error_class = InternalServerError if response.status_code >= 500 else APIStatusError

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Generic, Self, TypeVar, cast
 
-import httpx
-
-from ._base_client import APIResponse, AsyncAPIClient, RequestOptions, SyncAPIClient
+from ._base_client import APIResponse, AsyncAPIClient, Parser, RequestOptions, SyncAPIClient
 from ._exceptions import PaginationError
 from ._types import NotGiven
 
@@ -88,7 +86,9 @@ class _PageBase(Generic[T]):
         """The first response (status, headers) whose `.parse()` is this page, which still
         iterates every page: what `with_raw_response` gives for a list method."""
         return APIResponse(
-            self.response.http_response, lambda _response: self, self.response.retries_taken
+            self.response.http_response,
+            lambda _response, _lenient: self,
+            self.response.retries_taken,
         )
 
     def __repr__(self) -> str:
@@ -116,7 +116,7 @@ class SyncPage(_PageBase[T]):
         cls,
         client: SyncAPIClient,
         options: RequestOptions,
-        parser: Callable[[httpx.Response], list[T]],
+        parser: Parser[list[T]],
         skip: int,
         limit: int,
     ) -> SyncPage[T]:
@@ -165,7 +165,7 @@ class AsyncPage(_PageBase[T]):
         cls,
         client: AsyncAPIClient,
         options: RequestOptions,
-        parser: Callable[[httpx.Response], list[T]],
+        parser: Parser[list[T]],
         skip: int,
         limit: int,
     ) -> AsyncPage[T]:
@@ -204,7 +204,7 @@ class AsyncPaginator(Generic[T]):
         self,
         client: AsyncAPIClient,
         options: RequestOptions,
-        parser: Callable[[httpx.Response], list[T]],
+        parser: Parser[list[T]],
         skip: int,
         limit: int,
     ) -> None:

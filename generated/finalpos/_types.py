@@ -33,6 +33,8 @@ Timeout: TypeAlias = float | httpx.Timeout | None
 Headers: TypeAlias = Mapping[str, str | None]
 Query: TypeAlias = Mapping[str, object]
 Body: TypeAlias = Mapping[str, object]
+# What a response that does not match its model does: raise, or log and be kept as it came.
+ResponseValidation: TypeAlias = Literal["strict", "warn"]
 # A file to upload in a multipart body: its content, or (filename, content[, content type]).
 FileContent: TypeAlias = bytes | IO[bytes]
 FileTypes: TypeAlias = (
@@ -50,3 +52,5 @@ class RequestExtras(TypedDict, total=False):
     """Merged into a JSON object or form body."""
     timeout: Timeout | NotGiven
     max_retries: int | NotGiven
+    response_validation: ResponseValidation | NotGiven
+    """`"strict"` or `"warn"` for this call (the client's `response_validation` otherwise)."""

@@ -162,7 +162,9 @@ if not TYPE_CHECKING:
         candidates = [_MODULE_OF[name]] if name in _MODULE_OF else list(_RUNTIME_SHAPED_MODULES)
         for module in candidates:
             value = getattr(importlib.import_module(f".{module}", __name__), name, None)
-            if isinstance(value, type):
+            if isinstance(value, type) or (
+                value is not None and name in _MODULE_OF
+            ):  # a class, or an enum's Literal
                 globals()[name] = value
                 return value
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
