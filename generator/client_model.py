@@ -145,6 +145,8 @@ class Operation:
     body_model: str | None
     body_fields: list[Argument]
     body_encoding: str  # "json", "multipart", "form" or "binary"
+    part_types: dict[str, str]
+    """A multipart part's media type by its wire name, where `encoding` says one."""
     body_annotation: str | None
     """A body that is not an object model (a string, a list, bytes): the `body` argument's type."""
     body_required: bool

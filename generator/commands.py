@@ -34,13 +34,15 @@ def _official(
     root: Path, config: dict[str, Any], document: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The vendored snapshot, normalized, when `document` may be a tenant's description of it
-    (same API version, per the lock); None otherwise, without reading the snapshot."""
+    (same API version, per the lock); None otherwise, without reading the snapshot, and when
+    `document` is the snapshot itself (it is normalized once, on its own)."""
     snapshot = _snapshot(root, config)
     locked = snapshot.read_lock().get("api_version")
     version = (document.get("info") or {}).get("version")
     if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
         return None
-    return normalize(load_stage.read_spec(snapshot.spec_path))
+    vendored = load_stage.read_spec(snapshot.spec_path)
+    return None if vendored == document else normalize(vendored)
 
 
 def _normalized(

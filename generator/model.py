@@ -474,6 +474,7 @@ def _operation(
         body_model=class_names[body_name] if body_name else None,
         body_fields=_arguments(body_props, annotations, taken, "request body property"),
         body_encoding=encoding,
+        part_types=dict(view.body.part_types) if view.body else {},
         body_annotation=_raw_body(view, body_name, annotations),
         body_required=bool(view.body and view.body.required),
         response_kind=kind,

@@ -110,6 +110,9 @@ def model_document(
         if node.get("deprecated") is True:  # said in the field's description
             node = {**node, "description": f"Deprecated. {text(node.get('description'))}".strip()}
         kept = {k: v for k, v in node.items() if k not in dropped and not k.startswith("x-")}
+        tags = _discriminator(node, schemas, qualified)
+        if tags:
+            kept["discriminator"] = tags
         rewritten = map_subschemas(kept, rewrite)
         for union in ("anyOf", "oneOf"):
             if isinstance(kept.get(union), list):
@@ -133,6 +136,33 @@ def model_document(
 
 
 _SCALARS = frozenset({"string", "integer", "number", "boolean"})
+
+
+def _discriminator(
+    node: dict[str, Any], schemas: dict[str, Any], qualified: dict[str, str]
+) -> dict[str, Any] | None:
+    """A union's `discriminator`, its mapping made whole (a member it does not map is tagged
+    by its component name) and pointing at the model document's names; None when it cannot
+    be followed: a member that is no object component with the tag property."""
+    discriminator = node.get("discriminator")
+    members = node.get("oneOf") or node.get("anyOf")
+    if not isinstance(discriminator, dict) or not isinstance(members, list) or not members:
+        return None
+    tag = discriminator.get("propertyName")
+    names = [ref_name(member) for member in members]
+    for name in names:
+        properties = (schemas.get(name) or {}).get("properties") if name else None
+        if not isinstance(tag, str) or not isinstance(properties, dict) or tag not in properties:
+            return None
+    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    by_tag = {str(value): ref_name({"$ref": ref}) for value, ref in mapping.items()}
+    if any(name not in names for name in by_tag.values()):
+        return None
+    for name in names:
+        if name not in by_tag.values():
+            by_tag[str(name)] = name
+    mapped = {value: schema_ref(qualified[str(name)])["$ref"] for value, name in by_tag.items()}
+    return {"propertyName": tag, "mapping": mapped}
 
 
 def _is_value(schema: Any) -> bool:

@@ -55,6 +55,8 @@ class Body:
     required: bool
     encoding: str
     """"json", "multipart", "form" or "binary"."""
+    part_types: tuple[tuple[str, str], ...] = ()
+    """(property, media type) of the multipart parts whose `encoding` says a `contentType`."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,22 @@ def _body(operation: dict[str, Any]) -> Body | None:
         return None
     json_media = next((m for m in media_types if m == "application/json"), media_types[0])
     encoding = body_encoding(media_types)
-    return Body(json_media, body_schema(body), bool(body.get("required")), encoding)
+    required = bool(body.get("required"))
+    return Body(json_media, body_schema(body), required, encoding, _part_types(body["content"]))
+
+
+def _part_types(content: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """What a multipart body's `encoding` says each part is (its first `contentType`)."""
+    found = []
+    for media, media_object in content.items():
+        encoding = media_object.get("encoding") if isinstance(media_object, dict) else None
+        if not str(media).startswith("multipart/") or not isinstance(encoding, dict):
+            continue
+        for part, how in encoding.items():
+            declared = how.get("contentType") if isinstance(how, dict) else None
+            if isinstance(declared, str) and declared.split(",")[0].strip():
+                found.append((str(part), declared.split(",")[0].strip()))
+    return tuple(found)
 
 
 def _responses(operation: dict[str, Any]) -> tuple[Response, ...]:

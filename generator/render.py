@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -282,8 +283,8 @@ def open_enums(code: str, package: str) -> str:
     """Model code with each enum field's `Literal[...]` as `OpenEnum[Literal[...]]`
     (`_model_base.OpenEnum`: typed as the documented values, a newer value kept at run time).
     The spans come from the code's syntax tree, so nothing inside a string is touched."""
-    spans = [
-        (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+    literals = [
+        node
         for statement in ast.walk(ast.parse(code))
         if isinstance(statement, ast.AnnAssign)
         for node in ast.walk(statement.annotation)
@@ -291,18 +292,33 @@ def open_enums(code: str, package: str) -> str:
         and isinstance(node.value, ast.Name)
         and node.value.id == "Literal"
     ]
-    if not spans:
-        return code
+    edits = [(node, lambda literal: f"OpenEnum[{literal}]") for node in literals]
+    return _imported(_replaced(code, edits), package, "OpenEnum") if edits else code
+
+
+def _replaced(code: str, edits: list[tuple[ast.expr, Callable[[str], str]]]) -> str:
+    """`code` with the source of each node replaced by what its function makes of it."""
     data = code.encode()  # the tree's columns count UTF-8 bytes
     starts = [0]
     for line in data.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
-    for first, start, last, end in sorted(spans, reverse=True):
-        begin, finish = starts[first - 1] + start, starts[last - 1] + end
-        data = data[:begin] + b"OpenEnum[" + data[begin:finish] + b"]" + data[finish:]
-    text = data.decode()
+    spans = [
+        (
+            starts[node.lineno - 1] + node.col_offset,
+            starts[(node.end_lineno or 1) - 1] + (node.end_col_offset or 0),
+            make,
+        )
+        for node, make in edits
+    ]
+    for begin, finish, make in sorted(spans, key=lambda span: span[0], reverse=True):
+        data = data[:begin] + make(data[begin:finish].decode()).encode() + data[finish:]
+    return data.decode()
+
+
+def _imported(code: str, package: str, name: str) -> str:
+    """`code` importing `name` from the package's `_model_base`."""
     future = "from __future__ import annotations\n"
-    return text.replace(future, f"{future}\nfrom {package}._model_base import OpenEnum\n", 1)
+    return code.replace(future, f"{future}\nfrom {package}._model_base import {name}\n", 1)
 
 
 def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[str, str]:
@@ -322,7 +338,33 @@ def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[s
             if parts[-1] != "__init__.py"
         }
     check_model_binding(client, files)
-    return {path: value_aliases(open_enums(text, client.package)) for path, text in files.items()}
+    return {
+        path: value_aliases(open_enums(tagged_unions(text, client.package), client.package))
+        for path, text in files.items()
+    }
+
+
+def tagged_unions(code: str, package: str) -> str:
+    """Model code with the model generator's `Field(discriminator="kind")` as
+    `Tagged("kind")` (`_model_base.Tagged`: the tag picks the member, and an unknown tag
+    keeps the item as it came instead of failing the response). Spans from the syntax tree."""
+    calls = [
+        node
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Field"
+        and [k.arg for k in node.keywords] == ["discriminator"]
+        and isinstance(node.keywords[0].value, ast.Constant)
+    ]
+    edits: list[tuple[ast.expr, Callable[[str], str]]] = [
+        (node, functools.partial(_tagged, str(node.keywords[0].value.value))) for node in calls
+    ]
+    return _imported(_replaced(code, edits), package, "Tagged") if edits else code
+
+
+def _tagged(tag: str, _field: str) -> str:
+    return f"Tagged({json.dumps(tag)})"
 
 
 def value_aliases(code: str) -> str:

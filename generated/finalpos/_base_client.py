@@ -119,6 +119,8 @@ class RequestOptions:
     form: Mapping[str, Any] | None = None
     """A form body (fields by wire name), sent urlencoded or, with `multipart`, as multipart."""
     multipart: bool = False
+    part_types: Mapping[str, str] = field(default_factory=dict)
+    """A multipart part's media type by wire name, where the document's `encoding` says one."""
     raw: bool = False
     """Return the `APIResponse`, not the parsed result (`with_raw_response`)."""
     headers: Mapping[str, Any] = field(default_factory=dict)
@@ -354,18 +356,29 @@ def _form_value(value: object) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def _multipart(form: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """Every field as a part: files as given, objects as JSON parts, other values as unnamed
-    text parts (so the body is multipart even without a file)."""
+def _multipart(form: Mapping[str, Any], part_types: Mapping[str, str]) -> list[tuple[str, Any]]:
+    """Every field as a part: files as given (bare content typed as the document's
+    `encoding` says), objects as JSON parts, other values as text parts (so the body is
+    multipart even without a file); a part the `encoding` types is sent as that type."""
     parts: list[tuple[str, Any]] = []
     for key, value in form.items():
+        declared = part_types.get(key)
         for item in value if isinstance(value, list) else [value]:
             if _is_file(item):
-                parts.append((key, item))
+                bare = declared and not isinstance(item, tuple)
+                name = os.path.basename(str(getattr(item, "name", ""))) or "upload"
+                parts.append((key, (name, item, declared) if bare else item))
             elif isinstance(item, Mapping):
-                parts.append((key, (None, _form_value(item), "application/json")))
+                parts.append((key, (None, _form_value(item), declared or "application/json")))
             else:
-                parts.append((key, (None, _form_value(item))))
+                parts.append(
+                    (
+                        key,
+                        (None, _form_value(item), declared)
+                        if declared
+                        else (None, _form_value(item)),
+                    )
+                )
     return parts
 
 
@@ -591,7 +604,7 @@ def _form_parts(
     fields = {**(options.form or {}), **(options.extra_body or {})}
     form = {key: value for key, value in fields.items() if value is not None}
     if options.multipart:
-        return None, _multipart(form)
+        return None, _multipart(form, options.part_types)
     return {key: _form_value(value) for key, value in form.items()}, None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import typing
 from typing import Annotated, Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
@@ -83,8 +84,13 @@ def _newer_value(value: Any, info: core_schema.ValidationInfo) -> Any:
     """An enum value outside the documented ones, of the kind they are (text or a number)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise PydanticCustomError("open_enum", "Input should be one of the documented values")
-    model = str((info.config or {}).get("title") or "model")
-    key = (model, str(info.field_name), value)
+    _say_newer(str((info.config or {}).get("title") or "model"), str(info.field_name), value)
+    return value
+
+
+def _say_newer(model: str, field: str, value: Any) -> None:
+    """Log once per model, field and value that the data is newer than the client."""
+    key = (model, field, value)
     if key not in _newer_seen and len(_newer_seen) < _NEWER_SEEN_MAX:
         _newer_seen.add(key)
         logging.getLogger("finalpos").warning(
@@ -92,7 +98,6 @@ def _newer_value(value: Any, info: core_schema.ValidationInfo) -> Any:
             "(kept as it came; regenerate the client to type it)",
             *key,
         )
-    return value
 
 
 class _OpenEnum:
@@ -115,3 +120,74 @@ OpenEnum: TypeAlias = Annotated[_T, _OpenEnum()]
 def open_enum(literal: Any) -> Any:
     """`OpenEnum[literal]` for a type made at run time (a tenant's custom-field options)."""
     return Annotated[literal, _OpenEnum()]
+
+
+class Tagged:
+    """`Annotated` marker of a union the document discriminates by the property `tag`: an
+    item is parsed as the member its tag names (one lookup, not a try of every member), and
+    an item whose tag this client does not know yet is kept as it came (its dict), logged
+    once, so one new kind of item does not fail the whole response."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        members = [
+            m for m in typing.get_args(source) if isinstance(m, type) and issubclass(m, BaseModel)
+        ]
+        choices: dict[Any, core_schema.CoreSchema] = {}
+        for member in members:
+            for value in _tag_values(member, self.tag):
+                choices.setdefault(value, handler.generate_schema(member))
+        if not choices or len(members) != len(typing.get_args(source)):
+            return handler(source)  # not a union of models that each carry the tag
+        tag, known = self.tag, frozenset(choices)
+
+        def tag_of(item: Any) -> Any:  # a function, not a partial: pydantic-core names it
+            return _tag_of(tag, known, item)
+
+        def unknown(item: Any, info: core_schema.ValidationInfo) -> Any:
+            return _unknown_tag(tag, item, info)
+
+        choices[_UNKNOWN_TAG] = core_schema.with_info_plain_validator_function(unknown)
+        return core_schema.tagged_union_schema(choices, discriminator=tag_of)
+
+
+_UNKNOWN_TAG = "\x00unknown"
+
+
+def _tag_values(model: type[BaseModel], tag: str) -> tuple[Any, ...]:
+    """The values of `model`'s `Literal` field named `tag` on the wire (its tags)."""
+    for name, info in model.model_fields.items():
+        if (info.alias or name) == tag:
+            return _literal_values(info.annotation)
+    return ()
+
+
+def _literal_values(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    return tuple(value for inner in typing.get_args(annotation) for value in _literal_values(inner))
+
+
+def _tag_of(tag: str, known: frozenset[Any], item: Any) -> Any:
+    """Which member an item is: its tag when a member declares it, else `_UNKNOWN_TAG`."""
+    if isinstance(item, BaseModel):
+        return next(iter(_tag_values(type(item), tag)), _UNKNOWN_TAG)
+    value = item.get(tag) if isinstance(item, dict) else None
+    hashable = isinstance(value, str | int) and not isinstance(value, bool)
+    return value if hashable and value in known else _UNKNOWN_TAG
+
+
+def _unknown_tag(tag: str, item: Any, info: core_schema.ValidationInfo) -> Any:
+    """An item of a kind this client does not know yet: kept as it came, said once."""
+    if not isinstance(item, dict):
+        raise PydanticCustomError(
+            "tagged_union", "Input should be an object with a {tag}", {"tag": tag}
+        )
+    _say_newer(
+        str((info.config or {}).get("title") or "model"), f"{info.field_name}.{tag}", item.get(tag)
+    )
+    return item
