@@ -15,6 +15,7 @@ from typing import Any
 
 from generator import changelog as changelog_stage
 from generator import changes as changes_stage
+from generator import readability
 from generator import render as render_stage
 from generator.compat import judge
 from generator.errors import FetchError, SpecError
@@ -23,6 +24,7 @@ from generator.fsutil import CHANGELOG, write_atomic
 from generator.load import parse_document
 from generator.model_code import ModelCoder, model_code
 from generator.normalize import normalize
+from generator.readability import Unreadable
 
 CLIENT_VERSION_KEY = "client-version"
 _CLIENT_VERSION_LINE = re.compile(rf'^{CLIENT_VERSION_KEY}\s*=\s*"([^"]*)"\s*$', re.MULTILINE)
@@ -70,6 +72,8 @@ class Outcome:
     new_api: str
     entry: str = ""
     """The changelog entry it added."""
+    unreadable: tuple[Unreadable, ...] = ()
+    """The new release's documented responses the previous client cannot read."""
 
     def summary(self) -> str:
         counts = ", ".join(
@@ -77,11 +81,13 @@ class Outcome:
             for level in changes_stage.LEVELS
         )
         breaking = " BREAKING:" if self.report.by_level("breaking") else ""
-        return (
+        lines = [
             f"API {self.old_api} → {self.new_api}:{breaking} {counts} change(s), "
             f"{len(self.report.custom_fields)} custom-field change(s); "
-            f"client {self.old_version} → {self.new_version}"
-        )
+            f"client {self.old_version} → {self.new_version}",
+            *(f"- {finding.line(self.old_version)}" for finding in self.unreadable),
+        ]
+        return "\n".join(lines)
 
 
 RELEASE_LABEL = "api-release"
@@ -151,7 +157,8 @@ def update(
     entry = changelog_stage.changelog_entry(
         report, version=new_version, old_api=old_api, new_api=new_api, terms=verdict.terms
     )
-    outcome = Outcome(report, old_version, new_version, old_api, new_api, entry)
+    found = tuple(readability.unreadable(old, new, package, output))
+    outcome = Outcome(report, old_version, new_version, old_api, new_api, entry, found)
     changelog_path = output / CHANGELOG
     changelog = with_entry(changelog_path.read_text() if changelog_path.is_file() else None, entry)
     transaction = Transaction()

@@ -147,7 +147,28 @@ def apply_release(repository: Path, release: Path, bump: str) -> str:
 
 
 def test_an_additive_release_bumps_the_minor_version(repository):
-    apply_release(repository, additive_release(repository), "minor")
+    summary = apply_release(repository, additive_release(repository), "minor")
+    assert "cannot read" not in summary  # the previous client reads every response
+
+
+def test_update_names_the_responses_the_previous_client_cannot_read(repository):
+    """The release's documented responses (examples, else samples) are answered to the
+    client generated before it: what it fails on is in the summary and the pull request,
+    with the field and the value."""
+    document: dict[str, Any] = read_spec(repository / "spec" / "finalpos-openapi.yaml")
+    document["info"]["version"] = next_version(str(document["info"]["version"]), "minor")
+    customer = document["components"]["schemas"]["Customer"]["properties"]
+    customer["email"] = {"type": "integer", "example": 7}  # was a string
+    before = client_version(repository)
+    pull_request = repository.parent / "unreadable-pull-request.json"
+    release = written(repository.parent / "unreadable.yaml", document)
+    updated = run_cli(
+        "update", "--file", str(release), "--pull-request", str(pull_request), cwd=repository
+    )
+    assert updated.returncode == 0, updated.stderr
+    line = f"clients ≤ {before} cannot read `GET /v1/api/customer/{{id}}`: `email` 7"
+    assert line in updated.stdout
+    assert line in json.loads(pull_request.read_text())["body"]
 
 
 @pytest.mark.timeout(3000)
