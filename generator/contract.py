@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.client_model import Case, CheckedField, FieldChecks, Operation
 from generator.document import merged_all_of, resolve
-from generator.examples import example_value, python_types
+from generator.examples import example_value, media_example, python_types
 from generator.naming import snake, unique
 from generator.operation import OperationView
 from generator.repair import CONTRADICTION
@@ -89,7 +89,7 @@ def _response_checks(
     response = view.success
     if response is None:
         return [], None
-    schema, example = response.schema, _media_example(response.raw)
+    schema, example = response.schema, media_example(response.raw)
     if op.response_kind == "list":
         schema = (schema or {}).get("items")
         example = example[0] if isinstance(example, list) and example else None
@@ -113,18 +113,3 @@ def _unambiguous_form(
     if required:
         return {k: v for k, v in body.items() if k in required}
     return {k: v for k, v in body.items() if not isinstance(v, list | dict)}
-
-
-def _media_example(response: dict[str, Any]) -> Any:
-    """The example a response's media type gives itself (`example`, else the first of
-    `examples`), or None."""
-    for media in (response.get("content") or {}).values():
-        if not isinstance(media, dict):
-            continue
-        if "example" in media:
-            return media["example"]
-        examples = media.get("examples")
-        if isinstance(examples, dict) and examples:
-            first = next(iter(examples.values()))
-            return first.get("value") if isinstance(first, dict) else None
-    return None

@@ -191,3 +191,18 @@ def _object_sample(
         str(name): sample(prop, schemas, nulls=nulls, examples=examples, depth=depth + 1)
         for name, prop in properties.items()
     }
+
+
+def media_example(response: dict[str, Any]) -> Any:
+    """The example a response's media type gives itself (`example`, else the first of
+    `examples`), or None."""
+    for media in (response.get("content") or {}).values():
+        if not isinstance(media, dict):
+            continue
+        if "example" in media:
+            return media["example"]
+        examples = media.get("examples")
+        if isinstance(examples, dict) and examples:
+            first = next(iter(examples.values()))
+            return first.get("value") if isinstance(first, dict) else None
+    return None

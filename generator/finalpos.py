@@ -9,6 +9,15 @@ its custom fields, and two custom-table endpoints describe them at run time.
 from __future__ import annotations
 
 from generator.client_model import Resource
+from generator.document import (
+    Document,
+    closure,
+    iter_operations,
+    ref_name,
+    reference_graph,
+    refs_in,
+    schemas_of,
+)
 
 # NestJS controller method names and the client method names they become.
 NEST_METHOD_NAMES = {
@@ -51,3 +60,55 @@ def custom_table_endpoints(resources: dict[str, Resource]) -> dict[str, str] | N
 def runtime_shaped_modules(resources: dict[str, Resource]) -> list[str]:
     """The resource modules whose models are runtime-shaped (their classes vary per tenant)."""
     return [r.attribute for key, r in resources.items() if key in RUNTIME_SHAPED_RESOURCES]
+
+
+def mark_runtime_shaped_schemas(document: Document) -> Document:
+    """Flag the customer DTOs, whose properties vary per tenant: the client must keep
+    properties it does not know, so they must never be closed. Properties that are not
+    core (`CORE_KEY`, else all of them) are listed as the tenant's custom fields, and the
+    schemas named after them (one per custom table) are flagged as custom tables."""
+    schemas = schemas_of(document)
+    runtime_shaped: list[str] = []
+    for _path, _method, operation in iter_operations(document):
+        if operation.get("x-finalpos-resource") not in RUNTIME_SHAPED_RESOURCES:
+            continue
+        holders = [operation.get("requestBody") or {}]
+        holders += [r for s, r in (operation.get("responses") or {}).items() if str(s)[:1] == "2"]
+        for holder in holders:
+            for media in (holder.get("content") or {}).values():
+                schema = (media or {}).get("schema")
+                name = ref_name(schema) or ref_name((schema or {}).get("items"))
+                if name in schemas and isinstance(schemas[name], dict):
+                    schemas[name]["x-finalpos-runtime-shaped"] = True
+                    schemas[name].pop("additionalProperties", None)
+                    runtime_shaped.append(name)
+    core_refs: set[str] = set()
+    custom_refs: dict[str, str] = {}
+    core = document.get(CORE_KEY)
+    graph = reference_graph(schemas)
+    for name in dict.fromkeys(runtime_shaped):
+        properties = schemas[name].get("properties") or {}
+        custom = [prop for prop in properties if core is not None and prop not in core]
+        if custom:
+            schemas[name]["x-finalpos-custom-fields"] = custom
+        for prop, prop_schema in properties.items():
+            if prop in custom:
+                for ref in closure(refs_in(prop_schema), graph):
+                    custom_refs.setdefault(ref, prop)
+            else:
+                core_refs |= closure(refs_in(prop_schema), graph)
+    for ref, prop in custom_refs.items():
+        if ref not in core_refs:
+            schemas[ref]["x-finalpos-custom-table"] = prop
+    return document
+
+
+def core_properties(normalized: Document) -> list[str]:
+    """The core customer properties of a normalized document: those of its runtime-shaped
+    schemas that are not custom fields, sorted."""
+    found: set[str] = set()
+    for schema in schemas_of(normalized).values():
+        if isinstance(schema, dict) and schema.get("x-finalpos-runtime-shaped"):
+            custom = set(schema.get("x-finalpos-custom-fields") or [])
+            found |= {str(p) for p in schema.get("properties") or {} if p not in custom}
+    return sorted(found)

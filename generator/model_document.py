@@ -91,7 +91,7 @@ def model_document(
         node = _notes_lifted(node)
         parts = node.get("allOf")  # `allOf: [{$ref: Value}]` beside notes: the value, noted
         single = isinstance(parts, list) and len(parts) == 1
-        if single and _is_value(schemas.get(ref_name(parts[0]))):
+        if single and _is_value(schemas.get(ref_name(parts[0]) or "")):
             node = {**parts[0], **{k: v for k, v in node.items() if k != "allOf"}}
         name = ref_name(node)
         if name is not None and _is_value(schemas.get(name)):  # the value where it is used
@@ -154,8 +154,9 @@ def _discriminator(
         properties = (schemas.get(name) or {}).get("properties") if name else None
         if not isinstance(tag, str) or not isinstance(properties, dict) or tag not in properties:
             return None
-    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
-    by_tag = {str(value): ref_name({"$ref": ref}) for value, ref in mapping.items()}
+    mapping = discriminator.get("mapping")
+    pairs = mapping.items() if isinstance(mapping, dict) else ()
+    by_tag = {str(value): ref_name({"$ref": ref}) for value, ref in pairs}
     if any(name not in names for name in by_tag.values()):
         return None
     for name in names:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.document import Document, schemas_of
-from generator.examples import sample
+from generator.examples import media_example, sample
 from generator.model import build
 from generator.operation import operations
 
@@ -73,7 +73,7 @@ def cases(old: Document, new: Document, package: str) -> list[dict[str, Any]]:
             continue
         if op.response_kind in ("none", "json", "text", "binary"):
             continue  # nothing it validates
-        example = _documented_example(view.success.raw)
+        example = media_example(view.success.raw)
         if example is None:
             example = sample(view.success.schema, new_schemas, examples=True)
         required = [q for q in op.query_params + op.header_params if q.required]
@@ -95,18 +95,6 @@ def cases(old: Document, new: Document, package: str) -> list[dict[str, Any]]:
             }
         )
     return found
-
-
-def _documented_example(response: dict[str, Any]) -> Any:
-    for media in (response.get("content") or {}).values():
-        if isinstance(media, dict) and "example" in media:
-            return media["example"]
-        examples = media.get("examples") if isinstance(media, dict) else None
-        if isinstance(examples, dict) and examples:
-            first = next(iter(examples.values()))
-            if isinstance(first, dict) and "value" in first:
-                return first["value"]
-    return None
 
 
 def unreadable(old: Document, new: Document, package: str, old_output: Path) -> list[Unreadable]:

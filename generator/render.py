@@ -292,7 +292,9 @@ def open_enums(code: str, package: str) -> str:
         and isinstance(node.value, ast.Name)
         and node.value.id == "Literal"
     ]
-    edits = [(node, lambda literal: f"OpenEnum[{literal}]") for node in literals]
+    edits: list[tuple[ast.expr, Callable[[str], str]]] = [
+        (node, lambda literal: f"OpenEnum[{literal}]") for node in literals
+    ]
     return _imported(_replaced(code, edits), package, "OpenEnum") if edits else code
 
 
@@ -358,7 +360,8 @@ def tagged_unions(code: str, package: str) -> str:
         and isinstance(node.keywords[0].value, ast.Constant)
     ]
     edits: list[tuple[ast.expr, Callable[[str], str]]] = [
-        (node, functools.partial(_tagged, str(node.keywords[0].value.value))) for node in calls
+        (node, functools.partial(_tagged, str(getattr(node.keywords[0].value, "value", ""))))
+        for node in calls
     ]
     return _imported(_replaced(code, edits), package, "Tagged") if edits else code
 
@@ -406,9 +409,8 @@ def _value_root(node: ast.stmt) -> str | None:
     if not (isinstance(base, ast.Subscript) and ast.unparse(base.value) == "RootModel"):
         return None
     members = [base.slice]
-    while isinstance(members[-1], ast.BinOp) and isinstance(members[-1].op, ast.BitOr):
-        last = members.pop()
-        members += [last.left, last.right]
+    while isinstance(last := members[-1], ast.BinOp) and isinstance(last.op, ast.BitOr):
+        members[-1:] = [last.left, last.right]
     for member in members:
         is_literal = isinstance(member, ast.Subscript) and ast.unparse(member.value) == "Literal"
         if not is_literal and ast.unparse(member) not in _VALUE_TYPES:

@@ -305,6 +305,20 @@ def mypy_strict(
     )
 
 
+def run_python(
+    script: str, *args: str, path: Path, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -c script args` with `path` (a generated package's folder) importable, as a
+    downstream project imports it."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(path)},
+        capture_output=True,
+        text=True,
+    )
+
+
 def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """`ruff <args> .` on a generated tree, without a cache folder left behind."""
     command = [sys.executable, "-m", "ruff", *args, "--no-cache", "."]

@@ -33,6 +33,7 @@ from tests.conftest import (
     real_world_documents,
     ruff,
     run_cli,
+    run_python,
 )
 
 # Reads only fixed documents (marker `fixed_inputs`): the release rehearsal leaves it out.
@@ -265,13 +266,7 @@ def run_script(generations, name: str, script: str, tmp_path: Path, *args: str) 
     importable and its package name as the first argument."""
     package, output, result = generations[CORPUS / name]
     assert result.returncode == 0, result.stderr
-    ran = subprocess.run(
-        [sys.executable, "-c", script, package, *args],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
+    ran = run_python(script, package, *args, path=output, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr[-3000:]
     return json.loads(ran.stdout)
 
@@ -386,12 +381,7 @@ def test_an_operations_own_server_is_used_while_the_client_is_on_its_default(gen
     """`servers` on an operation (uploads elsewhere) send it there; a `base_url` the user
     gives (a mock server, a proxy) serves every operation."""
     package, output, result = generations[CORPUS / "bodies.yaml"]
-    ran = subprocess.run(
-        [sys.executable, "-c", SERVERS.format(package=package)],
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
+    ran = run_python(SERVERS.format(package=package), path=output)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == [
         "https://uploads.example.com/v1/attachments",
@@ -418,13 +408,7 @@ def test_enums_reached_by_reference_are_literals(generations, tmp_path):
     never a wrapper model, and the component is the `Literal` alias a user annotates with."""
     package, output, result = generations[CORPUS / "types.yaml"]
     assert result.returncode == 0, result.stderr
-    ran = subprocess.run(
-        [sys.executable, "-c", ENUMS_BY_REFERENCE.format(package=package)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
+    ran = run_python(ENUMS_BY_REFERENCE.format(package=package), path=output, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["str", "sold"]
     assert "RootModel" not in (output / package / "models" / "untagged.py").read_text()
@@ -447,13 +431,7 @@ def test_a_discriminated_union_follows_its_tag_and_keeps_an_unknown_one(generati
     kept as it came and sent back unchanged, and the rest of the response still parses."""
     package, output, result = generations[CORPUS / "types.yaml"]
     assert result.returncode == 0, result.stderr
-    ran = subprocess.run(
-        [sys.executable, "-c", TAGGED.format(package=package)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
+    ran = run_python(TAGGED.format(package=package), path=output, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split("\n")[:2] == ["Sale Refund Visit dict gift", "True"]
     assert "Event.root.type = 'gift' is not a value this client knows" in ran.stderr
@@ -466,12 +444,7 @@ def test_query_credentials_and_secret_parameters_are_redacted_in_logs(generation
         f"import httpx\nfrom {package}._base_client import redacted\n"
         "print(redacted(httpx.URL('https://u:pw@h/p?key=K&resetToken=R&page=2')))"
     )
-    ran = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**os.environ, "PYTHONPATH": str(output)},
-        capture_output=True,
-        text=True,
-    )
+    ran = run_python(script, path=output)
     assert ran.stdout.strip() == "https://h/p?key=***&resetToken=***&page=2", ran.stderr
 
 
