@@ -76,6 +76,16 @@ def model_document(
     originals = schemas_of(document)
     schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
+    shared_members = _members_of_several_tagged_unions(schemas)
+
+    def tagged(schema: dict[str, Any]) -> dict[str, Any]:
+        """A component union's discriminator, when the model generator can follow it: only
+        on a component (an inline one it makes a class of, named after the property) whose
+        members are in no other tagged union."""
+        tags = _discriminator(schema, schemas, qualified)
+        if not tags or set(_member_names(schema)) & shared_members:
+            return {}
+        return {"discriminator": tags}
 
     # `datetime.datetime`, through the package's alias (see `_model_base.Datetime`)
     datetime_type = {"customTypePath": f"{package}._model_base.Datetime"}
@@ -110,9 +120,6 @@ def model_document(
         if node.get("deprecated") is True:  # said in the field's description
             node = {**node, "description": f"Deprecated. {text(node.get('description'))}".strip()}
         kept = {k: v for k, v in node.items() if k not in dropped and not k.startswith("x-")}
-        tags = _discriminator(node, schemas, qualified)
-        if tags:
-            kept["discriminator"] = tags
         rewritten = map_subschemas(kept, rewrite)
         for union in ("anyOf", "oneOf"):
             if isinstance(kept.get(union), list):
@@ -128,7 +135,7 @@ def model_document(
         "paths": {},
         "components": {
             "schemas": {
-                qualified[name]: _root_undeprecated({**rewrite(s), **base_class(name)})
+                qualified[name]: _root_undeprecated({**rewrite(s), **base_class(name), **tagged(s)})
                 for name, s in schemas.items()
             }
         },
@@ -136,6 +143,23 @@ def model_document(
 
 
 _SCALARS = frozenset({"string", "integer", "number", "boolean"})
+
+
+def _member_names(node: dict[str, Any]) -> list[str]:
+    members = node.get("oneOf") or node.get("anyOf")
+    return [str(ref_name(m)) for m in members] if isinstance(members, list) else []
+
+
+def _members_of_several_tagged_unions(schemas: dict[str, Any]) -> set[str]:
+    """Components that are members of more than one discriminated component union: the model
+    generator gives a member the `Literal` tag of its union, and for a second union it makes
+    a second class of the same name. Their unions stay plain ones (chosen by shape)."""
+    seen: dict[str, int] = {}
+    for node in schemas.values():
+        if _discriminator(node, schemas, {name: name for name in schemas}):
+            for name in _member_names(node):
+                seen[name] = seen.get(name, 0) + 1
+    return {name for name, count in seen.items() if count > 1}
 
 
 def _discriminator(

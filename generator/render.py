@@ -347,27 +347,25 @@ def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[s
 
 
 def tagged_unions(code: str, package: str) -> str:
-    """Model code with the model generator's `Field(discriminator="kind")` as
-    `Tagged("kind")` (`_model_base.Tagged`: the tag picks the member, and an unknown tag
-    keeps the item as it came instead of failing the response). Spans from the syntax tree."""
-    calls = [
-        node
-        for node in ast.walk(ast.parse(code))
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "Field"
-        and [k.arg for k in node.keywords] == ["discriminator"]
-        and isinstance(node.keywords[0].value, ast.Constant)
-    ]
-    edits: list[tuple[ast.expr, Callable[[str], str]]] = [
-        (node, functools.partial(_tagged, str(getattr(node.keywords[0].value, "value", ""))))
-        for node in calls
-    ]
+    """Model code with the model generator's `Field(discriminator="kind", ...)` as
+    `Tagged("kind"), Field(...)` (`_model_base.Tagged`: the tag picks the member, and an
+    unknown tag keeps the item as it came instead of failing the response). Spans from the
+    syntax tree."""
+    edits: list[tuple[ast.expr, Callable[[str], str]]] = []
+    for node in ast.walk(ast.parse(code)):
+        if not (isinstance(node, ast.Call) and ast.unparse(node.func) == "Field"):
+            continue
+        tags = [k for k in node.keywords if k.arg == "discriminator"]
+        if len(tags) == 1 and isinstance(tags[0].value, ast.Constant):
+            rest = ast.Call(node.func, node.args, [k for k in node.keywords if k not in tags])
+            field = f", {ast.unparse(rest)}" if rest.args or rest.keywords else ""
+            tagged = f"Tagged({json.dumps(str(tags[0].value.value))}){field}"
+            edits.append((node, functools.partial(_constant, tagged)))
     return _imported(_replaced(code, edits), package, "Tagged") if edits else code
 
 
-def _tagged(tag: str, _field: str) -> str:
-    return f"Tagged({json.dumps(tag)})"
+def _constant(text: str, _replaced_text: str) -> str:
+    return text
 
 
 def value_aliases(code: str) -> str:
