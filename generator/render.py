@@ -381,7 +381,7 @@ def value_aliases(code: str) -> str:
         if value is None:
             continue
         assert isinstance(node, ast.ClassDef) and node.end_lineno is not None
-        docstring = _attribute_doc(node, code)
+        docstring = _attribute_doc(node, lines)
         alias = f"{node.name}: TypeAlias = {value}\n" + (f"{docstring}\n" if docstring else "")
         lines[node.lineno - 1 - len(node.decorator_list) : node.end_lineno] = [alias]
         found = True
@@ -416,13 +416,14 @@ def _value_root(node: ast.stmt) -> str | None:
     return ast.unparse(base.slice)
 
 
-def _attribute_doc(node: ast.ClassDef, code: str) -> str | None:
+def _attribute_doc(node: ast.ClassDef, lines: list[str]) -> str | None:
     """The source of the docstring under a root model's `root` field (where the model
-    generator puts the schema's description), as it was written."""
+    generator puts the schema's description), as it was written: its whole lines (not
+    `ast.get_source_segment`, which splits the module again for every call)."""
     for first, second in itertools.pairwise(node.body):
         is_text = isinstance(second, ast.Expr) and isinstance(second.value, ast.Constant)
         if isinstance(first, ast.AnnAssign) and is_text:
-            return ast.get_source_segment(code, second)
+            return "".join(lines[second.lineno - 1 : second.end_lineno]).strip()
     return None
 
 
