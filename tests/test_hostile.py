@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tokenize
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,13 @@ def test_paths_in_names_never_leave_the_output_folder(generated, sandbox):
     assert not (sandbox / "x").exists() and not (sandbox.parent / "x").exists()
     modules = sorted(p.name for p in (output / "h_paths" / "resources").iterdir())
     assert modules == ["__init__.py", "etc_passwd.py", "untagged.py", "x.py"]
+
+
+def test_a_package_is_distributed_under_its_own_name(generated):
+    """Not as `finalpos-client`: two generated clients install side by side."""
+    for package, output in generated.items():
+        metadata = tomllib.loads((output / "pyproject.toml").read_text(encoding="utf-8"))
+        assert metadata["project"]["name"] == f"{package.replace('_', '-')}-client"
 
 
 def test_generated_packages_pass_ruff(generated):
