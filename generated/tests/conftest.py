@@ -41,18 +41,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+def _answering(process: subprocess.Popen[bytes], url: str) -> bool:
+    """Whether Prism answers within STARTUP_SECONDS (False: it exited, or never answered)."""
     deadline = time.monotonic() + STARTUP_SECONDS
     with httpx.Client(timeout=1) as probe:  # one client: each new one loads the CA bundle
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"Prism exited with {process.returncode}:\n{log.read_text()}")
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 probe.get(url)
-                return
+                return True
             except httpx.TransportError:
                 time.sleep(0.1)
-    pytest.fail(f"Prism did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
+    return False
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -78,21 +77,38 @@ def base_url() -> Iterator[str]:
     if not prism:
         pytest.fail("No mock server: set PRISM to the prism executable, or FINALPOS_BASE_URL.")
     spec = Path(os.environ.get("FINALPOS_MOCK_SPEC", HERE / "openapi.json"))
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     _prism_log = Path(tempfile.mkstemp(prefix="prism-", suffix=".log")[1])
-    with _prism_log.open("wb") as log:
-        process = subprocess.Popen(
-            [prism, "mock", "--errors", "-h", "127.0.0.1", "-p", str(port), str(spec)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        _wait_until_answering(process, url, _prism_log)
-        yield url
+        for attempt in (1, 2):  # a second start, on another port, if the first never answers
+            url = f"http://127.0.0.1:{_free_port()}"
+            with _prism_log.open("wb") as log:
+                process = subprocess.Popen(
+                    [
+                        prism,
+                        "mock",
+                        "--errors",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        url.rsplit(":", 1)[1],
+                        str(spec),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            if _answering(process, url):
+                break
+            _stop(process)
+            if attempt == 2:
+                pytest.fail(
+                    f"Prism did not answer within {STARTUP_SECONDS}s (twice):\n{_prism_log.read_text()}"
+                )
+        try:
+            yield url
+        finally:
+            _stop(process)
     finally:
-        _stop(process)
         _prism_log.unlink(missing_ok=True)  # each failure's report carries its tail
 
 
