@@ -188,20 +188,23 @@ class Annotations:
 def _arguments(
     items: list[Field], annotations: Annotations, taken: set[str], place: str
 ) -> list[Argument]:
-    return [
-        Argument(
-            name=unique(identifier(wire_name), taken),
-            wire_name=wire_name,
-            annotation=annotations.of(schema),
-            required=required and not _documented_default(schema, place),
-            description=description,
-            schema=schema,
-            deprecated=deprecated,
-            place=f'{place} "{wire_name}"',
-            default=_documented_default(schema, place) if required else (),
+    arguments = []
+    for wire_name, schema, required, description, deprecated in items:
+        default = _documented_default(schema, place) if required else ()
+        arguments.append(
+            Argument(
+                name=unique(identifier(wire_name), taken),
+                wire_name=wire_name,
+                annotation=annotations.of(schema),
+                required=required and not default,
+                description=description,
+                schema=schema,
+                deprecated=deprecated,
+                place=f'{place} "{wire_name}"',
+                default=default,
+            )
         )
-        for wire_name, schema, required, description, deprecated in items
-    ]
+    return arguments
 
 
 def _documented_default(schema: Any, place: str) -> tuple[Any, ...]:

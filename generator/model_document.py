@@ -76,16 +76,7 @@ def model_document(
     originals = schemas_of(document)
     schemas = {name: merged_all_of(schema, originals) for name, schema in originals.items()}
     qualified = {name: f"{modules[name]}.{class_names[name]}" for name in schemas}
-    shared_members = _members_of_several_tagged_unions(schemas)
-
-    def tagged(schema: dict[str, Any]) -> dict[str, Any]:
-        """A component union's discriminator, when the model generator can follow it: only
-        on a component (an inline one it makes a class of, named after the property) whose
-        members are in no other tagged union."""
-        tags = _discriminator(schema, schemas, qualified)
-        if not tags or set(_member_names(schema)) & shared_members:
-            return {}
-        return {"discriminator": tags}
+    tagged = _followable_discriminators(schemas, qualified)
 
     # `datetime.datetime`, through the package's alias (see `_model_base.Datetime`)
     datetime_type = {"customTypePath": f"{package}._model_base.Datetime"}
@@ -135,7 +126,9 @@ def model_document(
         "paths": {},
         "components": {
             "schemas": {
-                qualified[name]: _root_undeprecated({**rewrite(s), **base_class(name), **tagged(s)})
+                qualified[name]: _root_undeprecated(
+                    {**rewrite(s), **base_class(name), **tagged.get(name, {})}
+                )
                 for name, s in schemas.items()
             }
         },
@@ -150,16 +143,25 @@ def _member_names(node: dict[str, Any]) -> list[str]:
     return [str(ref_name(m)) for m in members] if isinstance(members, list) else []
 
 
-def _members_of_several_tagged_unions(schemas: dict[str, Any]) -> set[str]:
-    """Components that are members of more than one discriminated component union: the model
-    generator gives a member the `Literal` tag of its union, and for a second union it makes
-    a second class of the same name. Their unions stay plain ones (chosen by shape)."""
+def _followable_discriminators(
+    schemas: dict[str, Any], qualified: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Component name → `{"discriminator": ...}` for the component unions the model generator
+    can follow: only components (an inline union it makes a class of, named after the
+    property), and only unions whose members are in no other tagged union (it gives a member
+    the `Literal` tag of its union, and for a second union a second class of the same name).
+    The others stay plain unions, chosen by shape."""
+    found = {name: _discriminator(s, schemas, qualified) for name, s in schemas.items()}
+    tagged = {name: tags for name, tags in found.items() if tags}
     seen: dict[str, int] = {}
-    for node in schemas.values():
-        if _discriminator(node, schemas, {name: name for name in schemas}):
-            for name in _member_names(node):
-                seen[name] = seen.get(name, 0) + 1
-    return {name for name, count in seen.items() if count > 1}
+    for name in tagged:
+        for member in _member_names(schemas[name]):
+            seen[member] = seen.get(member, 0) + 1
+    return {
+        name: {"discriminator": tags}
+        for name, tags in tagged.items()
+        if all(seen[member] == 1 for member in _member_names(schemas[name]))
+    }
 
 
 def _discriminator(

@@ -45,6 +45,7 @@ METHOD_BODY_NAMES = frozenset(
         "max_retries",
         "build_body",
         "build_form",
+        "jsonable",
         "expand_path",
         "page_window",
         "require_arguments",

@@ -190,8 +190,9 @@ def _part_types(content: dict[str, Any]) -> tuple[tuple[str, str], ...]:
             continue
         for part, how in encoding.items():
             declared = how.get("contentType") if isinstance(how, dict) else None
-            if isinstance(declared, str) and declared.split(",")[0].strip():
-                found.append((str(part), declared.split(",")[0].strip()))
+            first = declared.split(",")[0].strip() if isinstance(declared, str) else ""
+            if first:
+                found.append((str(part), first))
     return tuple(found)
 
 

@@ -81,7 +81,6 @@ def cases(old: Document, new: Document, package: str) -> list[dict[str, Any]]:
         sent = old_views[(view.method, view.path)].body
         if (op.body_model or op.body_annotation) and sent is not None:
             kwargs["body"] = sample(sent.schema, old_schemas)
-        body = example
         found.append(
             {
                 "label": view.label,
@@ -90,7 +89,7 @@ def cases(old: Document, new: Document, package: str) -> list[dict[str, Any]]:
                 "args": [sample(p.schema, old_schemas) for p in op.path_params],
                 "kwargs": kwargs,
                 "status": op.success_status,
-                "body": [body] if op.paginated and not isinstance(body, list) else body,
+                "body": [example] if op.paginated and not isinstance(example, list) else example,
                 "paginated": op.paginated,
             }
         )

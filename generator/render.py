@@ -301,7 +301,8 @@ def open_enums(code: str, package: str) -> str:
     edits: list[tuple[ast.expr, Callable[[str], str]]] = [
         (node, lambda literal: f"OpenEnum[{literal}]") for node in literals
     ]
-    return _imported(_replaced(code, edits), package, "OpenEnum") if edits else code
+    base = f"{package}._model_base"
+    return _imported(_replaced(code, edits), base, "OpenEnum") if edits else code
 
 
 def _replaced(code: str, edits: list[tuple[ast.expr, Callable[[str], str]]]) -> str:
@@ -323,10 +324,10 @@ def _replaced(code: str, edits: list[tuple[ast.expr, Callable[[str], str]]]) -> 
     return data.decode()
 
 
-def _imported(code: str, package: str, name: str) -> str:
-    """`code` importing `name` from the package's `_model_base`."""
+def _imported(code: str, module: str, name: str) -> str:
+    """`code` importing `name` from `module`, after its `__future__` import."""
     future = "from __future__ import annotations\n"
-    return code.replace(future, f"{future}\nfrom {package}._model_base import {name}\n", 1)
+    return code.replace(future, f"{future}\nfrom {module} import {name}\n", 1)
 
 
 def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[str, str]:
@@ -367,7 +368,8 @@ def tagged_unions(code: str, package: str) -> str:
             field = f", {ast.unparse(rest)}" if rest.args or rest.keywords else ""
             tagged = f"Tagged({json.dumps(str(tags[0].value.value))}){field}"
             edits.append((node, functools.partial(_constant, tagged)))
-    return _imported(_replaced(code, edits), package, "Tagged") if edits else code
+    base = f"{package}._model_base"
+    return _imported(_replaced(code, edits), base, "Tagged") if edits else code
 
 
 def _constant(text: str, _replaced_text: str) -> str:
@@ -391,10 +393,7 @@ def value_aliases(code: str) -> str:
         alias = f"{node.name}: TypeAlias = {value}\n" + (f"{docstring}\n" if docstring else "")
         lines[node.lineno - 1 - len(node.decorator_list) : node.end_lineno] = [alias]
         found = True
-    if not found:
-        return code
-    future = "from __future__ import annotations\n"
-    return "".join(lines).replace(future, f"{future}\nfrom typing import TypeAlias\n", 1)
+    return _imported("".join(lines), "typing", "TypeAlias") if found else code
 
 
 # What a value component's root is: a literal, or one of these (with `| None`).

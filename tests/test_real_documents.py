@@ -440,6 +440,35 @@ def test_a_discriminated_union_follows_its_tag_and_keeps_an_unknown_one(generati
     assert "Event.root.type = 'gift' is not a value this client knows" in ran.stderr
 
 
+UNION_BODY = """
+import json, httpx
+from {package} import Client
+from {package}.models import Person
+sent = []
+def answer(request):
+    sent.append(json.loads(request.content))
+    return httpx.Response(204)
+http = httpx.Client(transport=httpx.MockTransport(answer))
+pets = Client(base_url="http://test", http_client=http, max_retries=0).untagged
+pets.replace_pet_owner(7, body=Person(kind="person", name="Ann"))
+pets.replace_pet_owner(7, body={{"kind": "shelter", "address": "1 Dog Street"}})
+print(json.dumps(sent))
+"""
+
+
+def test_a_union_typed_body_takes_a_model_instance(generations, tmp_path):
+    """A body typed `Person | Shelter | Mapping` is sent as JSON whichever it is given: a
+    model by its wire names (it was `TypeError: not JSON serializable`), a mapping as is."""
+    package, output, result = generations[CORPUS / "types.yaml"]
+    assert result.returncode == 0, result.stderr
+    ran = run_python(UNION_BODY.format(package=package), path=output, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == [
+        {"kind": "person", "name": "Ann"},
+        {"kind": "shelter", "address": "1 Dog Street"},
+    ]
+
+
 def test_query_credentials_and_secret_parameters_are_redacted_in_logs(generations, tmp_path):
     package, output, result = generations[CORPUS / "security.yaml"]
     assert result.returncode == 0, result.stderr

@@ -278,8 +278,9 @@ def build_body(
 
 
 def jsonable(value: object) -> Any:
-    """A JSON body as httpx sends it: models (anywhere inside) as their fields by wire
-    name, dates and UUIDs as text. A union-typed body may be a model instance."""
+    """A body the user gives as it is (a union-typed body, `extra_body`) as httpx sends it:
+    models anywhere inside as their fields by wire name, dates and UUIDs as text. (A model
+    body comes from `build_body`, JSON already: not walked again.)"""
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
     if isinstance(value, Mapping):
@@ -688,8 +689,9 @@ class BaseClient:
                 f"pass {name}=... or set {env}" for name, env in CREDENTIAL_ENV.items()
             )
             raise FinalPOSError(f"No credentials: {ways}.")
-        self._on_default_server = not (base_url or os.environ.get(f"{ENV_PREFIX}_BASE_URL"))
-        base_url = base_url or os.environ.get(f"{ENV_PREFIX}_BASE_URL") or DEFAULT_BASE_URL
+        base_url = base_url or os.environ.get(f"{ENV_PREFIX}_BASE_URL")
+        self._on_default_server = not base_url
+        base_url = base_url or DEFAULT_BASE_URL
         if not base_url:
             raise FinalPOSError(f"No server: pass base_url=... or set {ENV_PREFIX}_BASE_URL.")
         self.base_url = httpx.URL(str(base_url))
@@ -758,7 +760,7 @@ class BaseClient:
     def _build_request(
         self, http: httpx.Client | httpx.AsyncClient, options: RequestOptions
     ) -> httpx.Request:
-        body: Any = None if isinstance(options.json, NotGiven) else jsonable(options.json)
+        body: Any = None if isinstance(options.json, NotGiven) else options.json
         if options.extra_body and (body is None or isinstance(body, Mapping)):
             body = {**(body or {}), **jsonable(options.extra_body)}
         timeout: Any = options.timeout

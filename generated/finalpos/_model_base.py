@@ -84,13 +84,13 @@ def _newer_value(value: Any, info: core_schema.ValidationInfo) -> Any:
     """An enum value outside the documented ones, of the kind they are (text or a number)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise PydanticCustomError("open_enum", "Input should be one of the documented values")
-    _say_newer(str((info.config or {}).get("title") or "model"), str(info.field_name), value)
+    _say_newer(info, str(info.field_name), value)
     return value
 
 
-def _say_newer(model: str, field: str, value: Any) -> None:
+def _say_newer(info: core_schema.ValidationInfo, field: str, value: Any) -> None:
     """Log once per model, field and value that the data is newer than the client."""
-    key = (model, field, value)
+    key = (str((info.config or {}).get("title") or "model"), field, value)
     if key not in _newer_seen and len(_newer_seen) < _NEWER_SEEN_MAX:
         _newer_seen.add(key)
         logging.getLogger("finalpos").warning(
@@ -187,7 +187,5 @@ def _unknown_tag(tag: str, item: Any, info: core_schema.ValidationInfo) -> Any:
         raise PydanticCustomError(
             "tagged_union", "Input should be an object with a {tag}", {"tag": tag}
         )
-    _say_newer(
-        str((info.config or {}).get("title") or "model"), f"{info.field_name}.{tag}", item.get(tag)
-    )
+    _say_newer(info, f"{info.field_name}.{tag}", item.get(tag))
     return item
