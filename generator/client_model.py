@@ -30,16 +30,42 @@ OTHER_EXCEPTIONS = (
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
-    "FinalPOSError",
     "InternalServerError",
     "PaginationError",
     "RequestValidationError",
 )
-EXCEPTIONS = tuple(sorted(OTHER_EXCEPTIONS + tuple(name for name, _ in STATUS_EXCEPTIONS.values())))
+
+
+def exceptions(error_class: str) -> tuple[str, ...]:
+    """Every exception class of a package whose base error class is `error_class`, sorted."""
+    status = tuple(name for name, _ in STATUS_EXCEPTIONS.values())
+    return tuple(sorted((*OTHER_EXCEPTIONS, *status, error_class)))
+
+
 # Attributes every resource has besides its operations' methods.
 RESERVED_METHODS = frozenset(
     {"with_raw_response", "with_streaming_response", "custom_fields_model"}
 )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a package is called by, and whether it is the Final POS API's own
+    (`generator.finalpos.profile`): the one place the generic stages learn either."""
+
+    stem: str
+    """Its classes' stem: `FinalPOS` → `FinalPOSError`, `FinalPOSModel`; `myapi` → `Myapi`."""
+    final_pos: bool = False
+    """The Final POS API's description: runtime-shaped customers, custom tables, and its
+    documented paging rule (`skip` a multiple of `limit`)."""
+
+    @property
+    def error_class(self) -> str:
+        return f"{self.stem}Error"
+
+    @property
+    def model_class(self) -> str:
+        return f"{self.stem}Model"
 
 
 @dataclass(frozen=True)
@@ -212,6 +238,7 @@ class ClientModel:
     base_url: str
     env_prefix: str
     """Environment variables are `<env_prefix>_API_KEY`, `_BASE_URL`, `_LOG`..."""
+    profile: Profile
     schemes: list[Scheme]
     default_security: Requirement
     resources: list[Resource]
@@ -228,6 +255,10 @@ class ClientModel:
     @property
     def operations(self) -> list[Operation]:
         return [op for resource in self.resources for op in resource.operations]
+
+    @property
+    def exceptions(self) -> tuple[str, ...]:
+        return exceptions(self.profile.error_class)
 
     @property
     def auth_required(self) -> bool:

@@ -24,6 +24,7 @@ from generator import release as release_stage
 from generator import validate as validate_stage
 from generator.compat import Verdict, judge
 from generator.errors import FetchError, SpecError
+from generator.finalpos import is_final_pos
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.model_code import model_coder
 from generator.normalize import normalize, normalize_against, to_yaml
@@ -34,8 +35,10 @@ def _official(
     root: Path, config: dict[str, Any], document: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The vendored snapshot, normalized, when `document` may be a tenant's description of it
-    (same API version, per the lock); None otherwise, without reading the snapshot, and when
-    `document` is the snapshot itself (it is normalized once, on its own)."""
+    (Final POS's, same API version, per the lock); None otherwise, without reading the
+    snapshot, and when `document` is the snapshot itself (it is normalized once, on its own)."""
+    if not is_final_pos(document):
+        return None  # another API's document has no Final POS tenants
     snapshot = _snapshot(root, config)
     locked = snapshot.read_lock().get("api_version")
     version = (document.get("info") or {}).get("version")
@@ -46,10 +49,11 @@ def _official(
 
 
 def _normalized(
-    document: dict[str, Any], spec: Path | str, official: dict[str, Any] | None = None
+    repaired: dict[str, Any], spec: Path | str, official: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """A document validation repaired, normalized the rest of the way."""
     try:
-        return normalize_against(document, official)
+        return normalize_against(repaired, official, repaired=True)
     except RecursionError as exc:
         raise SpecError("document nests too deeply", source=str(spec)) from exc
 
@@ -61,12 +65,14 @@ def _warn(command: str, source: str, problems: list[Problem]) -> None:
 
 def _check(
     args: argparse.Namespace, document: dict[str, Any], source: str, snapshot: fetch_stage.Snapshot
-) -> None:
-    """Check a document, printing its problems as warnings (errors under --strict). The
-    vendored snapshot was validated when it was fetched: it is trusted by its checksum."""
+) -> dict[str, Any]:
+    """Check a document, printing its problems as warnings (errors under --strict), and
+    return it repaired. The vendored snapshot was validated when it was fetched: it is
+    trusted by its checksum."""
     findings = _vouched_findings(source, snapshot)
-    problems = validate_stage.check_openapi(document, source, strict=args.strict, findings=findings)
-    _warn(args.command, source, problems)
+    checked = validate_stage.checked(document, source, strict=args.strict, findings=findings)
+    _warn(args.command, source, checked.problems)
+    return checked.repaired
 
 
 def _vouched_findings(source: str | Path, snapshot: fetch_stage.Snapshot) -> list[Problem] | None:
@@ -81,8 +87,8 @@ def _load_normalized(
     args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
 ) -> dict[str, Any]:
     document = load_stage.read_spec(spec)
-    _check(args, document, str(spec), _snapshot(root, config))
-    return _normalized(document, spec, _official(root, config, document))
+    repaired = _check(args, document, str(spec), _snapshot(root, config))
+    return _normalized(repaired, spec, _official(root, config, document))
 
 
 def _headers(pairs: list[str]) -> dict[str, str]:
@@ -204,10 +210,10 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     ) as validated:
         from generator import render as render_stage  # jinja2, while the validator starts
 
-        normalized = _normalized(document, spec, _official(root, config, document))
+        normalized = _normalized(validated.repaired, spec, _official(root, config, document))
 
         def warn_before_swap() -> None:
-            _warn(args.command, str(spec), validated())
+            _warn(args.command, str(spec), validated.wait())
 
         client = render_stage.render(
             normalized,
@@ -293,10 +299,10 @@ def _report(
     and compared, each change judged by what it does to the client's users."""
     documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
     snapshot = _snapshot(root, config)
-    for document, source in zip(documents, (old_source, new_source), strict=True):
-        _check(args, document, source, snapshot)
-    old = _normalized(documents[0], old_source)
-    new = _normalized(documents[1], new_source, official=old)
+    sources = (old_source, new_source)
+    repaired = [_check(args, d, s, snapshot) for d, s in zip(documents, sources, strict=True)]
+    old = _normalized(repaired[0], old_source)
+    new = _normalized(repaired[1], new_source, official=old)
     return judge(old, new, _package_name(config["package-name"])), old, new
 
 

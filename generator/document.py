@@ -342,3 +342,22 @@ def merged_all_of(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
     if required:
         merged["required"] = required
     return merged
+
+
+# The generator's own annotations, which normalization adds (`x-finalpos-resource`...):
+# what it read from a document, meaningless to a server or to anyone else.
+ANNOTATION_PREFIX = "x-finalpos-"
+
+
+def without_annotations(node: Any, *, names: bool = False) -> Any:
+    """`node` without the generator's annotations, at any depth. `names`: `node` is a
+    `properties` map, whose keys are the API's property names, never annotations."""
+    if isinstance(node, list):
+        return [without_annotations(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: without_annotations(value, names=key == "properties" and not names)
+        for key, value in node.items()
+        if names or not (isinstance(key, str) and key.startswith(ANNOTATION_PREFIX))
+    }

@@ -1,4 +1,6 @@
-"""What is particular to the Final POS API, in one place: the generic stages consult it.
+"""What is particular to the Final POS API, in one place: the generic stages consult it,
+and apply it only to the Final POS API's own descriptions (`is_final_pos`): another document
+gets names from its package name and no Final POS code or words (`profile`).
 
 A NestJS backend: controller method names (`findAll`, `findOne`...) name the client's
 methods. Customer DTOs are built at runtime from each tenant's custom tables, so the
@@ -8,7 +10,9 @@ its custom fields, and two custom-table endpoints describe them at run time.
 
 from __future__ import annotations
 
-from generator.client_model import Resource
+import re
+
+from generator.client_model import Profile, Resource
 from generator.document import (
     Document,
     closure,
@@ -18,6 +22,7 @@ from generator.document import (
     refs_in,
     schemas_of,
 )
+from generator.naming import class_name
 
 # NestJS controller method names and the client method names they become.
 NEST_METHOD_NAMES = {
@@ -39,9 +44,42 @@ CORE_KEY = "x-finalpos-core-customer-properties"
 CUSTOM_TABLES_RESOURCE = "custom_tables"
 
 
-def custom_table_endpoints(resources: dict[str, Resource]) -> dict[str, str] | None:
+# The Final POS API's descriptions: the snapshot, its releases and each tenant's. Its title,
+# or a server of its own (a tenant's document may be retitled; its servers stay).
+FINAL_POS_TITLE = re.compile(r"^\s*final\s*pos\b", re.IGNORECASE)
+FINAL_POS_HOST = re.compile(r"^https?://([a-z0-9-]+\.)*finalpos\.com(:\d+)?(/|$)", re.IGNORECASE)
+# The package name Final POS's own client is published under, and its classes' stem.
+FINAL_POS_PACKAGE = "finalpos"
+FINAL_POS_STEM = "FinalPOS"
+
+
+def is_final_pos(document: Document) -> bool:
+    """Whether `document` describes the Final POS API (its title, or a finalpos.com server)."""
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    if isinstance(info.get("title"), str) and FINAL_POS_TITLE.match(info["title"]):
+        return True
+    servers = document.get("servers") if isinstance(document.get("servers"), list) else []
+    urls = [s.get("url") for s in servers if isinstance(s, dict)]
+    return any(isinstance(url, str) and FINAL_POS_HOST.match(url) for url in urls)
+
+
+def profile(document: Document, package: str) -> Profile:
+    """The package's names come from its package name (`myapi` → `MyapiError`); Final POS's
+    own package keeps the names its users have (`FinalPOSError`). The Final POS behaviours
+    follow the document, whatever the package is called."""
+    final_pos = is_final_pos(document)
+    stem = FINAL_POS_STEM if final_pos and package == FINAL_POS_PACKAGE else class_name(package)
+    return Profile(stem=stem, final_pos=final_pos)
+
+
+def custom_table_endpoints(
+    resources: dict[str, Resource], final_pos: bool
+) -> dict[str, str] | None:
     """Paths of the custom-table structure lists and the fields list's table parameter,
-    when the document has both endpoints (else None: no `custom_fields_model`)."""
+    when the document is Final POS's and has both endpoints (else None: no
+    `custom_fields_model`)."""
+    if not final_pos:
+        return None
     structure = {
         op.method_name: op
         for op in getattr(resources.get(CUSTOM_TABLES_RESOURCE), "operations", [])
@@ -57,8 +95,10 @@ def custom_table_endpoints(resources: dict[str, Resource]) -> dict[str, str] | N
     }
 
 
-def runtime_shaped_modules(resources: dict[str, Resource]) -> list[str]:
+def runtime_shaped_modules(resources: dict[str, Resource], final_pos: bool) -> list[str]:
     """The resource modules whose models are runtime-shaped (their classes vary per tenant)."""
+    if not final_pos:
+        return []
     return [r.attribute for key, r in resources.items() if key in RUNTIME_SHAPED_RESOURCES]
 
 
@@ -66,7 +106,10 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
     """Flag the customer DTOs, whose properties vary per tenant: the client must keep
     properties it does not know, so they must never be closed. Properties that are not
     core (`CORE_KEY`, else all of them) are listed as the tenant's custom fields, and the
-    schemas named after them (one per custom table) are flagged as custom tables."""
+    schemas named after them (one per custom table) are flagged as custom tables. Only
+    in Final POS's descriptions: another API's `customers` are what its document says."""
+    if not is_final_pos(document):
+        return document
     schemas = schemas_of(document)
     runtime_shaped: list[str] = []
     for _path, _method, operation in iter_operations(document):

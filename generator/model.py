@@ -32,7 +32,7 @@ from generator.document import (
     text,
 )
 from generator.errors import SpecError
-from generator.finalpos import custom_table_endpoints, runtime_shaped_modules
+from generator.finalpos import custom_table_endpoints, profile, runtime_shaped_modules
 from generator.model_document import MODEL_MODULE_NAMES, model_document
 from generator.naming import METHOD_BODY_NAMES, class_name, identifier, unique
 from generator.operation import OperationView, operations
@@ -367,7 +367,8 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
             )
         raise SpecError("the document has no operations: nothing to generate", pointer="#/paths")
     schemas = schemas_of(document)
-    taken_classes = set(MODEL_MODULE_NAMES)
+    names_profile = profile(document, package)
+    taken_classes = {*MODEL_MODULE_NAMES, names_profile.model_class}
     class_names = {name: unique(class_name(name), taken_classes) for name in schemas}
     names = _resource_names(views)
     modules = assign_modules(views, schemas, {key: attr for key, (attr, _) in names.items()})
@@ -399,6 +400,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         for key, (attribute, resource_class) in names.items()
     }
     info = document.get("info") or {}
+    final_pos = names_profile.final_pos
     return ClientModel(
         package=package,
         title=text(info.get("title")),
@@ -406,6 +408,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         client_version=client_version,
         base_url=default_base_url(document),
         env_prefix=package.upper(),
+        profile=names_profile,
         schemes=list(schemes.values()),
         default_security=most_common(op.security for ops in by_resource.values() for op in ops),
         resources=list(resources.values()),
@@ -419,8 +422,8 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
             )
             for name in schemas
         ],
-        custom_table_endpoints=custom_table_endpoints(resources),
-        runtime_shaped_modules=runtime_shaped_modules(resources),
+        custom_table_endpoints=custom_table_endpoints(resources, final_pos),
+        runtime_shaped_modules=runtime_shaped_modules(resources, final_pos),
         model_document=model_document(document, modules, class_names, package),
         document=document,
     )

@@ -19,7 +19,8 @@ from generator.document import (
 )
 from generator.schema import FORMAT_TYPES
 
-# Names the generated model modules import; a schema may not take them.
+# Names the generated model modules import (and the package's base model class,
+# `Profile.model_class`); a schema may not take them.
 MODEL_MODULE_NAMES = frozenset(
     {
         "Annotated",
@@ -29,7 +30,6 @@ MODEL_MODULE_NAMES = frozenset(
         "ConfigDict",
         "Datetime",
         "Field",
-        "FinalPOSModel",
         "Literal",
         "OpenEnum",
         "RootModel",

@@ -541,6 +541,9 @@ PASSES: tuple[Pass, ...] = (
 )
 
 
+# What normalization does to a document validation repaired already.
+AFTER_REPAIR: tuple[Pass, ...] = PASSES[len(REPAIR_PASSES) :]
+
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: same text, far faster
 
 
@@ -561,14 +564,18 @@ def _version(document: Document) -> str:
     return str((document.get("info") or {}).get("version"))
 
 
-def normalize_against(document: Document, official: Document | None) -> Document:
-    """Normalize `document`; when it has the API version of `official` (the normalized
-    vendored snapshot) it is a tenant's description of that release, so its customer
-    properties beyond the official ones are custom fields. Another version is a release:
-    its new customer properties are API changes."""
+def normalize_against(
+    document: Document, official: Document | None, *, repaired: bool = False
+) -> Document:
+    """Normalize `document` (`repaired`: the repair passes ran already, in validation);
+    when it has the API version of `official` (the normalized vendored snapshot) it is a
+    tenant's description of that release, so its customer properties beyond the official
+    ones are custom fields. Another version is a release: its new customer properties are
+    API changes."""
+    passes = AFTER_REPAIR if repaired else PASSES
     if official is None or _version(document) != _version(official):
-        return normalize(document)
-    normalized = normalize({**document, CORE_KEY: core_properties(official)})
+        return normalize(document, passes)
+    normalized = normalize({**document, CORE_KEY: core_properties(official)}, passes)
     schemas = schemas_of(normalized).values()
     if not any(isinstance(s, dict) and "x-finalpos-custom-fields" in s for s in schemas):
         del normalized[CORE_KEY]  # nothing beyond the official properties: not a tenant's

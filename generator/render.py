@@ -26,8 +26,8 @@ import jinja2
 import ruff
 
 from generator import naming
-from generator.client_model import EXCEPTIONS, STATUS_EXCEPTIONS, ClientModel, Operation
-from generator.document import Document
+from generator.client_model import STATUS_EXCEPTIONS, ClientModel, Operation
+from generator.document import Document, without_annotations
 from generator.errors import SpecError, json_pointer
 from generator.fsutil import (
     CHANGELOG,
@@ -58,6 +58,18 @@ HEADER_TEXT = (
     "change templates/ or generator/ and regenerate."
 )
 PER_RESOURCE = {"package/resources/resource.py.jinja", "tests/test_resource.py.jinja"}
+
+
+def _has_custom_fields_model(client: ClientModel) -> bool:
+    """Its customers carry custom fields its custom-table endpoints describe (Final POS)."""
+    return bool(client.custom_table_endpoints and client.runtime_shaped_modules)
+
+
+# Templates only some packages have: `custom_fields_model()` and the naming rules it uses.
+WHEN: dict[str, Callable[[ClientModel], bool]] = {
+    "package/_custom_fields.py.jinja": _has_custom_fields_model,
+    "package/_naming.py.jinja": _has_custom_fields_model,
+}
 MODES = (
     {
         "prefix": "Sync",
@@ -175,16 +187,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-# What `import <package>` offers, by the module that defines it (loaded on first use).
-PUBLIC_NAMES = {
-    "_base_client": ["APIResponse"],
-    "_aiohttp": ["DefaultAioHttpClient"],
-    "_client": ["AsyncClient", "Client"],
-    "_exceptions": list(EXCEPTIONS),
-    "_pagination": ["AsyncPage", "AsyncPaginator", "SyncPage"],
-    "_types": ["NOT_GIVEN", "NotGiven"],
-    "_version": ["API_VERSION", "__version__"],
-}
+def public_names(client: ClientModel) -> dict[str, list[str]]:
+    """What `import <package>` offers, by the module that defines it (loaded on first use)."""
+    return {
+        "_base_client": ["APIResponse"],
+        "_aiohttp": ["DefaultAioHttpClient"],
+        "_client": ["AsyncClient", "Client"],
+        "_exceptions": list(client.exceptions),
+        "_pagination": ["AsyncPage", "AsyncPaginator", "SyncPage"],
+        "_types": ["NOT_GIVEN", "NotGiven"],
+        "_version": ["API_VERSION", "__version__"],
+    }
 
 
 def example_arguments(op: Operation) -> str:
@@ -227,6 +240,13 @@ def usage_examples(client: ClientModel, count: int = 3) -> list[Operation]:
     return chosen
 
 
+def example_model(client: ClientModel) -> str:
+    """A model class to name in examples: the first an operation returns, else the first."""
+    returned = [op.response_model for op in client.operations if op.response_model]
+    tenant_free = [schema.class_name for schema in client.schemas if not schema.custom_table]
+    return next(iter(returned + tenant_free), "Model")
+
+
 def template_context(client: ClientModel) -> dict[str, Any]:
     return {
         "header": f"# {HEADER_TEXT}",
@@ -246,15 +266,21 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "secret_query_parameters": client.secret_query_parameters,
         "resources": client.resources,
         "usage_examples": usage_examples(client),
+        "example_model": example_model(client),
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,
         "custom_table_endpoints": client.custom_table_endpoints,
         "modes": MODES,
-        "public_names": PUBLIC_NAMES,
+        "public_names": public_names(client),
         "status_exceptions": STATUS_EXCEPTIONS,
-        "exceptions": EXCEPTIONS,
+        "exceptions": client.exceptions,
+        "error_class": client.profile.error_class,
+        "model_class": client.profile.model_class,
+        "final_pos": client.profile.final_pos,
         "core_customer_properties": core_properties(client.document),
-        "normalized_json": json.dumps(client.document, indent=2, ensure_ascii=False),
+        "normalized_json": json.dumps(
+            without_annotations(client.document), indent=2, ensure_ascii=False
+        ),
         "naming_source": Path(naming.__file__).read_text(),
     }
 
@@ -274,6 +300,8 @@ def render_templates(client: ClientModel) -> dict[str, str]:
     context = template_context(client)
     files: dict[str, str] = {}
     for template in sorted(env.list_templates(extensions=["jinja"])):
+        if template in WHEN and not WHEN[template](client):
+            continue
         if template in PER_RESOURCE:
             for resource in client.resources:
                 path = _output_path(template, client.package, resource.attribute)
@@ -334,7 +362,7 @@ def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[s
     """The pydantic models, one module per resource plus `shared`, by relative path."""
     if not client.schemas:
         return {}
-    base_class = f"{client.package}._model_base.FinalPOSModel"
+    base_class = f"{client.package}._model_base.{client.profile.model_class}"
     result = coder(client.model_document, base_class, f"# {HEADER_TEXT}")
     models_dir = f"{client.package}/models"
     if isinstance(result, str):

@@ -63,6 +63,15 @@ def accepted(problems: list[Problem], source: str, *, strict: bool) -> list[Prob
     return problems
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A document that passed the check: repaired (what normalization goes on from, so the
+    repair passes run once per document) and what was found in it."""
+
+    repaired: dict[str, Any]
+    problems: list[Problem]
+
+
 def check_openapi(
     document: dict[str, Any],
     source: str,
@@ -74,13 +83,24 @@ def check_openapi(
     still finds once known quirks are repaired comes back as warnings (errors if `strict`).
     `findings`: what the validator found when this very document was vendored (see
     `Snapshot.findings_for`), used instead of validating it again."""
+    return checked(document, source, strict=strict, findings=findings).problems
+
+
+def checked(
+    document: dict[str, Any],
+    source: str,
+    *,
+    strict: bool = False,
+    findings: list[Problem] | None = None,
+) -> Checked:
+    """`check_openapi`, handing on the repaired document too."""
     repaired = _repaired(document, source, strict=strict)
     if findings is None:
         remembered = _findings_file(repaired)
         findings = _remembered(remembered)
         if findings is None:
             findings = _remember(remembered, validate(repaired, source))
-    return accepted(problems_of(repaired, findings), source, strict=strict)
+    return Checked(repaired, accepted(problems_of(repaired, findings), source, strict=strict))
 
 
 def _repaired(document: dict[str, Any], source: str, *, strict: bool) -> dict[str, Any]:
@@ -185,6 +205,14 @@ def load_spec(path: Path, *, strict: bool = True) -> dict[str, Any]:
     return document
 
 
+@dataclass(frozen=True)
+class Validation:
+    """A validation under way: the repaired document, and `wait` for the problems."""
+
+    repaired: dict[str, Any]
+    wait: Callable[[], list[Problem]]
+
+
 @contextlib.contextmanager
 def validating(
     document: dict[str, Any],
@@ -192,13 +220,13 @@ def validating(
     *,
     strict: bool = False,
     findings: list[Problem] | None = None,
-) -> Iterator[Callable[[], list[Problem]]]:
+) -> Iterator[Validation]:
     """`check_openapi` with the validator run in a child interpreter while the block goes
-    on (on a large document validation is the slowest step). The block gets a function
-    that waits for it and returns the problems (raising the first under `strict`); leaving
-    the block waits too, so a validation error wins over any error the document caused in
-    the block meanwhile. With `findings` (the vendored snapshot), or findings remembered
-    for this document, no child is started."""
+    on (on a large document validation is the slowest step). The block gets the repaired
+    document and a function that waits for the validator and returns the problems (raising
+    the first under `strict`); leaving the block waits too, so a validation error wins over
+    any error the document caused in the block meanwhile. With `findings` (the vendored
+    snapshot), or findings remembered for this document, no child is started."""
     repaired = _repaired(document, source, strict=strict)
     remembered = None if findings is not None else _findings_file(repaired)
     known = findings if findings is not None else _remembered(remembered)
@@ -212,7 +240,7 @@ def validating(
         return accepted(problems_of(repaired, outcome[0]), source, strict=strict)
 
     try:
-        yield wait
+        yield Validation(repaired, wait)
     finally:
         wait()
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.fsutil import MANIFEST, manifest_text
-from tests.conftest import BASE_SPEC, FROZEN_SPEC, run_cli
+from tests.conftest import BASE_SPEC, DEMO_TENANT_SPEC, FIXTURES, FROZEN_SPEC, run_cli
+
+CORPUS = FIXTURES / "corpus"
 
 
 def tree_digest(root: Path) -> str:
@@ -213,24 +216,41 @@ def test_generate_into_an_empty_or_new_folder(tmp_path, cli):
         assert (tmp_path / name / MANIFEST).is_file()
 
 
-def test_generate_normalizes_the_vendored_document_once(tmp_path, cli, monkeypatch):
-    """Each stage once: the snapshot is not normalized a second time as its own official
-    version (a tenant's description of the same release still reads it: test_tenants)."""
+def passes_run(monkeypatch) -> list[str]:
+    """The name of every normalization pass run from now on, in order."""
     from generator import commands
     from generator import normalize as normalize_stage
 
     runs: list[str] = []
     original = normalize_stage.normalize
 
-    def counted(document, *args, **kwargs):
-        if not args and not kwargs:  # every pass: not the repair passes alone
-            runs.append(str((document.get("info") or {}).get("title")))
-        return original(document, *args, **kwargs)
+    def counted(document, passes=normalize_stage.PASSES):
+        runs.extend(each.__name__ for each in passes)
+        return original(document, passes)
 
     monkeypatch.setattr(normalize_stage, "normalize", counted)
     monkeypatch.setattr(commands, "normalize", counted)
-    assert cli("generate", "--output", str(tmp_path / "out"))[0] == 0
-    assert runs == ["Final POS API"]
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("spec", "documents"),
+    [(None, 1), (CORPUS / "quirks.yaml", 1), (DEMO_TENANT_SPEC, 2)],
+    ids=["snapshot", "another-api", "tenant"],
+)
+def test_generate_runs_each_normalization_pass_once_per_document(
+    spec, documents, tmp_path, cli, monkeypatch
+):
+    """Each stage once: validation hands its repaired document on (the repair passes do
+    not run again), and the snapshot is not normalized a second time as its own official
+    version. A tenant's description of the vendored release reads the snapshot too: two
+    documents, each normalized once; another API's document reads no snapshot."""
+    from generator.normalize import PASSES
+
+    runs = passes_run(monkeypatch)
+    given = ["--spec", str(spec)] if spec else []
+    assert cli("generate", *given, "--output", str(tmp_path / "out"))[0] == 0
+    assert Counter(runs) == {each.__name__: documents for each in PASSES}
 
 
 def test_normalize_writes_yaml_to_a_file(tmp_path, cli):
