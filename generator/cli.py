@@ -10,36 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
 
+from generator.config import Config, project_config
 from generator.errors import CodegenError
 from generator.fsutil import CHANGELOG
 from generator.model_code import model_coder
-
-DEFAULTS = {
-    "spec-url": "https://docs.finalpos.com/_spec/openapi.yaml?download",
-    "spec-path": "spec/finalpos-openapi.yaml",
-    "lock-path": "spec/finalpos-openapi.lock.json",
-    "output": "generated",
-    "package-name": "finalpos",
-    "client-version": "0.0.0",
-}
-
-
-def project_config(start: Path) -> tuple[Path, dict[str, Any]]:
-    """The nearest pyproject.toml with [tool.finalpos-codegen], and its settings."""
-    for folder in (start, *start.parents):
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                tool = tomllib.loads(pyproject.read_text()).get("tool", {})
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
-            if "finalpos-codegen" in tool:
-                return folder, {**DEFAULTS, **tool["finalpos-codegen"]}
-    return start, dict(DEFAULTS)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -140,8 +116,9 @@ RENDERING = frozenset({"generate", "check"})
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    root, config = project_config(Path.cwd())
+    config: Config | None = None
     try:
+        config = project_config(Path.cwd())
         with contextlib.ExitStack() as stack:
             if args.command in RENDERING:
                 args.model_code = stack.enter_context(model_coder())
@@ -149,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 commands,  # the stages: 0.1 s of imports the child need not wait for
             )
 
-            return int(getattr(commands, f"cmd_{args.command}")(args, root, config))
+            return int(getattr(commands, f"cmd_{args.command}")(args, config))
     except CodegenError as exc:
-        if exc.source is None and hasattr(args, "spec"):  # name the document it came from
-            exc.source = str(args.spec or root / config["spec-path"])
+        if exc.source is None and config and hasattr(args, "spec"):  # name its document
+            exc.source = str(args.spec or config.spec)
         print(f"finalpos-codegen {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

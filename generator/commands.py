@@ -23,6 +23,7 @@ from generator import load as load_stage
 from generator import release as release_stage
 from generator import validate as validate_stage
 from generator.compat import Verdict, judge
+from generator.config import Config
 from generator.errors import FetchError, SpecError
 from generator.finalpos import is_final_pos
 from generator.fsutil import CHANGELOG, write_atomic
@@ -31,15 +32,13 @@ from generator.normalize import normalize, normalize_against, to_yaml
 from generator.validate import Problem
 
 
-def _official(
-    root: Path, config: dict[str, Any], document: dict[str, Any]
-) -> dict[str, Any] | None:
+def _official(config: Config, document: dict[str, Any]) -> dict[str, Any] | None:
     """The vendored snapshot, normalized, when `document` may be a tenant's description of it
     (Final POS's, same API version, per the lock); None otherwise, without reading the
     snapshot, and when `document` is the snapshot itself (it is normalized once, on its own)."""
     if not is_final_pos(document):
         return None  # another API's document has no Final POS tenants
-    snapshot = _snapshot(root, config)
+    snapshot = _snapshot(config)
     locked = snapshot.read_lock().get("api_version")
     version = (document.get("info") or {}).get("version")
     if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
@@ -83,12 +82,10 @@ def _vouched_findings(source: str | Path, snapshot: fetch_stage.Snapshot) -> lis
     return snapshot.findings_for(Path(source))
 
 
-def _load_normalized(
-    args: argparse.Namespace, spec: Path, root: Path, config: dict[str, Any]
-) -> dict[str, Any]:
+def _load_normalized(args: argparse.Namespace, spec: Path, config: Config) -> dict[str, Any]:
     document = load_stage.read_spec(spec)
-    repaired = _check(args, document, str(spec), _snapshot(root, config))
-    return _normalized(repaired, spec, _official(root, config, document))
+    repaired = _check(args, document, str(spec), _snapshot(config))
+    return _normalized(repaired, spec, _official(config, document))
 
 
 def _headers(pairs: list[str]) -> dict[str, str]:
@@ -108,14 +105,14 @@ def _headers(pairs: list[str]) -> dict[str, str]:
 
 
 def _retrieve(
-    args: argparse.Namespace, root: Path, config: dict[str, Any], snapshot: fetch_stage.Snapshot
+    args: argparse.Namespace, config: Config, snapshot: fetch_stage.Snapshot
 ) -> fetch_stage.Release | None:
-    url = args.url or (None if args.file else config["spec-url"])
+    url = args.url or (None if args.file else config.spec_url)
     release = fetch_stage.retrieve(
         url=url,
         file=args.file,
         snapshot=snapshot,
-        root=root,
+        root=config.root,
         strict=args.strict,
         headers=_headers(args.header),
         timeout=args.timeout,
@@ -125,8 +122,8 @@ def _retrieve(
     return release
 
 
-def _snapshot(root: Path, config: dict[str, Any]) -> fetch_stage.Snapshot:
-    return fetch_stage.Snapshot(root / config["spec-path"], root / config["lock-path"])
+def _snapshot(config: Config) -> fetch_stage.Snapshot:
+    return fetch_stage.Snapshot(config.spec, config.lock)
 
 
 def _package_name(name: str) -> str:
@@ -140,17 +137,17 @@ def _package_name(name: str) -> str:
     return name
 
 
-def cmd_fetch(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    snapshot = _snapshot(root, config)
-    release = _retrieve(args, root, config, snapshot)
+def cmd_fetch(args: argparse.Namespace, config: Config) -> int:
+    snapshot = _snapshot(config)
+    release = _retrieve(args, config, snapshot)
     changed = release is not None and fetch_stage.vendor(release, snapshot)
     print(f"{snapshot.spec_path}: {'updated' if changed else 'unchanged'}")
     return 0
 
 
-def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    snapshot = _snapshot(root, config)
-    release = _retrieve(args, root, config, snapshot)
+def cmd_update(args: argparse.Namespace, config: Config) -> int:
+    snapshot = _snapshot(config)
+    release = _retrieve(args, config, snapshot)
     if release is None or release.is_vendored(snapshot):
         print(f"{snapshot.spec_path}: unchanged; nothing to do")
         return 0
@@ -158,10 +155,10 @@ def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> 
         outcome = release_stage.update(
             release,
             snapshot=snapshot,
-            pyproject=root / "pyproject.toml",
+            pyproject=config.pyproject,
             config=config,
-            output=root / config["output"],
-            package=_package_name(config["package-name"]),
+            output=config.output_folder,
+            package=_package_name(config.package_name),
             coder=coder,
         )
     print(outcome.summary())
@@ -172,17 +169,17 @@ def cmd_update(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> 
     return 0
 
 
-def _client_version(package: str, config: dict[str, Any], document: dict[str, Any]) -> str:
+def _client_version(package: str, config: Config, document: dict[str, Any]) -> str:
     """The project's client version for its own package (tenants included), else the
     document's API version."""
-    if package == config["package-name"]:
-        return release_stage.client_version_of(config)
-    return release_stage.client_version_of(config, document)
+    if package == config.package_name:
+        return config.client_version
+    return release_stage.api_client_version(document)
 
 
-def cmd_normalize(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    spec = args.spec or root / config["spec-path"]
-    text = to_yaml(_load_normalized(args, spec, root, config))
+def cmd_normalize(args: argparse.Namespace, config: Config) -> int:
+    spec = args.spec or config.spec
+    text = to_yaml(_load_normalized(args, spec, config))
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -197,20 +194,20 @@ def _write(path: Path, text: str) -> None:
         raise FetchError(f"cannot write: {exc.strerror}", source=str(path)) from exc
 
 
-def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+def cmd_generate(args: argparse.Namespace, config: Config) -> int:
     started = time.perf_counter()
-    spec = args.spec or root / config["spec-path"]
-    output = args.output or root / config["output"]
-    package = _package_name(args.package_name or config["package-name"])
+    spec = args.spec or config.spec
+    output = args.output or config.output_folder
+    package = _package_name(args.package_name or config.package_name)
     document = load_stage.read_spec(spec)
     version = _client_version(package, config, document)
-    findings = _vouched_findings(spec, _snapshot(root, config))
+    findings = _vouched_findings(spec, _snapshot(config))
     with validate_stage.validating(
         document, str(spec), strict=args.strict, findings=findings
     ) as validated:
         from generator import render as render_stage  # jinja2, while the validator starts
 
-        normalized = _normalized(validated.repaired, spec, _official(root, config, document))
+        normalized = _normalized(validated.repaired, spec, _official(config, document))
 
         def warn_before_swap() -> None:
             _warn(args.command, str(spec), validated.wait())
@@ -230,13 +227,13 @@ def cmd_generate(args: argparse.Namespace, root: Path, config: dict[str, Any]) -
     return 0
 
 
-def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
     from generator import check as check_stage  # imports the render stage
 
-    spec = args.spec or root / config["spec-path"]
-    output = args.output or root / config["output"]
-    package = _package_name(args.package_name or config["package-name"])
-    document = _load_normalized(args, spec, root, config)
+    spec = args.spec or config.spec
+    output = args.output or config.output_folder
+    package = _package_name(args.package_name or config.package_name)
+    document = _load_normalized(args, spec, config)
     version = _client_version(package, config, document)
     drifts = check_stage.check(
         document, output, package=package, client_version=version, coder=args.model_code
@@ -257,7 +254,7 @@ def cmd_check(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> i
             print(f"  and {len(report.changes)} API change(s): see `finalpos-codegen diff`")
     for drift in drifts:
         print(drift.diff, end="" if drift.diff.endswith("\n") else "\n")
-    print(_check_advice(args, spec, output, document, _snapshot(root, config)))
+    print(_check_advice(args, spec, output, document, _snapshot(config)))
     return 1
 
 
@@ -284,30 +281,30 @@ def _check_advice(
     return f"Run `{regenerate}` and commit the result."
 
 
-def _diff_inputs(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> tuple[str, str]:
+def _diff_inputs(args: argparse.Namespace, config: Config) -> tuple[str, str]:
     if len(args.documents) == 1:
-        return str(root / config["spec-path"]), args.documents[0]
+        return str(config.spec), args.documents[0]
     if len(args.documents) > 2:
         raise SpecError(f"expected [OLD] NEW, got {len(args.documents)} documents")
     return args.documents[0], args.documents[1]
 
 
 def _report(
-    args: argparse.Namespace, root: Path, config: dict[str, Any], old_source: str, new_source: str
+    args: argparse.Namespace, config: Config, old_source: str, new_source: str
 ) -> tuple[Verdict, dict[str, Any], dict[str, Any]]:
     """Both documents checked, normalized (the old one is the new one's official version)
     and compared, each change judged by what it does to the client's users."""
     documents = [fetch_stage.read_source(source) for source in (old_source, new_source)]
-    snapshot = _snapshot(root, config)
+    snapshot = _snapshot(config)
     sources = (old_source, new_source)
     repaired = [_check(args, d, s, snapshot) for d, s in zip(documents, sources, strict=True)]
     old = _normalized(repaired[0], old_source)
     new = _normalized(repaired[1], new_source, official=old)
-    return judge(old, new, _package_name(config["package-name"])), old, new
+    return judge(old, new, _package_name(config.package_name)), old, new
 
 
-def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    verdict, _old, _new = _report(args, root, config, *_diff_inputs(args, root, config))
+def cmd_diff(args: argparse.Namespace, config: Config) -> int:
+    verdict, _old, _new = _report(args, config, *_diff_inputs(args, config))
     report = verdict.report
     render_format = {
         "text": changelog_stage.to_text,
@@ -318,9 +315,9 @@ def cmd_diff(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> in
     return 1 if report.level_reached(args.fail_on) else 0
 
 
-def cmd_changelog(args: argparse.Namespace, root: Path, config: dict[str, Any]) -> int:
-    verdict, old, new = _report(args, root, config, *_diff_inputs(args, root, config))
-    output = args.output or root / config["output"]
+def cmd_changelog(args: argparse.Namespace, config: Config) -> int:
+    verdict, old, new = _report(args, config, *_diff_inputs(args, config))
+    output = args.output or config.output_folder
     current = args.current_version or _package_version(output)
     entry = changelog_stage.changelog_entry(
         verdict.report,

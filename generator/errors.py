@@ -35,3 +35,7 @@ class FetchError(CodegenError):
     """The network or the file system failed (exit 3)."""
 
     exit_code = 3
+
+
+class ConfigError(CodegenError):
+    """The project's settings (`[tool.finalpos-codegen]`) are invalid (exit 2)."""

@@ -18,6 +18,7 @@ from generator import changes as changes_stage
 from generator import readability
 from generator import render as render_stage
 from generator.compat import judge
+from generator.config import Config
 from generator.errors import FetchError, SpecError
 from generator.fetch import Release, Snapshot, lock_of
 from generator.fsutil import CHANGELOG, write_atomic
@@ -31,11 +32,9 @@ _CLIENT_VERSION_LINE = re.compile(rf'^{CLIENT_VERSION_KEY}\s*=\s*"([^"]*)"\s*$',
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
 
 
-def client_version_of(config: dict[str, Any], document: dict[str, Any] | None = None) -> str:
-    """The project's client version; for other documents, their API version when it looks
-    like one (else 0.0.0)."""
-    if document is None:
-        return str(config.get(CLIENT_VERSION_KEY) or "0.0.0")
+def api_client_version(document: dict[str, Any]) -> str:
+    """The client version of a package generated from another document than the project's:
+    its API version when it looks like one (else 0.0.0)."""
     api_version = str((document.get("info") or {}).get("version", ""))
     return api_version if _VERSION.match(api_version) else "0.0.0"
 
@@ -138,7 +137,7 @@ def update(
     *,
     snapshot: Snapshot,
     pyproject: Path,
-    config: dict[str, Any],
+    config: Config,
     output: Path,
     package: str,
     coder: ModelCoder = model_code,
@@ -150,7 +149,7 @@ def update(
     old, new = normalize(previous), normalize(release.document)
     verdict = judge(old, new, package)
     report = verdict.report
-    old_version = client_version_of(config)
+    old_version = config.client_version
     new_version = changelog_stage.next_version(old_version, report)
     old_api = str((previous.get("info") or {}).get("version"))
     new_api = str((release.document.get("info") or {}).get("version"))

@@ -21,10 +21,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from generator.cli import main, project_config
+from generator.cli import main
+from generator.config import project_config
 from generator.model_code import PARSER
 from generator.normalize import normalize
-from generator.release import client_version_of
 from generator.render import render
 from generator.validate import load_spec
 
@@ -43,7 +43,7 @@ REAL_WORLD_ENV = "FINALPOS_REAL_WORLD_SPECS"
 REAL_WORLD = Path(os.environ.get(REAL_WORLD_ENV) or ROOT.parent / "shared" / "real-world-specs")
 REAL_WORLD_SUFFIXES = (".json", ".yaml", ".yml")
 # The project's client version, as `generate` stamps it on the project's own package.
-CLIENT_VERSION = client_version_of(project_config(ROOT)[1])
+CLIENT_VERSION = project_config(ROOT).client_version
 
 
 def package_name(document: Path) -> str:

@@ -359,3 +359,24 @@ def test_what_the_validator_found_is_remembered_by_the_documents_content(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
     assert cli("diff", str(spec), str(spec))[0] == 0
     assert seen == [str(spec)] * 4
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ('pakage-name = "shop"', "unknown setting 'pakage-name' (known: spec-url"),
+        ("output = 3", "output must be a string, not int"),
+    ],
+    ids=["typo", "not-a-string"],
+)
+def test_a_setting_the_generator_cannot_read_is_an_error_naming_file_and_key(
+    setting, said, tmp_path, cli
+):
+    """The settings are read once, into one typed object: a typo is not silently ignored."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(f"[tool.finalpos-codegen]\n{setting}\n")
+    code, _out, err = cli("generate", "--output", str(tmp_path / "out"), cwd=project)
+    assert code == 2
+    assert f"{project / 'pyproject.toml'}: [tool.finalpos-codegen]: {said}" in err
+    assert not (tmp_path / "out").exists()

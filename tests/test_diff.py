@@ -231,9 +231,23 @@ def test_custom_fields_are_reported_apart(normalized_frozen):
     }
 
 
+# The large documents (Stripe, OpenAI...) are left out: each costs two normalizations of
+# megabytes for what the smaller ones, of every style, show already.
+SELF_DIFF_MAX_BYTES = 1_000_000
+
+
 @pytest.mark.fixed_inputs
 @pytest.mark.parametrize(
-    "path", [*sorted(FROZEN.glob("*.yaml")), *real_world_documents()], ids=lambda p: p.name
+    "path",
+    [
+        *sorted(FROZEN.glob("*.yaml")),
+        *(
+            p
+            for p in real_world_documents()
+            if not p.values[0] or p.values[0].stat().st_size < SELF_DIFF_MAX_BYTES
+        ),
+    ],
+    ids=lambda p: getattr(p, "name", str(p)),
 )
 def test_diff_of_a_document_with_itself_is_empty(path, cli):
     code, out, err = cli("diff", str(path), str(path), "--format", "json", "--fail-on", "any")

@@ -4,6 +4,7 @@ plus a golden record of the whole normalized 1.2.4 document."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 from typing import Any
 
@@ -391,6 +392,9 @@ def test_mark_runtime_shaped_schemas_flags_customer_dtos_and_keeps_them_open():
             "Product": {"type": "object"},
         },
     )
+    another_api = n.mark_runtime_shaped_schemas(n.merge_resource_tags(copy.deepcopy(document)))
+    assert "x-finalpos-runtime-shaped" not in json.dumps(another_api)  # Final POS's alone
+    document["info"]["title"] = "Final POS API"
     schemas = n.mark_runtime_shaped_schemas(n.merge_resource_tags(document))["components"][
         "schemas"
     ]
@@ -426,6 +430,7 @@ def test_mark_runtime_shaped_schemas_tells_custom_fields_from_core():
             "CustomerLoyalty": {"type": "object", "properties": {"tier": {"type": "string"}}},
         },
     )
+    document["servers"] = [{"url": "https://api.finalpos.com"}]  # Final POS's, retitled
     official = n.mark_runtime_shaped_schemas(n.merge_resource_tags(copy.deepcopy(document)))
     schemas = official["components"]["schemas"]
     assert schemas["Customer"]["x-finalpos-runtime-shaped"] is True
