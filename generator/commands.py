@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import dataclasses
 import json
 import keyword
 import os
@@ -25,17 +26,18 @@ from generator import validate as validate_stage
 from generator.compat import Verdict, judge
 from generator.config import Config
 from generator.errors import FetchError, SpecError
-from generator.finalpos import is_final_pos
+from generator.finalpos import Official, is_final_pos, official_of, recorded_core
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.model_code import model_coder
 from generator.normalize import normalize, normalize_against, to_yaml
 from generator.validate import Problem
 
 
-def _official(config: Config, document: dict[str, Any]) -> dict[str, Any] | None:
-    """The vendored snapshot, normalized, when `document` may be a tenant's description of it
-    (Final POS's, same API version, per the lock); None otherwise, without reading the
-    snapshot, and when `document` is the snapshot itself (it is normalized once, on its own)."""
+def _official(config: Config, document: dict[str, Any]) -> Official | None:
+    """The vendored snapshot's record, when `document` may be a tenant's description of it
+    (Final POS's, same API version, per the lock); None otherwise, and when `document` is
+    the snapshot itself. The lock records the snapshot's core customer properties; a lock
+    written before it did costs a normalization of the snapshot."""
     if not is_final_pos(document):
         return None  # another API's document has no Final POS tenants
     snapshot = _snapshot(config)
@@ -43,12 +45,15 @@ def _official(config: Config, document: dict[str, Any]) -> dict[str, Any] | None
     version = (document.get("info") or {}).get("version")
     if not snapshot.spec_path.is_file() or (locked is not None and str(locked) != str(version)):
         return None
+    core = snapshot.recorded(snapshot.spec_path, fetch_stage.CORE_LOCK_KEY)
+    if core is not None:
+        return Official(str(version), tuple(core))
     vendored = load_stage.read_spec(snapshot.spec_path)
-    return None if vendored == document else normalize(vendored)
+    return None if vendored == document else official_of(normalize(vendored))
 
 
 def _normalized(
-    repaired: dict[str, Any], spec: Path | str, official: dict[str, Any] | None = None
+    repaired: dict[str, Any], spec: Path | str, official: Official | None = None
 ) -> dict[str, Any]:
     """A document validation repaired, normalized the rest of the way."""
     try:
@@ -140,6 +145,8 @@ def _package_name(name: str) -> str:
 def cmd_fetch(args: argparse.Namespace, config: Config) -> int:
     snapshot = _snapshot(config)
     release = _retrieve(args, config, snapshot)
+    if release is not None and is_final_pos(release.document):  # the lock records its core
+        release = dataclasses.replace(release, core=recorded_core(normalize(release.document)))
     changed = release is not None and fetch_stage.vendor(release, snapshot)
     print(f"{snapshot.spec_path}: {'updated' if changed else 'unchanged'}")
     return 0
@@ -299,7 +306,7 @@ def _report(
     sources = (old_source, new_source)
     repaired = [_check(args, d, s, snapshot) for d, s in zip(documents, sources, strict=True)]
     old = _normalized(repaired[0], old_source)
-    new = _normalized(repaired[1], new_source, official=old)
+    new = _normalized(repaired[1], new_source, official=official_of(old))
     return judge(old, new, _package_name(config.package_name)), old, new
 
 

@@ -27,6 +27,10 @@ from generator.validate import VALIDATOR_RULE, Problem, check_openapi
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
+# The lock's record of the snapshot's core customer properties (`Release.core`).
+CORE_LOCK_KEY = "core_customer_properties"
+
+
 @dataclass(frozen=True)
 class Download:
     """What the server answered: a body, or `not_modified` for a 304."""
@@ -98,16 +102,20 @@ class Snapshot:
         """What the validator found in the document at `path` when it was vendored, if it is
         the snapshot the lock vouches for (same sha256): the trust boundary is `fetch`, and
         a vendored document is not validated again. None: validate it."""
+        findings = self.recorded(path, "findings")
+        return None if findings is None else [Problem(**finding) for finding in findings]
+
+    def recorded(self, path: Path, key: str) -> list[Any] | None:
+        """The list the lock recorded under `key` when the document at `path` was vendored,
+        if it is the snapshot the lock vouches for (same sha256); else None."""
         lock = self.read_lock()
-        if not isinstance(lock.get("findings"), list):
+        if not isinstance(lock.get(key), list):
             return None
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             return None
-        if digest != lock.get("sha256"):
-            return None
-        return [Problem(**finding) for finding in lock["findings"]]
+        return lock[key] if digest == lock.get("sha256") else None
 
 
 @dataclass
@@ -120,13 +128,19 @@ class Release:
     """A URL, or a path relative to the project (never an absolute local path)."""
     etag: str | None
     problems: list[Problem]
+    core: tuple[str, ...] | None = None
+    """Its core customer properties (Final POS's descriptions), for the lock to record: a
+    tenant's description of this release is read against them without normalizing it."""
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 
     def is_vendored(self, snapshot: Snapshot) -> bool:
-        return snapshot.read_lock().get("sha256") == self.sha256 and snapshot.spec_path.exists()
+        """The snapshot already, with a lock that records all a lock now does."""
+        lock = snapshot.read_lock()
+        recorded = CORE_LOCK_KEY in lock or self.core is None
+        return lock.get("sha256") == self.sha256 and snapshot.spec_path.exists() and recorded
 
 
 def lock_source(file: Path, root: Path) -> str:
@@ -168,6 +182,7 @@ def retrieve(
 def lock_of(release: Release, **extra: Any) -> bytes:
     """The lock file's text for `release` (`extra`: fields kept from the previous lock)."""
     info = release.document.get("info") or {}
+    recorded = {} if release.core is None else {CORE_LOCK_KEY: list(release.core)}
     lock = {
         "source": release.source,
         "sha256": release.sha256,
@@ -180,6 +195,7 @@ def lock_of(release: Release, **extra: Any) -> bytes:
             for problem in release.problems
             if problem.rule.startswith(VALIDATOR_RULE)
         ],
+        **recorded,
         **extra,
     }
     return (json.dumps(lock, indent=2) + "\n").encode()

@@ -11,6 +11,7 @@ its custom fields, and two custom-table endpoints describe them at run time.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from generator.client_model import Profile, Resource
 from generator.document import (
@@ -144,6 +145,27 @@ def mark_runtime_shaped_schemas(document: Document) -> Document:
         if ref not in core_refs:
             schemas[ref]["x-finalpos-custom-table"] = prop
     return document
+
+
+@dataclass(frozen=True)
+class Official:
+    """The vendored release a document is read against: a tenant's description of the same
+    API version has custom fields, its customer properties that are not `core`."""
+
+    api_version: str
+    core: tuple[str, ...]
+
+
+def official_of(normalized: Document) -> Official:
+    """The `Official` record of a normalized release."""
+    version = str((normalized.get("info") or {}).get("version"))
+    return Official(version, tuple(core_properties(normalized)))
+
+
+def recorded_core(normalized: Document) -> tuple[str, ...] | None:
+    """What a lock records of a normalized release: its core customer properties, when it is
+    Final POS's (None: nothing to record)."""
+    return tuple(core_properties(normalized)) if is_final_pos(normalized) else None
 
 
 def core_properties(normalized: Document) -> list[str]:

@@ -33,7 +33,7 @@ from generator.document import (
 from generator.finalpos import (
     CORE_KEY,
     NEST_METHOD_NAMES,
-    core_properties,
+    Official,
     mark_runtime_shaped_schemas,
 )
 from generator.naming import pascal, pluralize, singularize, snake, unique
@@ -565,17 +565,17 @@ def _version(document: Document) -> str:
 
 
 def normalize_against(
-    document: Document, official: Document | None, *, repaired: bool = False
+    document: Document, official: Official | None, *, repaired: bool = False
 ) -> Document:
     """Normalize `document` (`repaired`: the repair passes ran already, in validation);
-    when it has the API version of `official` (the normalized vendored snapshot) it is a
-    tenant's description of that release, so its customer properties beyond the official
-    ones are custom fields. Another version is a release: its new customer properties are
-    API changes."""
+    when it has the API version of `official` (the vendored snapshot) it is a tenant's
+    description of that release, so its customer properties beyond the official ones are
+    custom fields. Another version is a release: its new customer properties are API
+    changes."""
     passes = AFTER_REPAIR if repaired else PASSES
-    if official is None or _version(document) != _version(official):
+    if official is None or _version(document) != official.api_version:
         return normalize(document, passes)
-    normalized = normalize({**document, CORE_KEY: core_properties(official)}, passes)
+    normalized = normalize({**document, CORE_KEY: list(official.core)}, passes)
     schemas = schemas_of(normalized).values()
     if not any(isinstance(s, dict) and "x-finalpos-custom-fields" in s for s in schemas):
         del normalized[CORE_KEY]  # nothing beyond the official properties: not a tenant's

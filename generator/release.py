@@ -8,6 +8,7 @@ anything fails until the swap is done.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from generator.compat import judge
 from generator.config import Config
 from generator.errors import FetchError, SpecError
 from generator.fetch import Release, Snapshot, lock_of
+from generator.finalpos import recorded_core
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.load import parse_document
 from generator.model_code import ModelCoder, model_code
@@ -164,7 +166,8 @@ def update(
 
     def write_release() -> None:
         transaction.write(snapshot.spec_path, release.body)
-        transaction.write(snapshot.lock_path, lock_of(release))
+        recorded = dataclasses.replace(release, core=recorded_core(new))
+        transaction.write(snapshot.lock_path, lock_of(recorded))
         text = with_client_version(pyproject.read_text(), outcome.new_version)
         transaction.write(pyproject, text.encode())
 

@@ -29,6 +29,7 @@ from generator import naming
 from generator.client_model import STATUS_EXCEPTIONS, ClientModel, Operation
 from generator.document import Document, without_annotations
 from generator.errors import SpecError, json_pointer
+from generator.finalpos import core_properties
 from generator.fsutil import (
     CHANGELOG,
     MANIFEST,
@@ -40,7 +41,6 @@ from generator.fsutil import (
 from generator.model import build
 from generator.model_code import ModelCoder, model_code
 from generator.naming import snake
-from generator.normalize import core_properties
 from generator.prove import ImportCheck
 from generator.security import CREDENTIALS
 

@@ -235,22 +235,50 @@ def passes_run(monkeypatch) -> list[str]:
 
 @pytest.mark.parametrize(
     ("spec", "documents"),
-    [(None, 1), (CORPUS / "quirks.yaml", 1), (DEMO_TENANT_SPEC, 2)],
+    [(None, 1), (CORPUS / "quirks.yaml", 1), (DEMO_TENANT_SPEC, 1)],
     ids=["snapshot", "another-api", "tenant"],
 )
 def test_generate_runs_each_normalization_pass_once_per_document(
     spec, documents, tmp_path, cli, monkeypatch
 ):
     """Each stage once: validation hands its repaired document on (the repair passes do
-    not run again), and the snapshot is not normalized a second time as its own official
-    version. A tenant's description of the vendored release reads the snapshot too: two
-    documents, each normalized once; another API's document reads no snapshot."""
+    not run again), the snapshot is not normalized a second time as its own official
+    version, and a tenant's description is read against the core customer properties the
+    lock recorded when the snapshot was vendored, not against the snapshot normalized anew."""
     from generator.normalize import PASSES
 
     runs = passes_run(monkeypatch)
     given = ["--spec", str(spec)] if spec else []
     assert cli("generate", *given, "--output", str(tmp_path / "out"))[0] == 0
     assert Counter(runs) == {each.__name__: documents for each in PASSES}
+
+
+def test_a_lock_from_before_the_record_costs_one_normalization_of_the_snapshot(
+    tmp_path, cli, monkeypatch
+):
+    """A lock written before locks recorded the core customer properties still works: the
+    snapshot is normalized to find them, and the tenant's custom fields are the same."""
+    from generator.fetch import CORE_LOCK_KEY
+    from generator.normalize import PASSES
+
+    project = tmp_path / "project"
+    (project / "spec").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[tool.finalpos-codegen]\nspec-path = "spec/a.yaml"\nlock-path = "spec/a.lock"\n'
+    )
+    (project / "spec" / "a.yaml").write_bytes(FROZEN_SPEC.read_bytes())
+    assert cli("fetch", "--file", str(FROZEN_SPEC), cwd=project)[0] == 0
+    lock = json.loads((project / "spec" / "a.lock").read_text())
+    assert "email" in lock.pop(CORE_LOCK_KEY)
+    (project / "spec" / "a.lock").write_text(json.dumps(lock))
+    runs = passes_run(monkeypatch)
+    out = tmp_path / "out"
+    assert (
+        cli("generate", "--spec", str(DEMO_TENANT_SPEC), "--output", str(out), cwd=project)[0] == 0
+    )
+    assert Counter(runs) == {each.__name__: 2 for each in PASSES}
+    tenant_model = (out / "finalpos" / "_model_base.py").read_text()
+    assert '"loyalty"' not in tenant_model.split("CORE_CUSTOMER_PROPERTIES")[1].split(")")[0]
 
 
 def test_normalize_writes_yaml_to_a_file(tmp_path, cli):

@@ -16,6 +16,7 @@ import pytest
 
 from generator import render as render_stage
 from generator.document import iter_operations
+from generator.finalpos import official_of
 from generator.normalize import normalize, normalize_against, to_yaml
 from tests.conftest import (
     DEMO_TENANT_SPEC,
@@ -125,7 +126,8 @@ def test_base_client_copes_with_a_tenants_responses(client_python, tmp_path, bas
     tenant.write_text(
         to_yaml(
             normalize_against(
-                tenant_document(base_document, {**FLAT, **NESTED}), normalize(base_document)
+                tenant_document(base_document, {**FLAT, **NESTED}),
+                official_of(normalize(base_document)),
             )
         )
     )

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from generator import normalize as n
+from generator.finalpos import core_properties, official_of
 from generator.validate import check_openapi
 from tests.conftest import FIXTURES
 
@@ -435,7 +436,7 @@ def test_mark_runtime_shaped_schemas_tells_custom_fields_from_core():
     schemas = official["components"]["schemas"]
     assert schemas["Customer"]["x-finalpos-runtime-shaped"] is True
     assert "x-finalpos-custom-fields" not in schemas["Customer"]  # official: all core
-    assert n.core_properties(official) == ["billing", "email", "loyalty", "vip"]
+    assert core_properties(official) == ["billing", "email", "loyalty", "vip"]
     document[n.CORE_KEY] = ["email", "billing"]  # a tenant of a release with two properties
     schemas = n.mark_runtime_shaped_schemas(n.merge_resource_tags(document))["components"][
         "schemas"
@@ -452,12 +453,12 @@ def test_a_document_of_another_version_is_a_release_not_a_tenant(normalized_froz
     document["components"]["schemas"]["Customer"]["properties"]["loyaltyPoints"] = {
         "type": "integer"
     }
-    tenant = n.normalize_against(document, normalized_frozen)
+    tenant = n.normalize_against(document, official_of(normalized_frozen))
     assert tenant["components"]["schemas"]["Customer"]["x-finalpos-custom-fields"] == [
         "loyaltyPoints"
     ]
     document["info"]["version"] = "1.3.0"
-    release = n.normalize_against(document, normalized_frozen)
+    release = n.normalize_against(document, official_of(normalized_frozen))
     assert "x-finalpos-custom-fields" not in release["components"]["schemas"]["Customer"]
 
 
@@ -477,7 +478,7 @@ def test_demo_tenant_custom_properties_survive(normalized_frozen):
     from generator.validate import load_spec
     from tests.conftest import DEMO_TENANT_SPEC
 
-    tenant = n.normalize_against(load_spec(DEMO_TENANT_SPEC), normalized_frozen)
+    tenant = n.normalize_against(load_spec(DEMO_TENANT_SPEC), official_of(normalized_frozen))
     customer = tenant["components"]["schemas"]["Customer"]["properties"]
     assert {"loyalty", "preferences"} <= set(customer)
     assert set(normalized_frozen["components"]["schemas"]["Customer"]["properties"]) < set(customer)

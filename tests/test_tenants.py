@@ -19,6 +19,7 @@ from generator.check import compare_trees
 from generator.diff import diff
 from generator.document import schemas_of
 from generator.examples import example_value
+from generator.finalpos import official_of
 from generator.normalize import normalize, normalize_against
 from generator.render import render
 from generator.validate import load_spec
@@ -71,9 +72,15 @@ def tenants(
     """Package name → (normalized document, output folder)."""
     root = tmp_path_factory.mktemp("tenants")
     documents = {
-        "tenant_demo": normalize_against(load_spec(DEMO_TENANT_SPEC), normalized_frozen),
-        "tenant_flat": normalize_against(tenant_document(base_document, FLAT), normalized_base),
-        "tenant_nested": normalize_against(tenant_document(base_document, NESTED), normalized_base),
+        "tenant_demo": normalize_against(
+            load_spec(DEMO_TENANT_SPEC), official_of(normalized_frozen)
+        ),
+        "tenant_flat": normalize_against(
+            tenant_document(base_document, FLAT), official_of(normalized_base)
+        ),
+        "tenant_nested": normalize_against(
+            tenant_document(base_document, NESTED), official_of(normalized_base)
+        ),
     }
     result = {}
     for package, document in documents.items():
@@ -99,7 +106,7 @@ def test_demo_tenant_generation_changes_only_customer_files(tmp_path, normalized
     """The frozen 1.2.4 and its demo tenant: fixed inputs, so a fixed list of files."""
     base = tmp_path / "base"
     render(normalized_frozen, base, package="finalpos")
-    tenant = normalize_against(load_spec(DEMO_TENANT_SPEC), normalized_frozen)
+    tenant = normalize_against(load_spec(DEMO_TENANT_SPEC), official_of(normalized_frozen))
     output = tmp_path / "tenant"
     render(tenant, output, package="finalpos")
     changed = {drift.path for drift in compare_trees(base, output)}
