@@ -28,12 +28,19 @@ def compile_all(folder: Path) -> None:
             ) from error
 
 
+# Modules a host program imports, never the package's users: the pytest plugin needs pytest,
+# which neither the package nor the generator depends on (compiled, like every module).
+HOSTED_MODULES = frozenset({"_pytest_plugin"})
+
+
 def modules_of(folder: Path, package: str) -> list[str]:
-    """The dotted names of every module of `package` in `folder`, packages first."""
+    """The dotted names of every module of `package` in `folder` but those a host program
+    imports (`HOSTED_MODULES`), packages first."""
     names = []
     for path in sorted((folder / package).rglob("*.py")):
         parts = path.relative_to(folder).with_suffix("").parts
-        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+        if parts[-1] not in HOSTED_MODULES:
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return sorted(names, key=lambda name: (name.count("."), name))
 
 

@@ -29,6 +29,7 @@ from generator import naming
 from generator.client_model import STATUS_EXCEPTIONS, ClientModel, Operation
 from generator.document import Document, without_annotations
 from generator.errors import SpecError, json_pointer
+from generator.fake import fake_operations
 from generator.finalpos import core_properties
 from generator.fsutil import (
     CHANGELOG,
@@ -247,6 +248,12 @@ def example_model(client: ClientModel) -> str:
     return next(iter(returned + tenant_free), "Model")
 
 
+def example_operation(client: ClientModel) -> str:
+    """An operation to name in examples (`resource.method`): a `retrieve`, else the first."""
+    found = [op for op in client.operations if op.method_name == "retrieve"] + client.operations
+    return f"{found[0].resource}.{found[0].method_name}" if found else "resource.method"
+
+
 def template_context(client: ClientModel) -> dict[str, Any]:
     return {
         "header": f"# {HEADER_TEXT}",
@@ -267,6 +274,8 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "resources": client.resources,
         "usage_examples": usage_examples(client),
         "example_model": example_model(client),
+        "example_operation": example_operation(client),
+        "fake_json": json.dumps(fake_operations(client), separators=(",", ":"), ensure_ascii=False),
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,
         "custom_table_endpoints": client.custom_table_endpoints,
