@@ -39,6 +39,7 @@ from generator.fsutil import (
     refusal,
     staged_directory,
 )
+from generator.metadata import metadata
 from generator.model import build
 from generator.model_code import ModelCoder, model_code
 from generator.naming import snake
@@ -275,6 +276,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "usage_examples": usage_examples(client),
         "example_model": example_model(client),
         "example_operation": example_operation(client),
+        "metadata": metadata(client.document),
         "fake_json": json.dumps(fake_operations(client), separators=(",", ":"), ensure_ascii=False),
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,

@@ -11,7 +11,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -355,3 +357,61 @@ def test_every_method_docstring_documents_every_argument(fresh_generation):
                 if f"\n{name}: " not in "\n" + docstring.split("Args:", 1)[-1].replace("    ", ""):
                     missing.append(f"{module.name}:{node.name}({name})")
     assert missing == []
+
+
+def test_the_package_builds_clean_and_says_its_terms_and_whereabouts(fresh_generation, tmp_path):
+    """`python -m build` of the package (as a project that vendors it builds it): it leaves
+    nothing in the source folder, twine's strict check passes, the sdist ships no tests it
+    could not run, and the metadata carries the classifiers and the document's URLs; the
+    README says that the description names no licence."""
+    source = shutil.copytree(fresh_generation, tmp_path / "source")
+    before = sorted(path.relative_to(source) for path in source.rglob("*"))
+    dist = tmp_path / "dist"
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert sorted(path.relative_to(source) for path in source.rglob("*")) == before
+    (wheel,), (sdist,) = dist.glob("*.whl"), dist.glob("*.tar.gz")
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    with tarfile.open(sdist) as archive:
+        assert not [name for name in archive.getnames() if "/tests/" in name]
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(
+            archive.read(n).decode() for n in archive.namelist() if n.endswith("METADATA")
+        )
+        assert "finalpos/_fake.json" in archive.namelist()  # the test kit's data
+        entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
+        assert "finalpos._pytest_plugin" in archive.read(entry_points).decode()
+    assert "Classifier: Typing :: Typed" in metadata
+    assert "Project-URL: API, https://api.finalpos.com" in metadata
+    assert "License" not in metadata.split("\n\n", 1)[0]  # the description names none
+    assert "names no licence" in (source / "README.md").read_text()
+
+
+def test_the_licence_and_urls_come_from_the_document_and_nothing_else():
+    """An SPDX identifier (3.1) is the licence expression; a name is said as text; only
+    absolute http(s) addresses become project URLs."""
+    from generator.metadata import metadata
+
+    spdx = metadata({"info": {"license": {"name": "whatever", "identifier": "apache-2.0"}}})
+    assert spdx.license_expression == "Apache-2.0"
+    named = metadata({"info": {"license": {"name": "Apache 2.0", "identifier": "not spdx"}}})
+    assert (named.license_expression, named.license_name) == (None, "Apache 2.0")
+    urls = metadata(
+        {
+            "info": {"contact": {"url": "javascript:alert(1)"}, "termsOfService": "/tos"},
+            "externalDocs": {"url": "https://docs.example.com"},
+            "servers": [{"url": "/v1"}],
+        }
+    ).urls
+    assert urls == {"Documentation": "https://docs.example.com"}

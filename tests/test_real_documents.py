@@ -45,7 +45,7 @@ CORPUS_DOCUMENTS = sorted(CORPUS.glob("*.yaml"))
 # Calls every case's method through an in-memory transport that answers the case's body,
 # and reports what each call returned.
 PARSE = """
-import json, sys, importlib, pkgutil, httpx
+import inspect, json, sys, importlib, pkgutil, httpx
 package = importlib.import_module(sys.argv[1])
 for module in pkgutil.walk_packages(package.__path__, sys.argv[1] + "."):
     importlib.import_module(module.name)  # every module imports, not only those called
@@ -59,7 +59,8 @@ def answer(request):
         body, media = str(case["body"]), "application/octet-stream"
     return httpx.Response(case["status"], content=body.encode(), headers={"content-type": media})
 http = httpx.Client(transport=httpx.MockTransport(answer))
-CREDENTIALS = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
+EVERY = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
+CREDENTIALS = {k: v for k, v in EVERY.items() if k in inspect.signature(package.Client).parameters}
 client = package.Client(**CREDENTIALS, base_url="http://test", http_client=http, max_retries=0)
 seen = {}
 for variant, cases in variants.items():  # one interpreter, one import of a large package

@@ -115,6 +115,7 @@ def test_demo_tenant_generation_changes_only_customer_files(tmp_path, normalized
         "finalpos/resources/customers.py",
         "tests/test_customers.py",
         "tests/openapi.json",  # the tenant's description, served to its contract tests
+        "finalpos/_fake.json",  # the test kit's fake stores the tenant's customers
     }
     report = diff(normalized_frozen, tenant)
     assert report.changes == []  # the description differs in customer custom fields only

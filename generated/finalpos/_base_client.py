@@ -831,9 +831,6 @@ class SyncAPIClient(BaseClient):
         self,
         *,
         api_key: str | None = None,
-        bearer_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
         base_url: str | httpx.URL | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -841,14 +838,20 @@ class SyncAPIClient(BaseClient):
         http_client: httpx.Client | None = None,
         response_validation: ResponseValidation = "strict",
     ) -> None:
-        """`response_validation`: `"strict"` (a response that does not match its model raises
+        """A client of the API. Each credential it takes (only those the API's security
+        schemes use) defaults to its environment variable (`FINALPOS_<NAME>`), `base_url`
+        to `FINALPOS_BASE_URL`, then to the document's server. `timeout` is seconds (or an
+        `httpx.Timeout`); `max_retries` how often a failed idempotent call is retried;
+        `default_headers` go with every call; `http_client` replaces the client's own httpx
+        client (a proxy, a test transport, `DefaultAioHttpClient()`). `response_validation`:
+        `"strict"` (a response that does not match its model raises
         `APIResponseValidationError`) or `"warn"` (it is logged, and returned with what does
         not match kept as it came); each call may say its own."""
         super().__init__(
             api_key=api_key,
-            bearer_token=bearer_token,
-            username=username,
-            password=password,
+            bearer_token=None,
+            username=None,
+            password=None,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -913,9 +916,6 @@ class SyncAPIClient(BaseClient):
         self,
         *,
         api_key: str | None = None,
-        bearer_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
         base_url: str | httpx.URL | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
@@ -924,11 +924,8 @@ class SyncAPIClient(BaseClient):
     ) -> Self:
         """A copy of this client with some options changed (`client.with_options(timeout=5)`);
         it shares this client's connection pool, which stays this client's to close."""
-        credentials = {
+        credentials: dict[str, str | None] = {
             "api_key": api_key,
-            "bearer_token": bearer_token,
-            "username": username,
-            "password": password,
         }
         copy = type(self)(
             **{
@@ -970,9 +967,6 @@ class AsyncAPIClient(BaseClient):
         self,
         *,
         api_key: str | None = None,
-        bearer_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
         base_url: str | httpx.URL | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -980,14 +974,20 @@ class AsyncAPIClient(BaseClient):
         http_client: httpx.AsyncClient | None = None,
         response_validation: ResponseValidation = "strict",
     ) -> None:
-        """`response_validation`: `"strict"` (a response that does not match its model raises
+        """A client of the API. Each credential it takes (only those the API's security
+        schemes use) defaults to its environment variable (`FINALPOS_<NAME>`), `base_url`
+        to `FINALPOS_BASE_URL`, then to the document's server. `timeout` is seconds (or an
+        `httpx.Timeout`); `max_retries` how often a failed idempotent call is retried;
+        `default_headers` go with every call; `http_client` replaces the client's own httpx
+        client (a proxy, a test transport, `DefaultAioHttpClient()`). `response_validation`:
+        `"strict"` (a response that does not match its model raises
         `APIResponseValidationError`) or `"warn"` (it is logged, and returned with what does
         not match kept as it came); each call may say its own."""
         super().__init__(
             api_key=api_key,
-            bearer_token=bearer_token,
-            username=username,
-            password=password,
+            bearer_token=None,
+            username=None,
+            password=None,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -1054,9 +1054,6 @@ class AsyncAPIClient(BaseClient):
         self,
         *,
         api_key: str | None = None,
-        bearer_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
         base_url: str | httpx.URL | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
@@ -1065,11 +1062,8 @@ class AsyncAPIClient(BaseClient):
     ) -> Self:
         """A copy of this client with some options changed (`client.with_options(timeout=5)`);
         it shares this client's connection pool, which stays this client's to close."""
-        credentials = {
+        credentials: dict[str, str | None] = {
             "api_key": api_key,
-            "bearer_token": bearer_token,
-            "username": username,
-            "password": password,
         }
         copy = type(self)(
             **{
