@@ -72,7 +72,8 @@ for name in sys.argv[1:]:
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
     http = httpx.Client(transport=transport)
     EVERY = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
-    CREDENTIALS = {k: v for k, v in EVERY.items() if k in inspect.signature(package.Client).parameters}
+    TAKEN = inspect.signature(package.Client).parameters
+    CREDENTIALS = {k: v for k, v in EVERY.items() if k in TAKEN}
     client = package.Client(**CREDENTIALS, base_url="http://test", http_client=http, max_retries=0)
     for attribute, member in inspect.getmembers(type(client)):
         if attribute.startswith("_") or not hasattr(member, "func"):
