@@ -21,14 +21,16 @@ from generator.operation import operations
 
 # Answers each case's body to its method and prints, per case, the fields it could not read.
 _READ = """
-import json, sys, importlib, httpx
+import inspect, json, sys, importlib, httpx
 package = importlib.import_module(sys.argv[1])
 cases = json.load(sys.stdin)
 current = {}
 def answer(request):
     return httpx.Response(current["status"], json=current["body"])
 http = httpx.Client(transport=httpx.MockTransport(answer))
-CREDENTIALS = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
+EVERY = {"api_key": "k", "bearer_token": "t", "username": "u", "password": "p"}
+TAKEN = inspect.signature(package.Client).parameters  # the credentials its schemes use
+CREDENTIALS = {name: value for name, value in EVERY.items() if name in TAKEN}
 client = package.Client(**CREDENTIALS, base_url="http://test", http_client=http, max_retries=0)
 failures = []
 for case in cases:

@@ -44,6 +44,7 @@ from generator.model import build
 from generator.model_code import ModelCoder, model_code
 from generator.naming import snake
 from generator.prove import ImportCheck
+from generator.reference import model_docs
 from generator.security import CREDENTIALS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -277,6 +278,7 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "example_model": example_model(client),
         "example_operation": example_operation(client),
         "metadata": metadata(client.document),
+        "model_docs": model_docs(client),
         "fake_json": json.dumps(fake_operations(client), separators=(",", ":"), ensure_ascii=False),
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,

@@ -359,7 +359,9 @@ def test_every_method_docstring_documents_every_argument(fresh_generation):
     assert missing == []
 
 
-def test_the_package_builds_clean_and_says_its_terms_and_whereabouts(fresh_generation, tmp_path):
+def test_the_package_builds_clean_and_says_its_terms_and_whereabouts(
+    fresh_generation, normalized_base, tmp_path
+):
     """`python -m build` of the package (as a project that vendors it builds it): it leaves
     nothing in the source folder, twine's strict check passes, the sdist ships no tests it
     could not run, and the metadata carries the classifiers and the document's URLs; the
@@ -393,7 +395,8 @@ def test_the_package_builds_clean_and_says_its_terms_and_whereabouts(fresh_gener
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         assert "finalpos._pytest_plugin" in archive.read(entry_points).decode()
     assert "Classifier: Typing :: Typed" in metadata
-    assert "Project-URL: API, https://api.finalpos.com" in metadata
+    server = (normalized_base.get("servers") or [{}])[0].get("url")
+    assert not server or f"Project-URL: API, {server}" in metadata
     assert "License" not in metadata.split("\n\n", 1)[0]  # the description names none
     assert "names no licence" in (source / "README.md").read_text()
 
@@ -415,3 +418,35 @@ def test_the_licence_and_urls_come_from_the_document_and_nothing_else():
         }
     ).urls
     assert urls == {"Documentation": "https://docs.example.com"}
+
+
+def test_api_md_covers_every_method_with_its_real_signature_and_every_model(
+    fresh_generation, generated_package
+):
+    """The reference is complete and true: one section per method, whose `def` has the
+    method's own arguments in order (per-call options aside), and one per model, whose
+    fields are the model's own wire names."""
+    reference = (fresh_generation / "api.md").read_text()
+    sections = re.split(r"^## `client\.(\w+)`$", reference, flags=re.M)
+    by_resource = dict(zip(sections[1::2], sections[2::2], strict=True))
+    client = generated_package.Client(api_key="k")
+    options = {"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
+    options |= {"response_validation"}
+    for attribute, text in by_resource.items():
+        resource = getattr(client, attribute)
+        stubs = dict(re.findall(r"^### `(\w+)`.*?```python\n(def .*?)```", text, re.S | re.M))
+        methods = {
+            name
+            for name, member in inspect.getmembers(resource, inspect.ismethod)
+            if not name.startswith("_") and name != "custom_fields_model"
+        }
+        assert set(stubs) == methods, attribute
+        for name, stub in stubs.items():
+            tree = ast.parse(stub).body[0]
+            assert isinstance(tree, ast.FunctionDef)
+            documented = [a.arg for a in (*tree.args.args[1:], *tree.args.kwonlyargs)]
+            real = inspect.signature(getattr(resource, name)).parameters.values()
+            taken = [p.name for p in real if p.kind is not inspect.Parameter.VAR_KEYWORD]
+            assert documented == [p for p in taken if p not in options], (attribute, name)
+    models = set(re.findall(r"^### `(\w+)`$", reference.split("\n## Models\n", 1)[1], re.M))
+    assert models == set(generated_package.models.__all__) - {"CustomFields"}

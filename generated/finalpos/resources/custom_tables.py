@@ -175,7 +175,7 @@ class SyncCustomTables:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
-            id: path parameter \"id\"
+            id: Sent as the path parameter \"id\".
         """
         return self._client.request(
             RequestOptions(
@@ -204,8 +204,8 @@ class SyncCustomTables:
 
         Args:
             body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
-            table_id: request body property \"tableId\"
-            row_id: request body property \"rowId\"
+            table_id: Sent as the request body property \"tableId\".
+            row_id: Sent as the request body property \"rowId\".
         """
         return self._client.request(
             RequestOptions(
@@ -443,7 +443,7 @@ class AsyncCustomTables:
         Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
 
         Args:
-            id: path parameter \"id\"
+            id: Sent as the path parameter \"id\".
         """
         return await self._client.request(
             RequestOptions(
@@ -472,8 +472,8 @@ class AsyncCustomTables:
 
         Args:
             body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
-            table_id: request body property \"tableId\"
-            row_id: request body property \"rowId\"
+            table_id: Sent as the request body property \"tableId\".
+            row_id: Sent as the request body property \"rowId\".
         """
         return await self._client.request(
             RequestOptions(

@@ -118,8 +118,8 @@ class SyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
-            billing: request body property \"billing\"
-            shipping: request body property \"shipping\"
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -223,8 +223,8 @@ class SyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
-            billing: request body property \"billing\"
-            shipping: request body property \"shipping\"
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -443,8 +443,8 @@ class AsyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
-            billing: request body property \"billing\"
-            shipping: request body property \"shipping\"
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """
@@ -548,8 +548,8 @@ class AsyncCustomers:
             total_spent: Total amount spent by the Customer.
             last_action: Timestamp when the Customer was last actioned.
             tags: Tags associated with the Customer.
-            billing: request body property \"billing\"
-            shipping: request body property \"shipping\"
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
             metadata: Metadata associated with the Customer.
             notes: Notes associated with the Customer.
         """

@@ -128,9 +128,9 @@ class SyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: request body property \"parkExpiryDate\"
-            signature: request body property \"signature\"
-            summary: request body property \"summary\"
+            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
+            signature: Sent as the request body property \"signature\".
+            summary: Sent as the request body property \"summary\".
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.
@@ -260,9 +260,9 @@ class SyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: request body property \"parkExpiryDate\"
-            signature: request body property \"signature\"
-            summary: request body property \"summary\"
+            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
+            signature: Sent as the request body property \"signature\".
+            summary: Sent as the request body property \"summary\".
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.
@@ -475,9 +475,9 @@ class AsyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: request body property \"parkExpiryDate\"
-            signature: request body property \"signature\"
-            summary: request body property \"summary\"
+            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
+            signature: Sent as the request body property \"signature\".
+            summary: Sent as the request body property \"summary\".
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.
@@ -607,9 +607,9 @@ class AsyncOrders:
             external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
             customer_note: Customer note of the Order.
             park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: request body property \"parkExpiryDate\"
-            signature: request body property \"signature\"
-            summary: request body property \"summary\"
+            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
+            signature: Sent as the request body property \"signature\".
+            summary: Sent as the request body property \"summary\".
             cart_discount: Cart discount of the Order.
             cart_fees: Cart fees of the Order.
             pos_data: POS data of the order.

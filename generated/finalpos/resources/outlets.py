@@ -110,8 +110,8 @@ class SyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: request body property \"stripe\"
-            tax_id: request body property \"taxId\"
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
         """
         require_arguments(
             "outlets.create",
@@ -223,8 +223,8 @@ class SyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: request body property \"stripe\"
-            tax_id: request body property \"taxId\"
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
         """
         return self._client.request(
             RequestOptions(
@@ -402,8 +402,8 @@ class AsyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: request body property \"stripe\"
-            tax_id: request body property \"taxId\"
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
         """
         require_arguments(
             "outlets.create",
@@ -515,8 +515,8 @@ class AsyncOutlets:
             alias: Alias or alternate name for the Outlet.
             stations: List of station IDs associated with the Outlet.
             stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: request body property \"stripe\"
-            tax_id: request body property \"taxId\"
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
         """
         return await self._client.request(
             RequestOptions(

@@ -127,7 +127,7 @@ class SyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
-            attributes: request body property \"attributes\"
+            attributes: Sent as the request body property \"attributes\".
         """
         require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return self._client.request(
@@ -243,7 +243,7 @@ class SyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
-            attributes: request body property \"attributes\"
+            attributes: Sent as the request body property \"attributes\".
         """
         return self._client.request(
             RequestOptions(
@@ -442,7 +442,7 @@ class AsyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
-            attributes: request body property \"attributes\"
+            attributes: Sent as the request body property \"attributes\".
         """
         require_arguments("products.create", body, {"name": name, "product_type": product_type})
         return await self._client.request(
@@ -558,7 +558,7 @@ class AsyncProducts:
             categories: Categories of the product.
             outlets: Outlets of the product.
             metadata: Metadata associated with the Product.
-            attributes: request body property \"attributes\"
+            attributes: Sent as the request body property \"attributes\".
         """
         return await self._client.request(
             RequestOptions(

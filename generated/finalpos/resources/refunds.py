@@ -107,13 +107,13 @@ class SyncRefunds:
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
-            reason: request body property \"reason\"
-            refunded_by: request body property \"refundedBy\"
-            refunded_by_external_id: request body property \"refundedByExternalId\"
-            summary: request body property \"summary\"
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
-            balance: request body property \"balance\"
+            balance: Sent as the request body property \"balance\".
         """
         require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return self._client.request(
@@ -205,13 +205,13 @@ class SyncRefunds:
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
-            reason: request body property \"reason\"
-            refunded_by: request body property \"refundedBy\"
-            refunded_by_external_id: request body property \"refundedByExternalId\"
-            summary: request body property \"summary\"
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
-            balance: request body property \"balance\"
+            balance: Sent as the request body property \"balance\".
         """
         return self._client.request(
             RequestOptions(
@@ -348,13 +348,13 @@ class AsyncRefunds:
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
-            reason: request body property \"reason\"
-            refunded_by: request body property \"refundedBy\"
-            refunded_by_external_id: request body property \"refundedByExternalId\"
-            summary: request body property \"summary\"
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
-            balance: request body property \"balance\"
+            balance: Sent as the request body property \"balance\".
         """
         require_arguments("refunds.create", body, {"order_id": order_id, "line_items": line_items})
         return await self._client.request(
@@ -446,13 +446,13 @@ class AsyncRefunds:
             external_id: External ID of the refund.
             currency: Currency of the refund.
             line_items: Line items included in the refund.
-            reason: request body property \"reason\"
-            refunded_by: request body property \"refundedBy\"
-            refunded_by_external_id: request body property \"refundedByExternalId\"
-            summary: request body property \"summary\"
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
             taxes: List of taxes applied to the refund.
             payment: Payment details for the refund.
-            balance: request body property \"balance\"
+            balance: Sent as the request body property \"balance\".
         """
         return await self._client.request(
             RequestOptions(

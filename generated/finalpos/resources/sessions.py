@@ -106,7 +106,7 @@ class SyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
-            closing_amounts: request body property \"closingAmounts\"
+            closing_amounts: Sent as the request body property \"closingAmounts\".
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
@@ -220,7 +220,7 @@ class SyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
-            closing_amounts: request body property \"closingAmounts\"
+            closing_amounts: Sent as the request body property \"closingAmounts\".
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
@@ -367,7 +367,7 @@ class AsyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
-            closing_amounts: request body property \"closingAmounts\"
+            closing_amounts: Sent as the request body property \"closingAmounts\".
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """
@@ -481,7 +481,7 @@ class AsyncSessions:
             closing_amount: Closing cash amount.
             closing_report_data: Closing report data in JSON format.
             notes: Notes for the session.
-            closing_amounts: request body property \"closingAmounts\"
+            closing_amounts: Sent as the request body property \"closingAmounts\".
             closing_note: Note when closing the session.
             opening_note: Note when opening the session.
         """

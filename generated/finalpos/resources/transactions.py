@@ -112,11 +112,11 @@ class SyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
-            payment_data: request body property \"paymentData\"
-            order_id: request body property \"orderId\"
-            refund_id: request body property \"refundId\"
-            outlet_id: request body property \"outletId\"
-            receipt_id: request body property \"receiptId\"
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
         """
         require_arguments(
             "transactions.create",
@@ -227,11 +227,11 @@ class SyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
-            payment_data: request body property \"paymentData\"
-            order_id: request body property \"orderId\"
-            refund_id: request body property \"refundId\"
-            outlet_id: request body property \"outletId\"
-            receipt_id: request body property \"receiptId\"
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
         """
         return self._client.request(
             RequestOptions(
@@ -378,11 +378,11 @@ class AsyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
-            payment_data: request body property \"paymentData\"
-            order_id: request body property \"orderId\"
-            refund_id: request body property \"refundId\"
-            outlet_id: request body property \"outletId\"
-            receipt_id: request body property \"receiptId\"
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
         """
         require_arguments(
             "transactions.create",
@@ -493,11 +493,11 @@ class AsyncTransactions:
             employee: Employee ID who processed the transaction.
             balance: Balance after the transaction.
             session_id: Session ID associated with the transaction.
-            payment_data: request body property \"paymentData\"
-            order_id: request body property \"orderId\"
-            refund_id: request body property \"refundId\"
-            outlet_id: request body property \"outletId\"
-            receipt_id: request body property \"receiptId\"
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
         """
         return await self._client.request(
             RequestOptions(
