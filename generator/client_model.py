@@ -117,6 +117,24 @@ class Schema:
 
 
 @dataclass(frozen=True)
+class ParamField:
+    """One key of a request TypedDict: a property by its wire name."""
+
+    wire_name: str
+    annotation: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Param:
+    """The TypedDict of a request object (`<package>.params`): what a mapping given for it
+    may hold, so a wrong key is a type error."""
+
+    name: str
+    fields: list[ParamField]
+
+
+@dataclass(frozen=True)
 class Argument:
     """A method argument: a path or query parameter, or a property of the request body."""
 
@@ -169,6 +187,8 @@ class Operation:
     fixed_headers: dict[str, str]
     """Headers sent on every call: an ignored header parameter's documented default."""
     body_model: str | None
+    body_param: str | None
+    """The TypedDict a mapping given as the whole body may be (with `body_model`)."""
     body_fields: list[Argument]
     body_encoding: str  # "json", "multipart", "form" or "binary"
     part_types: dict[str, str]
@@ -220,6 +240,8 @@ class Resource:
     """Model classes the resource module imports, by models module."""
     field_checks: dict[str, FieldChecks] = field(default_factory=dict)
     """The contract tests' field checks, once per response model."""
+    params: list[str] = field(default_factory=list)
+    """The TypedDicts its signatures name (`<package>.params`)."""
 
     @property
     def downloads(self) -> list[Operation]:
@@ -249,6 +271,9 @@ class ClientModel:
     """Paths of the custom-table structure lists (`tables`, `fields`) and the fields'
     table parameter, when the API has them: `custom_fields_model()` reads them."""
     model_document: dict[str, Any]
+    params: list[Param]
+    param_imports: dict[str, list[str]]
+    """The model classes `params` names, by models module."""
     document: dict[str, Any]
     """The normalized document, shipped with the contract tests for the mock server."""
 

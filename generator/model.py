@@ -16,6 +16,8 @@ from generator.client_model import (
     ClientModel,
     ErrorResponse,
     Operation,
+    Param,
+    ParamField,
     Resource,
     Schema,
 )
@@ -25,6 +27,7 @@ from generator.document import (
     Field,
     closure,
     is_object,
+    merged_all_of,
     ref_name,
     reference_graph,
     refs_in,
@@ -137,10 +140,18 @@ class Annotations:
     """Python annotations for schemas: method arguments (`accept_mappings`: a model or a
     plain mapping) and parsed responses (the model classes themselves)."""
 
-    def __init__(self, schemas: dict[str, Any], class_names: dict[str, str]):
+    def __init__(
+        self,
+        schemas: dict[str, Any],
+        class_names: dict[str, str],
+        param_names: dict[str, str] | None = None,
+    ):
         self.schemas = schemas
         self.class_names = class_names
+        self.param_names = param_names or {}
+        """An object schema's request TypedDict (`<Class>Param`), what a mapping for it is."""
         self.used_models: set[str] = set()
+        self.used_params: set[str] = set()
 
     def of(self, schema: Any, *, accept_mappings: bool = True, depth: int = 0) -> str:
         if not isinstance(schema, dict) or depth > 16:
@@ -150,11 +161,23 @@ class Annotations:
             target = self.schemas.get(shape.ref, {})
             if is_object(target):
                 self.used_models.add(self.class_names[shape.ref])
-                mapping = " | Mapping[str, Any]" if accept_mappings else ""
+                mapping = self._mapping(shape.ref) if accept_mappings else ""
                 return _nullable(f"{self.class_names[shape.ref]}{mapping}", shape.nullable)
             inner = self.of(target, accept_mappings=accept_mappings, depth=depth + 1)
             return _nullable(inner, shape.nullable)
         return _nullable(self._base(shape, accept_mappings, depth), shape.nullable)
+
+    def param(self, name: str | None) -> str | None:
+        """The TypedDict of the object schema `name` (recorded as used), or None."""
+        param = self.param_names.get(name or "")
+        if param is not None:
+            self.used_params.add(str(name))
+        return param
+
+    def _mapping(self, name: str) -> str:
+        """What a mapping given for the object schema `name` is typed as: its TypedDict."""
+        param = self.param(name)
+        return f" | {param}" if param else " | Mapping[str, Any]"
 
     def _base(self, shape: SchemaView, accept_mappings: bool, depth: int) -> str:
         def of(member: Any) -> str:
@@ -373,14 +396,20 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
     names = _resource_names(views)
     modules = assign_modules(views, schemas, {key: attr for key, (attr, _) in names.items()})
     module_of_class = {class_names[name]: modules[name] for name in schemas}
-    annotations = Annotations(schemas, class_names)
+    param_names = {
+        name: unique(f"{class_names[name]}Param", taken_classes)
+        for name in schemas
+        if is_object(schemas[name])
+    }
+    annotations = Annotations(schemas, class_names, param_names)
     schemes = schemes_of(document)
     by_resource: dict[str, list[Operation]] = {key: [] for key in names}
     imports: dict[str, dict[str, set[str]]] = {key: {} for key in names}
+    params_used: dict[str, set[str]] = {key: set() for key in names}
     methods = {key: set(RESERVED_METHODS) for key in names}  # unique after truncation
     for view in views:
         key = view.resource
-        annotations.used_models = set()
+        annotations.used_models, annotations.used_params = set(), set()
         where = (names[key][0], methods[key])
         op = _operation(view, where, annotations, schemes)
         by_resource[key].append(op)
@@ -389,6 +418,12 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         }
         for name in used:
             imports[key].setdefault(module_of_class[name], set()).add(name)
+        params_used[key] |= annotations.used_params
+    params = _params(annotations, set().union(*params_used.values()))
+    param_imports: dict[str, set[str]] = {}
+    for param in params.values():
+        for name in param[1]:
+            param_imports.setdefault(module_of_class[name], set()).add(name)
     resources = {
         key: Resource(
             attribute,
@@ -396,6 +431,7 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
             by_resource[key],
             {m: sorted(n) for m, n in sorted(imports[key].items())},
             field_checks(by_resource[key]),
+            sorted(param_names[name] for name in params_used[key]),
         )
         for key, (attribute, resource_class) in names.items()
     }
@@ -425,8 +461,30 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         custom_table_endpoints=custom_table_endpoints(resources, final_pos),
         runtime_shaped_modules=runtime_shaped_modules(resources, final_pos),
         model_document=model_document(document, modules, class_names, package),
+        params=[params[name][0] for name in schemas if name in params],
+        param_imports={m: sorted(n) for m, n in sorted(param_imports.items())},
         document=document,
     )
+
+
+def _params(annotations: Annotations, roots: set[str]) -> dict[str, tuple[Param, set[str]]]:
+    """The TypedDict of each object schema in `roots`, and of those their fields' mappings
+    name in turn, with the model classes each names; by schema name."""
+    schemas, done = annotations.schemas, {}
+    todo = sorted(roots)
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        annotations.used_models, annotations.used_params = set(), set()
+        shape = schema_view(merged_all_of(schemas[name], schemas))
+        fields = [
+            ParamField(str(wire), annotations.of(prop), str(wire) in shape.required)
+            for wire, prop in shape.properties.items()
+        ]
+        done[name] = (Param(annotations.param_names[name], fields), annotations.used_models)
+        todo += sorted(annotations.used_params - done.keys())
+    return done
 
 
 # A resource's classes are `Sync<Name>` and `Async<Name>`: these names would make one the
@@ -478,6 +536,7 @@ def _operation(
         header_params=_arguments(headers, annotations, taken, "header parameter"),
         fixed_headers=_fixed_headers(view, encoding),
         body_model=class_names[body_name] if body_name else None,
+        body_param=annotations.param(body_name),
         body_fields=_arguments(body_props, annotations, taken, "request body property"),
         body_encoding=encoding,
         part_types=dict(view.body.part_types) if view.body else {},

@@ -279,6 +279,8 @@ def template_context(client: ClientModel) -> dict[str, Any]:
         "example_operation": example_operation(client),
         "metadata": metadata(client.document),
         "model_docs": model_docs(client),
+        "params": client.params,
+        "param_imports": client.param_imports,
         "fake_json": json.dumps(fake_operations(client), separators=(",", ":"), ensure_ascii=False),
         "schemas": client.schemas,
         "runtime_shaped_modules": client.runtime_shaped_modules,

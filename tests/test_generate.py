@@ -338,6 +338,36 @@ def test_readme_code_blocks_pass_mypy_strict_and_omitting_a_required_argument_do
     assert 'omits.py:5: error: No overload variant of "create"' in checked.stdout
 
 
+NESTED_TYPO = """
+from finalpos import Client
+
+client = Client(api_key="k")
+client.customers.create(
+    email="a@example.com",
+    first_name="Ada",
+    last_name="L",
+    billing={"firstName": "Fa", "postcod": "NW1"},
+)
+client.customers.update("c1", body={"emial": "b@example.com"})
+"""
+
+
+def test_a_mistyped_key_of_a_nested_argument_or_a_body_is_a_type_error(fresh_generation, tmp_path):
+    """Mappings given for request objects are TypedDicts keyed by wire names: mypy --strict
+    names the wrong key; spelt right, the same call passes."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "__init__.py").write_text("")
+    (user / "typo.py").write_text(NESTED_TYPO)
+    checked = mypy_strict({"finalpos": fresh_generation, "user": tmp_path}, cwd=tmp_path)
+    errors = [line for line in checked.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["5", "11"], checked.stdout
+    fixed = NESTED_TYPO.replace('"postcod"', '"postCode"').replace('"emial"', '"email"')
+    (user / "typo.py").write_text(fixed)
+    checked = mypy_strict({"finalpos": fresh_generation, "user": tmp_path}, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+
+
 def test_every_method_docstring_documents_every_argument(fresh_generation):
     """An argument the document does not describe still says where it goes."""
     missing = []

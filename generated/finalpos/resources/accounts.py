@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._base_client import (
     AsyncAPIClient,
@@ -20,6 +19,9 @@ from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.accounts import Account, CreateAccountDto, UpdateAccountDto
+
+if TYPE_CHECKING:
+    from ..params import CreateAccountDtoParam, UpdateAccountDtoParam
 
 __all__ = ["SyncAccounts", "AsyncAccounts"]
 _CREATE_PARSER = model_parser(Account, "accounts.create")
@@ -42,7 +44,7 @@ class SyncAccounts:
     def create(
         self,
         *,
-        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateAccountDto | FinalPOSModel | CreateAccountDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -105,7 +107,7 @@ class SyncAccounts:
         self,
         id: str,
         *,
-        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateAccountDto | FinalPOSModel | UpdateAccountDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -189,7 +191,7 @@ class AsyncAccounts:
     async def create(
         self,
         *,
-        body: CreateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateAccountDto | FinalPOSModel | CreateAccountDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,
@@ -252,7 +254,7 @@ class AsyncAccounts:
         self,
         id: str,
         *,
-        body: UpdateAccountDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateAccountDto | FinalPOSModel | UpdateAccountDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         phone: str | NotGiven = NOT_GIVEN,

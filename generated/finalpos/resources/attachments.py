@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -21,6 +20,9 @@ from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.attachments import Attachment, CreateAttachmentDto, UpdateAttachmentDto
+
+if TYPE_CHECKING:
+    from ..params import CreateAttachmentDtoParam, UpdateAttachmentDtoParam
 
 __all__ = ["SyncAttachments", "AsyncAttachments"]
 _CREATE_PARSER = model_parser(Attachment, "attachments.create")
@@ -57,14 +59,14 @@ class SyncAttachments:
     def create(
         self,
         *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Attachment: ...
 
     def create(
         self,
         *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -153,7 +155,7 @@ class SyncAttachments:
         self,
         id: str,
         *,
-        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateAttachmentDto | FinalPOSModel | UpdateAttachmentDtoParam | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -266,14 +268,14 @@ class AsyncAttachments:
     async def create(
         self,
         *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Attachment: ...
 
     async def create(
         self,
         *,
-        body: CreateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,
@@ -362,7 +364,7 @@ class AsyncAttachments:
         self,
         id: str,
         *,
-        body: UpdateAttachmentDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateAttachmentDto | FinalPOSModel | UpdateAttachmentDtoParam | None = None,
         account_id: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         mime_type: str | NotGiven = NOT_GIVEN,

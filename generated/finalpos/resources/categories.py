@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -23,6 +22,9 @@ from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.categories import Category, CreateCategoryDto, UpdateCategoryDto
+
+if TYPE_CHECKING:
+    from ..params import CreateCategoryDtoParam, UpdateCategoryDtoParam
 
 __all__ = ["SyncCategories", "AsyncCategories"]
 _CREATE_PARSER = model_parser(Category, "categories.create")
@@ -61,14 +63,14 @@ class SyncCategories:
     def create(
         self,
         *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Category: ...
 
     def create(
         self,
         *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -150,7 +152,7 @@ class SyncCategories:
         self,
         id: str,
         *,
-        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateCategoryDto | FinalPOSModel | UpdateCategoryDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -299,14 +301,14 @@ class AsyncCategories:
     async def create(
         self,
         *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Category: ...
 
     async def create(
         self,
         *,
-        body: CreateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,
@@ -388,7 +390,7 @@ class AsyncCategories:
         self,
         id: str,
         *,
-        body: UpdateCategoryDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateCategoryDto | FinalPOSModel | UpdateCategoryDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         image: str | NotGiven = NOT_GIVEN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -28,6 +28,9 @@ from ..models.custom_tables import (
     CustomTableData,
     CustomTableValue,
 )
+
+if TYPE_CHECKING:
+    from ..params import CreateCustomTableDataDtoParam, CreateCustomTableValueDtoParam
 
 __all__ = ["SyncCustomTables", "AsyncCustomTables"]
 _LIST_PARSER = json_list_parser
@@ -126,14 +129,17 @@ class SyncCustomTables:
     def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateCustomTableDataDto | FinalPOSModel | CreateCustomTableDataDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> CustomTableData: ...
 
     def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCustomTableDataDto
+        | FinalPOSModel
+        | CreateCustomTableDataDtoParam
+        | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> CustomTableData:
@@ -190,7 +196,10 @@ class SyncCustomTables:
     def create_value(
         self,
         *,
-        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCustomTableValueDto
+        | FinalPOSModel
+        | CreateCustomTableValueDtoParam
+        | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
@@ -394,14 +403,17 @@ class AsyncCustomTables:
     async def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateCustomTableDataDto | FinalPOSModel | CreateCustomTableDataDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> CustomTableData: ...
 
     async def create_row(
         self,
         *,
-        body: CreateCustomTableDataDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCustomTableDataDto
+        | FinalPOSModel
+        | CreateCustomTableDataDtoParam
+        | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> CustomTableData:
@@ -458,7 +470,10 @@ class AsyncCustomTables:
     async def create_value(
         self,
         *,
-        body: CreateCustomTableValueDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCustomTableValueDto
+        | FinalPOSModel
+        | CreateCustomTableValueDtoParam
+        | None = None,
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -33,6 +33,16 @@ from ..models.customers import (
     UpdateCustomerDto,
 )
 from ..models.shared import MetadataDto, NoteDto
+
+if TYPE_CHECKING:
+    from ..params import (
+        CreateCustomerDtoParam,
+        CustomerBillingParam,
+        CustomerShippingParam,
+        MetadataDtoParam,
+        NoteDtoParam,
+        UpdateCustomerDtoParam,
+    )
 
 __all__ = ["SyncCustomers", "AsyncCustomers"]
 _CREATE_PARSER = model_parser(Customer, "customers.create")
@@ -66,10 +76,10 @@ class SyncCustomers:
         total_spent: str | NotGiven = NOT_GIVEN,
         last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
@@ -77,14 +87,14 @@ class SyncCustomers:
     def create(
         self,
         *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
     def create(
         self,
         *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -94,10 +104,10 @@ class SyncCustomers:
         total_spent: str | NotGiven = NOT_GIVEN,
         last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Create a new customer
@@ -188,7 +198,7 @@ class SyncCustomers:
         self,
         id: str,
         *,
-        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateCustomerDto | FinalPOSModel | UpdateCustomerDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -198,10 +208,10 @@ class SyncCustomers:
         total_spent: str | NotGiven = NOT_GIVEN,
         last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Update a customer by ID
@@ -391,10 +401,10 @@ class AsyncCustomers:
         total_spent: str | NotGiven = NOT_GIVEN,
         last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
@@ -402,14 +412,14 @@ class AsyncCustomers:
     async def create(
         self,
         *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Customer: ...
 
     async def create(
         self,
         *,
-        body: CreateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -419,10 +429,10 @@ class AsyncCustomers:
         total_spent: str | NotGiven = NOT_GIVEN,
         last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Create a new customer
@@ -513,7 +523,7 @@ class AsyncCustomers:
         self,
         id: str,
         *,
-        body: UpdateCustomerDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateCustomerDto | FinalPOSModel | UpdateCustomerDtoParam | None = None,
         email: str | NotGiven = NOT_GIVEN,
         first_name: str | NotGiven = NOT_GIVEN,
         last_name: str | NotGiven = NOT_GIVEN,
@@ -523,10 +533,10 @@ class AsyncCustomers:
         total_spent: str | NotGiven = NOT_GIVEN,
         last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
-        billing: CustomerBilling | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        shipping: CustomerShipping | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Customer:
         """Update a customer by ID

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -24,6 +24,15 @@ from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.orders import CreateOrderDto, Order, OrderSummary, UpdateOrderDto
 from ..models.shared import MetadataDto, NoteDto
+
+if TYPE_CHECKING:
+    from ..params import (
+        CreateOrderDtoParam,
+        MetadataDtoParam,
+        NoteDtoParam,
+        OrderSummaryParam,
+        UpdateOrderDtoParam,
+    )
 
 __all__ = ["SyncOrders", "AsyncOrders"]
 _CREATE_PARSER = model_parser(Order, "orders.create")
@@ -60,12 +69,12 @@ class SyncOrders:
         park_reduce_stock: str | NotGiven = NOT_GIVEN,
         park_expiry_date: str | NotGiven = NOT_GIVEN,
         signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
         cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -77,14 +86,14 @@ class SyncOrders:
     def create(
         self,
         *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Order: ...
 
     def create(
         self,
         *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -97,12 +106,12 @@ class SyncOrders:
         park_reduce_stock: str | NotGiven = NOT_GIVEN,
         park_expiry_date: str | NotGiven = NOT_GIVEN,
         signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
         cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -215,7 +224,7 @@ class SyncOrders:
         self,
         id: str,
         *,
-        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateOrderDto | FinalPOSModel | UpdateOrderDtoParam | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -228,12 +237,12 @@ class SyncOrders:
         park_reduce_stock: str | NotGiven = NOT_GIVEN,
         park_expiry_date: str | NotGiven = NOT_GIVEN,
         signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
         cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -407,12 +416,12 @@ class AsyncOrders:
         park_reduce_stock: str | NotGiven = NOT_GIVEN,
         park_expiry_date: str | NotGiven = NOT_GIVEN,
         signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
         cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -424,14 +433,14 @@ class AsyncOrders:
     async def create(
         self,
         *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Order: ...
 
     async def create(
         self,
         *,
-        body: CreateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -444,12 +453,12 @@ class AsyncOrders:
         park_reduce_stock: str | NotGiven = NOT_GIVEN,
         park_expiry_date: str | NotGiven = NOT_GIVEN,
         signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
         cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -562,7 +571,7 @@ class AsyncOrders:
         self,
         id: str,
         *,
-        body: UpdateOrderDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateOrderDto | FinalPOSModel | UpdateOrderDtoParam | None = None,
         currency: str | NotGiven = NOT_GIVEN,
         receipt_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -575,12 +584,12 @@ class AsyncOrders:
         park_reduce_stock: str | NotGiven = NOT_GIVEN,
         park_expiry_date: str | NotGiven = NOT_GIVEN,
         signature: str | NotGiven = NOT_GIVEN,
-        summary: OrderSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
         cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        notes: Sequence[NoteDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,

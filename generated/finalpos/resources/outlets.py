@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -23,6 +23,9 @@ from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.outlets import CreateOutletDto, Outlet, OutletStripe, UpdateOutletDto
+
+if TYPE_CHECKING:
+    from ..params import CreateOutletDtoParam, OutletStripeParam, UpdateOutletDtoParam
 
 __all__ = ["SyncOutlets", "AsyncOutlets"]
 _CREATE_PARSER = model_parser(Outlet, "outlets.create")
@@ -58,7 +61,7 @@ class SyncOutlets:
         alias: str | NotGiven = NOT_GIVEN,
         stations: Sequence[str] | NotGiven = NOT_GIVEN,
         stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
@@ -67,14 +70,14 @@ class SyncOutlets:
     def create(
         self,
         *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
 
     def create(
         self,
         *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -86,7 +89,7 @@ class SyncOutlets:
         alias: str | NotGiven = NOT_GIVEN,
         stations: Sequence[str] | NotGiven = NOT_GIVEN,
         stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Outlet:
@@ -186,7 +189,7 @@ class SyncOutlets:
         self,
         id: str,
         *,
-        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateOutletDto | FinalPOSModel | UpdateOutletDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -198,7 +201,7 @@ class SyncOutlets:
         alias: str | NotGiven = NOT_GIVEN,
         stations: Sequence[str] | NotGiven = NOT_GIVEN,
         stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Outlet:
@@ -350,7 +353,7 @@ class AsyncOutlets:
         alias: str | NotGiven = NOT_GIVEN,
         stations: Sequence[str] | NotGiven = NOT_GIVEN,
         stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
@@ -359,14 +362,14 @@ class AsyncOutlets:
     async def create(
         self,
         *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Outlet: ...
 
     async def create(
         self,
         *,
-        body: CreateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -378,7 +381,7 @@ class AsyncOutlets:
         alias: str | NotGiven = NOT_GIVEN,
         stations: Sequence[str] | NotGiven = NOT_GIVEN,
         stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Outlet:
@@ -478,7 +481,7 @@ class AsyncOutlets:
         self,
         id: str,
         *,
-        body: UpdateOutletDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateOutletDto | FinalPOSModel | UpdateOutletDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         address: str | NotGiven = NOT_GIVEN,
         city: str | NotGiven = NOT_GIVEN,
@@ -490,7 +493,7 @@ class AsyncOutlets:
         alias: str | NotGiven = NOT_GIVEN,
         stations: Sequence[str] | NotGiven = NOT_GIVEN,
         stripe_account_id: str | NotGiven = NOT_GIVEN,
-        stripe: OutletStripe | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Outlet:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -24,6 +24,14 @@ from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.products import CreateProductDto, Product, UpdateProductDto
 from ..models.shared import AttributeDto, MetadataDto
+
+if TYPE_CHECKING:
+    from ..params import (
+        AttributeDtoParam,
+        CreateProductDtoParam,
+        MetadataDtoParam,
+        UpdateProductDtoParam,
+    )
 
 __all__ = ["SyncProducts", "AsyncProducts"]
 _CREATE_PARSER = model_parser(Product, "products.create")
@@ -64,8 +72,8 @@ class SyncProducts:
         tax_table: str | NotGiven = NOT_GIVEN,
         categories: Sequence[str] | NotGiven = NOT_GIVEN,
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
@@ -73,14 +81,14 @@ class SyncProducts:
     def create(
         self,
         *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
     def create(
         self,
         *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -97,8 +105,8 @@ class SyncProducts:
         tax_table: str | NotGiven = NOT_GIVEN,
         categories: Sequence[str] | NotGiven = NOT_GIVEN,
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Product:
         """Create a new product
@@ -195,7 +203,7 @@ class SyncProducts:
         self,
         id: str,
         *,
-        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateProductDto | FinalPOSModel | UpdateProductDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -212,8 +220,8 @@ class SyncProducts:
         tax_table: str | NotGiven = NOT_GIVEN,
         categories: Sequence[str] | NotGiven = NOT_GIVEN,
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Product:
         """Update a product by ID
@@ -379,8 +387,8 @@ class AsyncProducts:
         tax_table: str | NotGiven = NOT_GIVEN,
         categories: Sequence[str] | NotGiven = NOT_GIVEN,
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
@@ -388,14 +396,14 @@ class AsyncProducts:
     async def create(
         self,
         *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Product: ...
 
     async def create(
         self,
         *,
-        body: CreateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -412,8 +420,8 @@ class AsyncProducts:
         tax_table: str | NotGiven = NOT_GIVEN,
         categories: Sequence[str] | NotGiven = NOT_GIVEN,
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Product:
         """Create a new product
@@ -510,7 +518,7 @@ class AsyncProducts:
         self,
         id: str,
         *,
-        body: UpdateProductDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateProductDto | FinalPOSModel | UpdateProductDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         product_type: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
@@ -527,8 +535,8 @@ class AsyncProducts:
         tax_table: str | NotGiven = NOT_GIVEN,
         categories: Sequence[str] | NotGiven = NOT_GIVEN,
         outlets: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Product:
         """Update a product by ID

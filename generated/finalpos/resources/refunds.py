@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -29,6 +29,16 @@ from ..models.refunds import (
     RefundsTaxDto,
     UpdateRefundsDto,
 )
+
+if TYPE_CHECKING:
+    from ..params import (
+        CreateRefundsDtoParam,
+        RefundsLineItemDtoParam,
+        RefundsPaymentDtoParam,
+        RefundsSummaryParam,
+        RefundsTaxDtoParam,
+        UpdateRefundsDtoParam,
+    )
 
 __all__ = ["SyncRefunds", "AsyncRefunds"]
 _CREATE_PARSER = model_parser(Refunds, "refunds.create")
@@ -56,13 +66,13 @@ class SyncRefunds:
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
         currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam],
         reason: str | NotGiven = NOT_GIVEN,
         refunded_by: str | NotGiven = NOT_GIVEN,
         refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
@@ -71,25 +81,25 @@ class SyncRefunds:
     def create(
         self,
         *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
 
     def create(
         self,
         *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
         currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
         reason: str | NotGiven = NOT_GIVEN,
         refunded_by: str | NotGiven = NOT_GIVEN,
         refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Refunds:
@@ -175,18 +185,18 @@ class SyncRefunds:
         self,
         id: str,
         *,
-        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateRefundsDto | FinalPOSModel | UpdateRefundsDtoParam | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
         currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
         reason: str | NotGiven = NOT_GIVEN,
         refunded_by: str | NotGiven = NOT_GIVEN,
         refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Refunds:
@@ -297,13 +307,13 @@ class AsyncRefunds:
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
         currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]],
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam],
         reason: str | NotGiven = NOT_GIVEN,
         refunded_by: str | NotGiven = NOT_GIVEN,
         refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
@@ -312,25 +322,25 @@ class AsyncRefunds:
     async def create(
         self,
         *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Refunds: ...
 
     async def create(
         self,
         *,
-        body: CreateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
         currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
         reason: str | NotGiven = NOT_GIVEN,
         refunded_by: str | NotGiven = NOT_GIVEN,
         refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Refunds:
@@ -416,18 +426,18 @@ class AsyncRefunds:
         self,
         id: str,
         *,
-        body: UpdateRefundsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateRefundsDto | FinalPOSModel | UpdateRefundsDtoParam | None = None,
         order_id: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
         external_id: str | NotGiven = NOT_GIVEN,
         currency: str | NotGiven = NOT_GIVEN,
-        line_items: Sequence[RefundsLineItemDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
         reason: str | NotGiven = NOT_GIVEN,
         refunded_by: str | NotGiven = NOT_GIVEN,
         refunded_by_external_id: str | NotGiven = NOT_GIVEN,
-        summary: RefundsSummary | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        taxes: Sequence[RefundsTaxDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        payment: Sequence[RefundsPaymentDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Refunds:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -21,6 +21,9 @@ from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.roles import CreateRolesDto, RolePermissionDto, Roles, UpdateRolesDto
+
+if TYPE_CHECKING:
+    from ..params import CreateRolesDtoParam, RolePermissionDtoParam, UpdateRolesDtoParam
 
 __all__ = ["SyncRoles", "AsyncRoles"]
 _CREATE_PARSER = model_parser(Roles, "roles.create")
@@ -45,7 +48,7 @@ class SyncRoles:
         self,
         *,
         name: str,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam],
         **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
@@ -53,16 +56,16 @@ class SyncRoles:
     def create(
         self,
         *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
     def create(
         self,
         *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Create a new role
@@ -122,9 +125,9 @@ class SyncRoles:
         self,
         id: str,
         *,
-        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateRolesDto | FinalPOSModel | UpdateRolesDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Update a role by ID
@@ -206,7 +209,7 @@ class AsyncRoles:
         self,
         *,
         name: str,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]],
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam],
         **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
@@ -214,16 +217,16 @@ class AsyncRoles:
     async def create(
         self,
         *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Roles: ...
 
     async def create(
         self,
         *,
-        body: CreateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Create a new role
@@ -283,9 +286,9 @@ class AsyncRoles:
         self,
         id: str,
         *,
-        body: UpdateRolesDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateRolesDto | FinalPOSModel | UpdateRolesDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
-        permissions: Sequence[RolePermissionDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Roles:
         """Update a role by ID

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -21,6 +21,9 @@ from .._model_base import FinalPOSModel
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.sessions import CreateSessionDto, Session, SessionClosingAmounts, UpdateSessionDto
+
+if TYPE_CHECKING:
+    from ..params import CreateSessionDtoParam, SessionClosingAmountsParam, UpdateSessionDtoParam
 
 __all__ = ["SyncSessions", "AsyncSessions"]
 _CREATE_PARSER = model_parser(Session, "sessions.create")
@@ -54,7 +57,7 @@ class SyncSessions:
         closing_amount: str | NotGiven = NOT_GIVEN,
         closing_report_data: str | NotGiven = NOT_GIVEN,
         notes: Sequence[str],
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str,
         **extras: Unpack[RequestExtras],
@@ -64,14 +67,14 @@ class SyncSessions:
     def create(
         self,
         *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Session: ...
 
     def create(
         self,
         *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -82,7 +85,7 @@ class SyncSessions:
         closing_amount: str | NotGiven = NOT_GIVEN,
         closing_report_data: str | NotGiven = NOT_GIVEN,
         notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
@@ -184,7 +187,7 @@ class SyncSessions:
         self,
         id: str,
         *,
-        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateSessionDto | FinalPOSModel | UpdateSessionDtoParam | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -195,7 +198,7 @@ class SyncSessions:
         closing_amount: str | NotGiven = NOT_GIVEN,
         closing_report_data: str | NotGiven = NOT_GIVEN,
         notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
@@ -315,7 +318,7 @@ class AsyncSessions:
         closing_amount: str | NotGiven = NOT_GIVEN,
         closing_report_data: str | NotGiven = NOT_GIVEN,
         notes: Sequence[str],
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any],
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str,
         **extras: Unpack[RequestExtras],
@@ -325,14 +328,14 @@ class AsyncSessions:
     async def create(
         self,
         *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Session: ...
 
     async def create(
         self,
         *,
-        body: CreateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -343,7 +346,7 @@ class AsyncSessions:
         closing_amount: str | NotGiven = NOT_GIVEN,
         closing_report_data: str | NotGiven = NOT_GIVEN,
         notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
@@ -445,7 +448,7 @@ class AsyncSessions:
         self,
         id: str,
         *,
-        body: UpdateSessionDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateSessionDto | FinalPOSModel | UpdateSessionDtoParam | None = None,
         station_id: str | NotGiven = NOT_GIVEN,
         session_number: str | NotGiven = NOT_GIVEN,
         opened_by: str | NotGiven = NOT_GIVEN,
@@ -456,7 +459,7 @@ class AsyncSessions:
         closing_amount: str | NotGiven = NOT_GIVEN,
         closing_report_data: str | NotGiven = NOT_GIVEN,
         notes: Sequence[str] | NotGiven = NOT_GIVEN,
-        closing_amounts: SessionClosingAmounts | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
         closing_note: str | NotGiven = NOT_GIVEN,
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],

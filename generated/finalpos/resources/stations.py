@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -23,6 +22,9 @@ from .._pagination import AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.stations import CreateStationDto, Station, UpdateStationDto
+
+if TYPE_CHECKING:
+    from ..params import CreateStationDtoParam, UpdateStationDtoParam
 
 __all__ = ["SyncStations", "AsyncStations"]
 _CREATE_PARSER = model_parser(Station, "stations.create")
@@ -63,14 +65,14 @@ class SyncStations:
     def create(
         self,
         *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Station: ...
 
     def create(
         self,
         *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -160,7 +162,7 @@ class SyncStations:
         self,
         id: str,
         *,
-        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateStationDto | FinalPOSModel | UpdateStationDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -317,14 +319,14 @@ class AsyncStations:
     async def create(
         self,
         *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Station: ...
 
     async def create(
         self,
         *,
-        body: CreateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
@@ -414,7 +416,7 @@ class AsyncStations:
         self,
         id: str,
         *,
-        body: UpdateStationDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateStationDto | FinalPOSModel | UpdateStationDtoParam | None = None,
         name: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,

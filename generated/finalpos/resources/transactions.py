@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -26,6 +25,13 @@ from ..models.transactions import (
     TransactionsPaymentData,
     UpdateTransactionsDto,
 )
+
+if TYPE_CHECKING:
+    from ..params import (
+        CreateTransactionsDtoParam,
+        TransactionsPaymentDataParam,
+        UpdateTransactionsDtoParam,
+    )
 
 __all__ = ["SyncTransactions", "AsyncTransactions"]
 _CREATE_PARSER = model_parser(Transactions, "transactions.create")
@@ -58,7 +64,7 @@ class SyncTransactions:
         employee: str | NotGiven = NOT_GIVEN,
         balance: str,
         session_id: str,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
         order_id: str | NotGiven = NOT_GIVEN,
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
@@ -70,14 +76,14 @@ class SyncTransactions:
     def create(
         self,
         *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Transactions: ...
 
     def create(
         self,
         *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -87,7 +93,7 @@ class SyncTransactions:
         employee: str | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
         order_id: str | NotGiven = NOT_GIVEN,
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
@@ -191,7 +197,7 @@ class SyncTransactions:
         self,
         id: str,
         *,
-        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateTransactionsDto | FinalPOSModel | UpdateTransactionsDtoParam | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -201,7 +207,7 @@ class SyncTransactions:
         employee: str | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
         order_id: str | NotGiven = NOT_GIVEN,
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
@@ -324,7 +330,7 @@ class AsyncTransactions:
         employee: str | NotGiven = NOT_GIVEN,
         balance: str,
         session_id: str,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
         order_id: str | NotGiven = NOT_GIVEN,
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
@@ -336,14 +342,14 @@ class AsyncTransactions:
     async def create(
         self,
         *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Transactions: ...
 
     async def create(
         self,
         *,
-        body: CreateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -353,7 +359,7 @@ class AsyncTransactions:
         employee: str | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
         order_id: str | NotGiven = NOT_GIVEN,
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,
@@ -457,7 +463,7 @@ class AsyncTransactions:
         self,
         id: str,
         *,
-        body: UpdateTransactionsDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateTransactionsDto | FinalPOSModel | UpdateTransactionsDtoParam | None = None,
         external_id: str | NotGiven = NOT_GIVEN,
         payment_method: str | NotGiven = NOT_GIVEN,
         amount: str | NotGiven = NOT_GIVEN,
@@ -467,7 +473,7 @@ class AsyncTransactions:
         employee: str | NotGiven = NOT_GIVEN,
         balance: str | NotGiven = NOT_GIVEN,
         session_id: str | NotGiven = NOT_GIVEN,
-        payment_data: TransactionsPaymentData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
         order_id: str | NotGiven = NOT_GIVEN,
         refund_id: str | NotGiven = NOT_GIVEN,
         outlet_id: str | NotGiven = NOT_GIVEN,

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -24,6 +24,15 @@ from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.shared import AttributeDto, MetadataDto
 from ..models.variants import CreateVariantDto, UpdateVariantDto, Variant, VariantInventoryDto
+
+if TYPE_CHECKING:
+    from ..params import (
+        AttributeDtoParam,
+        CreateVariantDtoParam,
+        MetadataDtoParam,
+        UpdateVariantDtoParam,
+        VariantInventoryDtoParam,
+    )
 
 __all__ = ["SyncVariants", "AsyncVariants"]
 _CREATE_PARSER = model_parser(Variant, "variants.create")
@@ -59,9 +68,9 @@ class SyncVariants:
         allow_backorder: bool | NotGiven = NOT_GIVEN,
         cost_price: float | NotGiven = NOT_GIVEN,
         images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
@@ -69,14 +78,14 @@ class SyncVariants:
     def create(
         self,
         *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
     def create(
         self,
         *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -88,9 +97,9 @@ class SyncVariants:
         allow_backorder: bool | NotGiven = NOT_GIVEN,
         cost_price: float | NotGiven = NOT_GIVEN,
         images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Create a new variant
@@ -181,7 +190,7 @@ class SyncVariants:
         self,
         id: str,
         *,
-        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateVariantDto | FinalPOSModel | UpdateVariantDtoParam | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -193,9 +202,9 @@ class SyncVariants:
         allow_backorder: bool | NotGiven = NOT_GIVEN,
         cost_price: float | NotGiven = NOT_GIVEN,
         images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Update a variant by ID
@@ -348,9 +357,9 @@ class AsyncVariants:
         allow_backorder: bool | NotGiven = NOT_GIVEN,
         cost_price: float | NotGiven = NOT_GIVEN,
         images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
@@ -358,14 +367,14 @@ class AsyncVariants:
     async def create(
         self,
         *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> Variant: ...
 
     async def create(
         self,
         *,
-        body: CreateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -377,9 +386,9 @@ class AsyncVariants:
         allow_backorder: bool | NotGiven = NOT_GIVEN,
         cost_price: float | NotGiven = NOT_GIVEN,
         images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Create a new variant
@@ -470,7 +479,7 @@ class AsyncVariants:
         self,
         id: str,
         *,
-        body: UpdateVariantDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateVariantDto | FinalPOSModel | UpdateVariantDtoParam | None = None,
         product_id: str | NotGiven = NOT_GIVEN,
         manage_stock: bool | NotGiven = NOT_GIVEN,
         sku: str | NotGiven = NOT_GIVEN,
@@ -482,9 +491,9 @@ class AsyncVariants:
         allow_backorder: bool | NotGiven = NOT_GIVEN,
         cost_price: float | NotGiven = NOT_GIVEN,
         images: Sequence[str] | NotGiven = NOT_GIVEN,
-        metadata: Sequence[MetadataDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        attributes: Sequence[AttributeDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        inventory: Sequence[VariantInventoryDto | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> Variant:
         """Update a variant by ID

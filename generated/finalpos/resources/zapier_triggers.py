@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 from .._base_client import (
     AsyncAPIClient,
@@ -25,6 +24,9 @@ from ..models.zapier_triggers import (
     UpdateZapierTriggersDto,
     ZapierTriggers,
 )
+
+if TYPE_CHECKING:
+    from ..params import CreateZapierTriggersDtoParam, UpdateZapierTriggersDtoParam
 
 __all__ = ["SyncZapierTriggers", "AsyncZapierTriggers"]
 _CREATE_PARSER = model_parser(ZapierTriggers, "zapier_triggers.create")
@@ -60,14 +62,14 @@ class SyncZapierTriggers:
     def create(
         self,
         *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers: ...
 
     def create(
         self,
         *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -152,7 +154,7 @@ class SyncZapierTriggers:
         self,
         id: str,
         *,
-        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateZapierTriggersDto | FinalPOSModel | UpdateZapierTriggersDtoParam | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -261,14 +263,14 @@ class AsyncZapierTriggers:
     async def create(
         self,
         *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any],
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam,
         **extras: Unpack[RequestExtras],
     ) -> ZapierTriggers: ...
 
     async def create(
         self,
         *,
-        body: CreateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
@@ -353,7 +355,7 @@ class AsyncZapierTriggers:
         self,
         id: str,
         *,
-        body: UpdateZapierTriggersDto | FinalPOSModel | Mapping[str, Any] | None = None,
+        body: UpdateZapierTriggersDto | FinalPOSModel | UpdateZapierTriggersDtoParam | None = None,
         trigger_type: str | NotGiven = NOT_GIVEN,
         trigger_id: str | NotGiven = NOT_GIVEN,
         api_key: str | NotGiven = NOT_GIVEN,
