@@ -83,6 +83,7 @@ MODES = (
         "async_for": "for",
         "httpx_client": "httpx.Client",
         "raw_wrapper": "to_raw_response_wrapper",
+        "api_response": "APIResponse",
         "stream_wrapper": "to_streamed_response_wrapper",
     },
     {
@@ -94,6 +95,7 @@ MODES = (
         "async_for": "async for",
         "httpx_client": "httpx.AsyncClient",
         "raw_wrapper": "async_to_raw_response_wrapper",
+        "api_response": "AsyncAPIResponse",
         "stream_wrapper": "async_to_streamed_response_wrapper",
     },
 )
@@ -193,7 +195,7 @@ def _environment() -> jinja2.Environment:
 def public_names(client: ClientModel) -> dict[str, list[str]]:
     """What `import <package>` offers, by the module that defines it (loaded on first use)."""
     return {
-        "_base_client": ["APIResponse"],
+        "_base_client": ["APIResponse", "AsyncAPIResponse"],
         "_aiohttp": ["DefaultAioHttpClient"],
         "_client": ["AsyncClient", "Client"],
         "_exceptions": list(client.exceptions),

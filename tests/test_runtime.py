@@ -551,10 +551,11 @@ def test_raw_variants_of_sync_and_async_clients_wrap_the_same_call(fp, server):
 
     async def async_raw() -> object:
         async with fp.AsyncClient(api_key=SECRET, base_url=base_url) as client:
-            return await client.customers.with_raw_response.retrieve("c2")
+            response = await client.customers.with_raw_response.retrieve("c2")
+            assert isinstance(response, fp.AsyncAPIResponse)
+            return await response.parse()  # as openai-python's: awaited
 
-    async_response = asyncio.run(async_raw())
-    assert raw.parse().email == async_response.parse().email == "a@b.co"
+    assert raw.parse().email == asyncio.run(async_raw()).email == "a@b.co"
     assert [seen.path for seen in script.seen] == ["/v1/api/customer/c1", "/v1/api/customer/c2"]
     assert script.seen[0].headers.get("X-Trace") == "t1"
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._aiohttp import DefaultAioHttpClient as DefaultAioHttpClient
     from ._base_client import APIResponse as APIResponse
+    from ._base_client import AsyncAPIResponse as AsyncAPIResponse
     from ._client import AsyncClient as AsyncClient
     from ._client import Client as Client
     from ._exceptions import APIConnectionError as APIConnectionError
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF = {
     "APIResponse": "_base_client",
+    "AsyncAPIResponse": "_base_client",
     "DefaultAioHttpClient": "_aiohttp",
     "AsyncClient": "_client",
     "Client": "_client",

@@ -145,8 +145,8 @@ class RequestOptions:
 
 
 @dataclass
-class APIResponse(Generic[T]):
-    """A raw response: status, headers and body, parsed into the documented type on demand."""
+class _Response(Generic[T]):
+    """What `APIResponse` and `AsyncAPIResponse` share: status, headers, body, request id."""
 
     http_response: httpx.Response
     parser: Parser[T]
@@ -171,7 +171,8 @@ class APIResponse(Generic[T]):
         """The server's id of this request (`x-request-id` and kin): quote it when reporting a problem."""
         return request_id(self.http_response)
 
-    def parse(self) -> T:
+    def _parsed(self) -> T:
+        """The body, read already, parsed into the documented type."""
         return self.parser(self.http_response, self.lenient)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
@@ -195,6 +196,23 @@ class APIResponse(Generic[T]):
                 output.write(chunk)
 
 
+class APIResponse(_Response[T]):
+    """A raw response of the client: status, headers and body, parsed into the documented
+    type on demand (`.parse()`)."""
+
+    def parse(self) -> T:
+        return self._parsed()
+
+
+class AsyncAPIResponse(_Response[T]):
+    """A raw response of the async client: `await response.parse()` (its body is read
+    first, when it was streamed)."""
+
+    async def parse(self) -> T:
+        await self.http_response.aread()
+        return self._parsed()
+
+
 def _asking(kwargs: dict[str, Any], *markers: str) -> None:
     kwargs["extra_headers"] = {
         **(kwargs.get("extra_headers") or {}),
@@ -216,13 +234,13 @@ def to_raw_response_wrapper(method: Callable[P, T]) -> Callable[P, APIResponse[T
 
 def async_to_raw_response_wrapper(
     method: Callable[P, Awaitable[T]],
-) -> Callable[P, Awaitable[APIResponse[T]]]:
+) -> Callable[P, Awaitable[AsyncAPIResponse[T]]]:
     """`to_raw_response_wrapper` for the methods of the async client."""
 
     @functools.wraps(method)
-    async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
+    async def raw(*args: P.args, **kwargs: P.kwargs) -> AsyncAPIResponse[T]:
         _asking(kwargs, RAW_RESPONSE_HEADER)
-        return cast(APIResponse[T], await method(*args, **kwargs))
+        return cast(AsyncAPIResponse[T], await method(*args, **kwargs))
 
     return raw
 
@@ -248,14 +266,14 @@ def to_streamed_response_wrapper(
 
 def async_to_streamed_response_wrapper(
     method: Callable[P, Awaitable[T]],
-) -> Callable[P, AbstractAsyncContextManager[APIResponse[T]]]:
+) -> Callable[P, AbstractAsyncContextManager[AsyncAPIResponse[T]]]:
     """`to_streamed_response_wrapper` for the methods of the async client (`aiter_bytes()`)."""
 
     @functools.wraps(method)
     @contextlib.asynccontextmanager
-    async def streamed(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[APIResponse[T]]:
+    async def streamed(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[AsyncAPIResponse[T]]:
         _asking(kwargs, STREAM_RESPONSE_HEADER)
-        response = cast(APIResponse[T], await method(*args, **kwargs))
+        response = cast(AsyncAPIResponse[T], await method(*args, **kwargs))
         try:
             yield response
         finally:
@@ -872,7 +890,7 @@ class SyncAPIClient(BaseClient):
     def request(self, options: RequestOptions, parser: Parser[T]) -> T:
         """Send the call and return its parsed result (its `APIResponse` when `options.raw`)."""
         response = self.request_raw(options, parser)
-        return cast(T, response) if options.raw else response.parse()
+        return cast(T, response) if options.raw else response._parsed()
 
     def request_raw(self, options: RequestOptions, parser: Parser[T]) -> APIResponse[T]:
         """Send the call, retrying as `should_retry` allows; raise on an error status."""
@@ -1010,9 +1028,9 @@ class AsyncAPIClient(BaseClient):
     async def request(self, options: RequestOptions, parser: Parser[T]) -> T:
         """Send the call and return its parsed result (its `APIResponse` when `options.raw`)."""
         response = await self.request_raw(options, parser)
-        return cast(T, response) if options.raw else response.parse()
+        return cast(T, response) if options.raw else response._parsed()
 
-    async def request_raw(self, options: RequestOptions, parser: Parser[T]) -> APIResponse[T]:
+    async def request_raw(self, options: RequestOptions, parser: Parser[T]) -> AsyncAPIResponse[T]:
         """Send the call, retrying as `should_retry` allows; raise on an error status."""
         request = self._build_request(self._http, options)
         max_retries = self._max_retries(options)
@@ -1038,7 +1056,7 @@ class AsyncAPIClient(BaseClient):
                         attempt + 1,
                     )
                 if response.status_code < 400:
-                    return APIResponse(
+                    return AsyncAPIResponse(
                         response, parser, retries_taken=attempt, lenient=self._lenient(options)
                     )
                 if options.stream:  # an error's body is read: its exception reports it

@@ -17,7 +17,15 @@ import math
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Generic, Self, TypeVar, cast
 
-from ._base_client import APIResponse, AsyncAPIClient, Parser, RequestOptions, SyncAPIClient
+from ._base_client import (
+    APIResponse,
+    AsyncAPIClient,
+    AsyncAPIResponse,
+    Parser,
+    RequestOptions,
+    SyncAPIClient,
+    _Response,
+)
 from ._exceptions import PaginationError
 from ._types import NotGiven
 
@@ -47,10 +55,10 @@ class _PageBase(Generic[T]):
     """One page of results and where the next one starts."""
 
     def __init__(
-        self, response: APIResponse[list[T]], options: RequestOptions, skip: int, limit: int
+        self, response: _Response[list[T]], options: RequestOptions, skip: int, limit: int
     ) -> None:
         self.response = response
-        self.items: list[T] = response.parse()
+        self.items: list[T] = response._parsed()
         self.skip = skip
         self.limit = limit
         self._options = dataclasses.replace(options, raw=False) if options.raw else options
@@ -82,15 +90,6 @@ class _PageBase(Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def raw_response(self) -> APIResponse[Self]:
-        """The first response (status, headers) whose `.parse()` is this page, which still
-        iterates every page: what `with_raw_response` gives for a list method."""
-        return APIResponse(
-            self.response.http_response,
-            lambda _response, _lenient: self,
-            self.response.retries_taken,
-        )
-
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(skip={self.skip}, limit={self.limit}, items={len(self.items)})"
@@ -110,6 +109,15 @@ class SyncPage(_PageBase[T]):
     ) -> None:
         super().__init__(response, options, skip, limit)
         self._client = client
+
+    def raw_response(self) -> APIResponse[Self]:
+        """The first response (status, headers) whose `.parse()` is this page, which still
+        iterates every page: what `with_raw_response` gives for a list method."""
+        return APIResponse(
+            self.response.http_response,
+            lambda _response, _lenient: self,
+            self.response.retries_taken,
+        )
 
     @classmethod
     def fetch(
@@ -152,13 +160,22 @@ class AsyncPage(_PageBase[T]):
     def __init__(
         self,
         client: AsyncAPIClient,
-        response: APIResponse[list[T]],
+        response: AsyncAPIResponse[list[T]],
         options: RequestOptions,
         skip: int,
         limit: int,
     ) -> None:
         super().__init__(response, options, skip, limit)
         self._client = client
+
+    def raw_response(self) -> AsyncAPIResponse[Self]:
+        """The first response (status, headers) whose `.parse()` is this page, which still
+        iterates every page: what `with_raw_response` gives for a list method."""
+        return AsyncAPIResponse(
+            self.response.http_response,
+            lambda _response, _lenient: self,
+            self.response.retries_taken,
+        )
 
     @classmethod
     async def fetch(
