@@ -428,7 +428,7 @@ def _validated(
     and what `keep` makes of the JSON is returned instead. The process's garbage collector
     is left alone: a library does not switch it."""
     try:
-        return parse(response.content)
+        return _with_request_id(parse(response.content), response)
     except pydantic.ValidationError as exc:
         error = APIResponseValidationError(
             response=response,
@@ -439,7 +439,18 @@ def _validated(
     if not lenient:
         raise error
     logger.warning("%s; kept as it came (response_validation='warn')", error.message)
-    return cast(T, keep(error.body))
+    return _with_request_id(cast(T, keep(error.body)), response)
+
+
+def _with_request_id(parsed: T, response: httpx.Response) -> T:
+    """`parsed` with its response's request id on each model (`._request_id`), as errors
+    and raw responses carry it: set in the instance's dict, which pydantic neither
+    validates, dumps nor compares."""
+    found = request_id(response)
+    for item in parsed if isinstance(parsed, list) else (parsed,):
+        if isinstance(item, pydantic.BaseModel):
+            object.__setattr__(item, "_request_id", found)
+    return parsed
 
 
 def kept(model: type[T], data: object) -> T | object:

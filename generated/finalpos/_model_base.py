@@ -46,6 +46,12 @@ class FinalPOSModel(BaseModel):
     # shadow pydantic's own attributes, so pydantic's namespace guard is not needed.
     model_config = ConfigDict(protected_namespaces=())
 
+    if typing.TYPE_CHECKING:
+        # Set on each model a method returns (and each item of a list it returns): the
+        # server's id of the request (`x-request-id` and kin), or None. Not a pydantic
+        # private attribute, which would cost every parse a Python call per nested model.
+        _request_id: str | None
+
 
 class RuntimeShapedModel(FinalPOSModel):
     """A customer DTO: the API adds each tenant's custom fields to it at run time."""
