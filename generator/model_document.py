@@ -127,12 +127,24 @@ def model_document(
         "components": {
             "schemas": {
                 qualified[name]: _root_undeprecated(
-                    {**rewrite(s), **base_class(name), **tagged.get(name, {})}
+                    {
+                        **_described(name, rewrite(s)),
+                        **base_class(name),
+                        **tagged.get(name, {}),
+                    }
                 )
                 for name, s in schemas.items()
             }
         },
     }
+
+
+def _described(name: str, schema: Any) -> Any:
+    """An object schema the document does not describe gets a line naming it, so that its
+    class has a docstring (every public class of the package has one)."""
+    if not isinstance(schema, dict) or schema.get("description") or not is_object(schema):
+        return schema
+    return {**schema, "description": f"The `{name}` object of the API description."}
 
 
 _SCALARS = frozenset({"string", "integer", "number", "boolean"})

@@ -723,7 +723,7 @@ class BaseClient:
         base_url = base_url or DEFAULT_BASE_URL
         if not base_url:
             raise FinalPOSError(f"No server: pass base_url=... or set {ENV_PREFIX}_BASE_URL.")
-        self.base_url = httpx.URL(str(base_url))
+        self.base_url: httpx.URL = httpx.URL(str(base_url))
         self._url_prefix = str(self.base_url).rstrip("/")  # + a path: parsed once per request
         self.timeout: Timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout
         self.max_retries = max_retries

@@ -44,7 +44,7 @@ class FinalPOSModel(BaseModel):
 
     # API properties may start with `model_`; the generator renames those that would
     # shadow pydantic's own attributes, so pydantic's namespace guard is not needed.
-    model_config = ConfigDict(protected_namespaces=())
+    model_config: typing.ClassVar[ConfigDict] = ConfigDict(protected_namespaces=())
 
     if typing.TYPE_CHECKING:
         # Set on each model a method returns (and each item of a list it returns): the

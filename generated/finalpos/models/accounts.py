@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateAccountDto(FinalPOSModel):
+    """
+    The `CreateAccountDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -29,6 +33,10 @@ class CreateAccountDto(FinalPOSModel):
 
 
 class Account(FinalPOSModel):
+    """
+    The `Account` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -61,6 +69,10 @@ class Account(FinalPOSModel):
 
 
 class UpdateAccountDto(FinalPOSModel):
+    """
+    The `UpdateAccountDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

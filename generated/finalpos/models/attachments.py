@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateAttachmentDto(FinalPOSModel):
+    """
+    The `CreateAttachmentDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -41,6 +45,10 @@ class CreateAttachmentDto(FinalPOSModel):
 
 
 class Attachment(FinalPOSModel):
+    """
+    The `Attachment` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -89,6 +97,10 @@ class Attachment(FinalPOSModel):
 
 
 class UpdateAttachmentDto(FinalPOSModel):
+    """
+    The `UpdateAttachmentDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateCategoryDto(FinalPOSModel):
+    """
+    The `CreateCategoryDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -45,6 +49,10 @@ class CreateCategoryDto(FinalPOSModel):
 
 
 class Category(FinalPOSModel):
+    """
+    The `Category` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -97,6 +105,10 @@ class Category(FinalPOSModel):
 
 
 class UpdateCategoryDto(FinalPOSModel):
+    """
+    The `UpdateCategoryDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateCustomTableDataDto(FinalPOSModel):
+    """
+    The `CreateCustomTableDataDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -21,6 +25,10 @@ class CreateCustomTableDataDto(FinalPOSModel):
 
 
 class CustomTableData(FinalPOSModel):
+    """
+    The `CustomTableData` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -53,6 +61,10 @@ class CustomTableData(FinalPOSModel):
 
 
 class CreateCustomTableValueDto(FinalPOSModel):
+    """
+    The `CreateCustomTableValueDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -62,6 +74,10 @@ class CreateCustomTableValueDto(FinalPOSModel):
 
 
 class CustomTableValue(FinalPOSModel):
+    """
+    The `CustomTableValue` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -98,6 +98,10 @@ class CustomerShipping(FinalPOSModel):
 
 
 class CreateCustomerDto(RuntimeShapedModel):
+    """
+    The `CreateCustomerDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -152,6 +156,10 @@ class CreateCustomerDto(RuntimeShapedModel):
 
 
 class Customer(RuntimeShapedModel):
+    """
+    The `Customer` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -226,6 +234,10 @@ class Customer(RuntimeShapedModel):
 
 
 class UpdateCustomerDto(RuntimeShapedModel):
+    """
+    The `UpdateCustomerDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

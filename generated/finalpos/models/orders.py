@@ -12,6 +12,10 @@ from . import shared
 
 
 class OrderTaxDto(FinalPOSModel):
+    """
+    The `OrderTaxDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -47,6 +51,10 @@ class OrderSummary(FinalPOSModel):
 
 
 class CreateOrderDto(FinalPOSModel):
+    """
+    The `CreateOrderDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -133,6 +141,10 @@ class CreateOrderDto(FinalPOSModel):
 
 
 class Order(FinalPOSModel):
+    """
+    The `Order` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -237,6 +249,10 @@ class Order(FinalPOSModel):
 
 
 class UpdateOrderDto(FinalPOSModel):
+    """
+    The `UpdateOrderDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

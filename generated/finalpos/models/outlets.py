@@ -22,6 +22,10 @@ class OutletStripe(FinalPOSModel):
 
 
 class CreateOutletDto(FinalPOSModel):
+    """
+    The `CreateOutletDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -75,6 +79,10 @@ class CreateOutletDto(FinalPOSModel):
 
 
 class Outlet(FinalPOSModel):
+    """
+    The `Outlet` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -146,6 +154,10 @@ class Outlet(FinalPOSModel):
 
 
 class UpdateOutletDto(FinalPOSModel):
+    """
+    The `UpdateOutletDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -12,6 +12,10 @@ from . import shared
 
 
 class CreateProductDto(FinalPOSModel):
+    """
+    The `CreateProductDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -88,6 +92,10 @@ class CreateProductDto(FinalPOSModel):
 
 
 class Product(FinalPOSModel):
+    """
+    The `Product` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -185,6 +193,10 @@ class Product(FinalPOSModel):
 
 
 class UpdateProductDto(FinalPOSModel):
+    """
+    The `UpdateProductDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class RefundsTaxDto(FinalPOSModel):
+    """
+    The `RefundsTaxDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -29,6 +33,10 @@ class RefundsTaxDto(FinalPOSModel):
 
 
 class RefundsPaymentDto(FinalPOSModel):
+    """
+    The `RefundsPaymentDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -83,6 +91,10 @@ class RefundsLineItemDiscount(FinalPOSModel):
 
 
 class RefundsLineItemDto(FinalPOSModel):
+    """
+    The `RefundsLineItemDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -107,6 +119,10 @@ class RefundsLineItemDto(FinalPOSModel):
 
 
 class CreateRefundsDto(FinalPOSModel):
+    """
+    The `CreateRefundsDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -147,6 +163,10 @@ class CreateRefundsDto(FinalPOSModel):
 
 
 class Refunds(FinalPOSModel):
+    """
+    The `Refunds` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -208,6 +228,10 @@ class Refunds(FinalPOSModel):
 
 
 class UpdateRefundsDto(FinalPOSModel):
+    """
+    The `UpdateRefundsDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class RolePermissionDto(FinalPOSModel):
+    """
+    The `RolePermissionDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -37,6 +41,10 @@ class RolePermissionDto(FinalPOSModel):
 
 
 class CreateRolesDto(FinalPOSModel):
+    """
+    The `CreateRolesDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -52,6 +60,10 @@ class CreateRolesDto(FinalPOSModel):
 
 
 class Roles(FinalPOSModel):
+    """
+    The `Roles` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -84,6 +96,10 @@ class Roles(FinalPOSModel):
 
 
 class UpdateRolesDto(FinalPOSModel):
+    """
+    The `UpdateRolesDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -33,6 +33,10 @@ class SessionClosingAmounts(FinalPOSModel):
 
 
 class CreateSessionDto(FinalPOSModel):
+    """
+    The `CreateSessionDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -89,6 +93,10 @@ class CreateSessionDto(FinalPOSModel):
 
 
 class Session(FinalPOSModel):
+    """
+    The `Session` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -162,6 +170,10 @@ class Session(FinalPOSModel):
 
 
 class UpdateSessionDto(FinalPOSModel):
+    """
+    The `UpdateSessionDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

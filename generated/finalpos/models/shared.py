@@ -10,6 +10,10 @@ from finalpos._model_base import FinalPOSModel, OpenEnum
 
 
 class MetadataDto(FinalPOSModel):
+    """
+    The `MetadataDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -29,6 +33,10 @@ class MetadataDto(FinalPOSModel):
 
 
 class NoteDto(FinalPOSModel):
+    """
+    The `NoteDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -44,6 +52,10 @@ class NoteDto(FinalPOSModel):
 
 
 class BadRequestErrorDto(FinalPOSModel):
+    """
+    The `BadRequestErrorDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -73,6 +85,10 @@ class BadRequestErrorDto(FinalPOSModel):
 
 
 class NotFoundErrorDto(FinalPOSModel):
+    """
+    The `NotFoundErrorDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -102,6 +118,10 @@ class NotFoundErrorDto(FinalPOSModel):
 
 
 class AttributeDto(FinalPOSModel):
+    """
+    The `AttributeDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateStationDto(FinalPOSModel):
+    """
+    The `CreateStationDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -53,6 +57,10 @@ class CreateStationDto(FinalPOSModel):
 
 
 class Station(FinalPOSModel):
+    """
+    The `Station` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -113,6 +121,10 @@ class Station(FinalPOSModel):
 
 
 class UpdateStationDto(FinalPOSModel):
+    """
+    The `UpdateStationDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -41,6 +41,10 @@ class TransactionsPaymentData(FinalPOSModel):
 
 
 class CreateTransactionsDto(FinalPOSModel):
+    """
+    The `CreateTransactionsDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -89,6 +93,10 @@ class CreateTransactionsDto(FinalPOSModel):
 
 
 class Transactions(FinalPOSModel):
+    """
+    The `Transactions` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -154,6 +162,10 @@ class Transactions(FinalPOSModel):
 
 
 class UpdateTransactionsDto(FinalPOSModel):
+    """
+    The `UpdateTransactionsDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -12,6 +12,10 @@ from . import shared
 
 
 class VariantInventoryDto(FinalPOSModel):
+    """
+    The `VariantInventoryDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -24,6 +28,10 @@ class VariantInventoryDto(FinalPOSModel):
 
 
 class CreateVariantDto(FinalPOSModel):
+    """
+    The `CreateVariantDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -87,6 +95,10 @@ class CreateVariantDto(FinalPOSModel):
 
 
 class Variant(FinalPOSModel):
+    """
+    The `Variant` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -167,6 +179,10 @@ class Variant(FinalPOSModel):
 
 
 class UpdateVariantDto(FinalPOSModel):
+    """
+    The `UpdateVariantDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -10,6 +10,10 @@ from finalpos._model_base import Datetime, FinalPOSModel
 
 
 class CreateZapierTriggersDto(FinalPOSModel):
+    """
+    The `CreateZapierTriggersDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -37,6 +41,10 @@ class CreateZapierTriggersDto(FinalPOSModel):
 
 
 class ZapierTriggers(FinalPOSModel):
+    """
+    The `ZapierTriggers` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -81,6 +89,10 @@ class ZapierTriggers(FinalPOSModel):
 
 
 class UpdateZapierTriggersDto(FinalPOSModel):
+    """
+    The `UpdateZapierTriggersDto` object of the API description.
+    """
+
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
