@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.client_model import ClientModel, Operation
-from generator.document import merged_all_of, resolve, schemas_of
+from generator.document import resolve, schemas_of
 from generator.examples import MAX_DEPTH, media_example, sample
 from generator.operation import OperationView, operations
+from generator.schema import flat_view
 from generator.schema import view as schema_view
 
 # The store operations and the HTTP method each must have.
@@ -63,7 +64,7 @@ def _role(op: Operation, view: OperationView, schemas: dict[str, Any]) -> str:
     if methods is None or op.http_method not in methods:
         return "other"
     item = _item_schema(view, schemas)
-    keyed = item is not None and KEY in view_properties(item, schemas)
+    keyed = item is not None and KEY in flat_view(item, schemas).properties
     if name == "list":
         return name if op.response_kind == "list" and keyed and not op.path_params else "other"
     if name == "create":
@@ -81,24 +82,16 @@ def _item_schema(view: OperationView, schemas: dict[str, Any]) -> Any:
     schema = resolve(view.success.schema, schemas)
     if isinstance(schema, dict) and schema.get("type") == "array":
         schema = resolve(schema.get("items"), schemas)
-    return schema if isinstance(schema, dict) and view_properties(schema, schemas) else None
-
-
-def view_properties(schema: Any, schemas: dict[str, Any]) -> dict[str, Any]:
-    """A schema's properties, `allOf` parts merged."""
-    resolved = resolve(schema, schemas)
-    if not isinstance(resolved, dict):
-        return {}
-    return dict(schema_view(merged_all_of(resolved, schemas)).properties)
+    return schema if isinstance(schema, dict) and flat_view(schema, schemas).properties else None
 
 
 def _owned(item: Any, view: OperationView, schemas: dict[str, Any]) -> dict[str, str]:
     """What the server assigns on create: the id, and the times of the item's properties
     the request body does not have (`createdAt`, `updatedAt`): "id-integer", "id-string" or
     "now"."""
-    sent = set(view_properties(view.body.schema, schemas)) if view.body else set()
+    sent = set(flat_view(view.body.schema, schemas).properties) if view.body else set()
     owned = {}
-    for name, schema in view_properties(item, schemas).items():
+    for name, schema in flat_view(item, schemas).properties.items():
         shape = schema_view(resolve(schema, schemas))
         if name == KEY:
             owned[name] = "id-integer" if shape.kind == "integer" else "id-string"

@@ -27,7 +27,6 @@ from generator.document import (
     Field,
     closure,
     is_object,
-    merged_all_of,
     ref_name,
     reference_graph,
     refs_in,
@@ -40,7 +39,7 @@ from generator.model_document import MODEL_MODULE_NAMES, model_document
 from generator.naming import METHOD_BODY_NAMES, class_name, identifier, unique
 from generator.operation import OperationView, operations
 from generator.repair import REPAIRS
-from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView
+from generator.schema import ARGUMENT_FORMATS, FORMAT_TYPES, SchemaView, flat_view
 from generator.schema import view as schema_view
 from generator.security import (
     Scheme,
@@ -477,7 +476,7 @@ def _params(annotations: Annotations, roots: set[str]) -> dict[str, tuple[Param,
         if name in done:
             continue
         annotations.used_models, annotations.used_params = set(), set()
-        shape = schema_view(merged_all_of(schemas[name], schemas))
+        shape = flat_view(schemas[name], schemas)
         fields = [
             ParamField(str(wire), annotations.of(prop), str(wire) in shape.required)
             for wire, prop in shape.properties.items()

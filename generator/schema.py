@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.document import ref_name
+from generator.document import merged_all_of, ref_name, resolve
 
 # String formats the models parse into another Python type than `str`.
 FORMAT_TYPES = {
@@ -89,3 +89,9 @@ def view(schema: Any) -> SchemaView:
         properties=dict(properties) if isinstance(properties, dict) else {},
         required=frozenset(str(r) for r in schema.get("required") or [] if isinstance(r, str)),
     )
+
+
+def flat_view(schema: Any, schemas: dict[str, Any]) -> SchemaView:
+    """The view of a schema through its `$ref`, its `allOf` parts merged into one object:
+    every property (and every required one) an instance has."""
+    return view(merged_all_of(resolve(schema, schemas), schemas))
