@@ -146,7 +146,8 @@ def cmd_fetch(args: argparse.Namespace, config: Config) -> int:
     snapshot = _snapshot(config)
     release = _retrieve(args, config, snapshot)
     if release is not None and is_final_pos(release.document):  # the lock records its core
-        release = dataclasses.replace(release, core=recorded_core(normalize(release.document)))
+        core = recorded_core(_normalized(release.repaired, release.source))
+        release = dataclasses.replace(release, core=core)
     changed = release is not None and fetch_stage.vendor(release, snapshot)
     print(f"{snapshot.spec_path}: {'updated' if changed else 'unchanged'}")
     return 0

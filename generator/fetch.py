@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import httpx
 from generator.fsutil import write_atomic
 from generator.load import parse_document, read_spec
-from generator.validate import VALIDATOR_RULE, Problem, check_openapi
+from generator.validate import VALIDATOR_RULE, Problem, checked
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -128,6 +128,8 @@ class Release:
     """A URL, or a path relative to the project (never an absolute local path)."""
     etag: str | None
     problems: list[Problem]
+    repaired: dict[str, Any]
+    """`document` as validation repaired it: what normalization goes on from."""
     core: tuple[str, ...] | None = None
     """Its core customer properties (Final POS's descriptions), for the lock to record: a
     tenant's description of this release is read against them without normalizing it."""
@@ -175,8 +177,8 @@ def retrieve(
             return None
         body, source, etag = result.body, url, result.etag
     document = parse_document(body, source)
-    problems = check_openapi(document, source, strict=strict)
-    return Release(body, document, source, etag, problems)
+    check = checked(document, source, strict=strict)
+    return Release(body, document, source, etag, check.problems, check.repaired)
 
 
 def lock_of(release: Release, **extra: Any) -> bytes:

@@ -26,7 +26,7 @@ from generator.finalpos import recorded_core
 from generator.fsutil import CHANGELOG, write_atomic
 from generator.load import parse_document
 from generator.model_code import ModelCoder, model_code
-from generator.normalize import normalize
+from generator.normalize import normalize, normalize_against
 from generator.readability import Unreadable
 
 CLIENT_VERSION_KEY = "client-version"
@@ -148,7 +148,8 @@ def update(
     (`coder` makes the models' code)."""
 
     previous = parse_document(snapshot.spec_path.read_bytes(), str(snapshot.spec_path))
-    old, new = normalize(previous), normalize(release.document)
+    old = normalize(previous)  # the vendored snapshot: trusted, not validated again
+    new = normalize_against(release.repaired, None, repaired=True)
     verdict = judge(old, new, package)
     report = verdict.report
     old_version = config.client_version
