@@ -38,13 +38,6 @@ BASE_URL = "http://fake.invalid"
 CREDENTIALS: dict[str, str] = {
     "api_key": "test",
 }
-_REASONS = {
-    400: "Bad Request",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +95,7 @@ def _path_pattern(template: str) -> re.Pattern[str]:
 
 def _error(status: int, message: str | list[str]) -> httpx.Response:
     """An error response shaped as the API's own (NestJS): `{statusCode, message, error}`."""
-    reason = _REASONS.get(status, "Error")
+    reason = httpx.codes.get_reason_phrase(status) or "Error"
     return httpx.Response(status, json={"statusCode": status, "message": message, "error": reason})
 
 
