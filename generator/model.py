@@ -420,8 +420,8 @@ def build(document: Document, *, package: str, client_version: str = "0.0.0") ->
         params_used[key] |= annotations.used_params
     params = _params(annotations, set().union(*params_used.values()))
     param_imports: dict[str, set[str]] = {}
-    for param in params.values():
-        for name in param[1]:
+    for _param, models in params.values():
+        for name in models:
             param_imports.setdefault(module_of_class[name], set()).add(name)
     resources = {
         key: Resource(
