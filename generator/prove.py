@@ -1,7 +1,8 @@
-"""Stage 6: prove the staged package works before it replaces the old one. Every module
-is compiled here, then imported in a child interpreter (a package that fails at import
-would otherwise be written with exit 0). The child starts while the package is rendered,
-so its own imports (pydantic, httpx) cost nothing on the way.
+"""Stage 6: prove the staged package works before it replaces the old one. A child
+interpreter imports every module of the package (a package that fails at import would
+otherwise be written with exit 0) and compiles every other Python file, so each file is
+compiled once. The child starts while the package is rendered, so its own imports
+(pydantic, httpx) cost nothing on the way.
 """
 
 from __future__ import annotations
@@ -15,17 +16,23 @@ from generator.child import Child, serve
 from generator.errors import SpecError
 
 
-def compile_all(folder: Path) -> None:
-    """Compile every Python file under `folder`; the first that fails is a SpecError naming
-    the file and the line (`duplicate argument`, a bad escape...)."""
+def compile_all(folder: Path, *, skip: frozenset[Path] = frozenset()) -> None:
+    """Compile every Python file under `folder` but those in `skip`; the first that fails
+    is a SpecError naming the file and the line (`duplicate argument`, a bad escape...)."""
     for path in sorted(folder.rglob("*.py")):
-        relative = path.relative_to(folder).as_posix()
-        try:
-            compile(path.read_bytes(), relative, "exec", dont_inherit=True)
-        except SyntaxError as error:
-            raise SpecError(
-                f"the generated package does not compile: {relative}:{error.lineno}: {error.msg}"
-            ) from error
+        if path not in skip:
+            try:
+                compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+            except SyntaxError as error:
+                raise _not_compiling(folder, error) from error
+
+
+def _not_compiling(folder: Path, error: SyntaxError) -> SpecError:
+    where = Path(error.filename or "?")
+    relative = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else where
+    return SpecError(
+        f"the generated package does not compile: {relative}:{error.lineno}: {error.msg}"
+    )
 
 
 # Modules a host program imports, never the package's users: the pytest plugin needs pytest,
@@ -33,26 +40,30 @@ def compile_all(folder: Path) -> None:
 HOSTED_MODULES = frozenset({"_pytest_plugin"})
 
 
-def modules_of(folder: Path, package: str) -> list[str]:
+def modules_of(folder: Path, package: str) -> dict[str, Path]:
     """The dotted names of every module of `package` in `folder` but those a host program
-    imports (`HOSTED_MODULES`), packages first."""
-    names = []
+    imports (`HOSTED_MODULES`), packages first, with their files."""
+    names = {}
     for path in sorted((folder / package).rglob("*.py")):
         parts = path.relative_to(folder).with_suffix("").parts
         if parts[-1] not in HOSTED_MODULES:
-            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-    return sorted(names, key=lambda name: (name.count("."), name))
+            names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return dict(sorted(names.items(), key=lambda item: (item[0].count("."), item[0])))
 
 
 def import_all(folder: str, package: str) -> int:
-    """Import every module of `package` from `folder` (in the child); the first failure is
-    a SpecError naming the module, the file's line and the error."""
+    """Import every module of `package` from `folder` and compile every other Python file
+    there (in the child); the first failure is a SpecError naming the module or the file,
+    the line and the error."""
     sys.dont_write_bytecode = True  # nothing may be added to the staged tree
     sys.path.insert(0, folder)
     modules = modules_of(Path(folder), package)
+    compile_all(Path(folder), skip=frozenset(modules.values()))
     for module in modules:
         try:
             importlib.import_module(module)
+        except SyntaxError as error:
+            raise _not_compiling(Path(folder), error) from error
         except Exception as error:
             raise SpecError(
                 f"the generated package does not import: {module}: {_where(error, folder)}"
@@ -70,17 +81,18 @@ def _where(error: BaseException, folder: str) -> str:
 
 
 class ImportCheck:
-    """Compiles the staged package, and imports it in a child started before the package
-    is written (no child when not `enabled`: the package is only compiled)."""
+    """Imports and compiles the staged package in a child started before the package is
+    written (no child when not `enabled`: the package is only compiled, here)."""
 
     def __init__(self, *, enabled: bool = True) -> None:
         what = "the import check of the generated package"
         self._child = Child("generator.prove", what) if enabled else None
 
     def prove(self, folder: Path, package: str) -> None:
-        compile_all(folder)
-        if self._child is not None:
-            self._child.send(str(folder), package)
+        if self._child is None:
+            compile_all(folder)
+        else:
+            self._child.send(str(folder.resolve()), package)
             self._child.result()
 
     def __enter__(self) -> ImportCheck:

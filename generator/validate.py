@@ -23,6 +23,7 @@ from generator.fsutil import cache_folder, write_atomic
 
 if TYPE_CHECKING:
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from openapi_spec_validator.validation.validators import SpecValidator
 from generator.load import check_basics, read_spec
 
 
@@ -116,17 +117,34 @@ def _repaired(document: dict[str, Any], source: str, *, strict: bool) -> dict[st
 def validate(document: dict[str, Any], source: str) -> list[Problem]:
     """What openapi-spec-validator finds, one short problem per error (imported here:
     importing it alone takes 0.4 s, which a vendored snapshot never pays, and `generate`
-    pays in a child while it renders)."""
+    pays in a child while it renders). The document is held against the OpenAPI schema by
+    jsonschema-rs (a large document: half the time); only when that finds something does
+    the pure Python backend look again, for errors that say which keyword failed."""
+    from openapi_spec_validator.schemas.backend import jsonschema as python_backend
+    from openapi_spec_validator.schemas.backend import jsonschema_rs as rust_backend
     from openapi_spec_validator.shortcuts import get_validator_cls
 
     try:
-        validator = get_validator_cls(document)(document)
-        errors = [e for e in validator.iter_errors() if not _tolerated(e)]
+        kind = get_validator_cls(document)
+        errors = _errors(_backed(kind, rust_backend.create_validator), document)
+        if not all(isinstance(error.validator, str) for error in errors):  # no keyword named
+            errors = _errors(_backed(kind, python_backend.create_validator), document)
     except RecursionError as exc:
         raise SpecError("document nests too deeply to validate", source=source) from exc
     except Exception as exc:  # the validator's own resolver errors
         raise SpecError(f"invalid OpenAPI: {_short(str(exc))}", source=source) from exc
     return [_problem(error) for error in errors]
+
+
+def _backed(kind: type[SpecValidator], backend: Callable[[Any], Any]) -> type[SpecValidator]:
+    """`kind` holding documents against its OpenAPI schema with `backend`, whatever the
+    environment's OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND says."""
+    schema = dict(kind.schema_validator.schema)
+    return type(kind.__name__, (kind,), {"schema_validator": backend(schema)})
+
+
+def _errors(kind: type[SpecValidator], document: dict[str, Any]) -> list[OpenAPIValidationError]:
+    return [error for error in kind(document).iter_errors() if not _tolerated(error)]
 
 
 # The packages whose versions decide what `validate` finds.
@@ -137,6 +155,7 @@ VALIDATOR_PACKAGES = (
     "jsonschema-specifications",
     "jsonschema-path",
     "referencing",
+    "jsonschema-rs",
 )
 
 

@@ -400,7 +400,7 @@ def test_the_package_builds_clean_and_says_its_terms_and_whereabouts(
     before = sorted(path.relative_to(source) for path in source.rglob("*"))
     dist = tmp_path / "dist"
     built = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+        [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(dist), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
