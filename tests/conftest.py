@@ -210,7 +210,7 @@ def _install_client(env_dir: Path, source_dir: Path) -> None:
     source = shutil.copytree(ROOT / "generated", source_dir / "generated", dirs_exist_ok=True)
     install = subprocess.run(
         [
-            *(sys.executable, "-m", "uv", "pip", "install", "--quiet"),
+            *(sys.executable, "-m", "uv", "pip", "install", "--quiet", "--compile-bytecode"),
             *("--python", str(env_dir / "bin" / "python")),
             *(str(source), "pytest==9.2.0"),
         ],
