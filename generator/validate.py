@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import pickle
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,10 @@ def _errors(kind: type[SpecValidator], document: dict[str, Any]) -> list[OpenAPI
     return [error for error in kind(document).iter_errors() if not _tolerated(error)]
 
 
+# The validator's module whose import is the slow part.
+VALIDATOR = "openapi_spec_validator.shortcuts"
+
+
 # The packages whose versions decide what `validate` finds.
 VALIDATOR_PACKAGES = (
     "openapi-spec-validator",
@@ -245,10 +250,14 @@ def validating(
     document and a function that waits for the validator and returns the problems (raising
     the first under `strict`); leaving the block waits too, so a validation error wins over
     any error the document caused in the block meanwhile. With `findings` (the vendored
-    snapshot), or findings remembered for this document, no child is started."""
+    snapshot), or findings remembered for this document, no child is started; nor in a
+    process that has imported the validator already (a test run, a program calling `main`
+    again), where a child would cost an interpreter and its imports and hide none."""
     repaired = _repaired(document, source, strict=strict)
     remembered = None if findings is not None else _findings_file(repaired)
     known = findings if findings is not None else _remembered(remembered)
+    if known is None and VALIDATOR in sys.modules:
+        known = _remember(remembered, validate(repaired, source))
     child = None if known is not None else _ValidationChild(repaired, source)
     outcome: list[list[Problem]] = []
 
