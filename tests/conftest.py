@@ -3,9 +3,11 @@ with the generated package installed the way a downstream project would."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import importlib
+import io
 import itertools
 import json
 import os
@@ -13,7 +15,9 @@ import shutil
 import subprocess
 import sys
 import threading
+import traceback
 import venv
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +30,7 @@ from generator.config import project_config
 from generator.model_code import PARSER
 from generator.normalize import normalize
 from generator.render import render
-from generator.validate import load_spec
+from generator.validate import VALIDATOR, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -118,6 +122,44 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run(command, cwd=cwd or ROOT, capture_output=True, text=True, timeout=300)
 
 
+# The warnings a new interpreter shows (Python's default filters), for `run_in_process`.
+NEW_INTERPRETER_FILTERS = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+def run_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`main(args)` in this process, as the console script runs it, with the slow imports
+    (the model generator, the validator) made once per test process instead of once per
+    document: its exit code, what it printed, a traceback, and each warning a new
+    interpreter would show, as Python writes one to stderr."""
+    importlib.import_module(PARSER)
+    importlib.import_module(VALIDATOR)
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        warnings.resetwarnings()
+        for action, category, module in reversed(NEW_INTERPRETER_FILTERS):
+            warnings.filterwarnings(action, category=category, module=module)
+        try:
+            code = main(list(args))
+        except Exception:
+            traceback.print_exc()
+            code = 1
+    for shown in caught:
+        err.write(
+            warnings.formatwarning(shown.message, shown.category, shown.filename, shown.lineno)
+        )
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Run the CLI in-process from a folder: returns (exit code, stdout, stderr)."""
@@ -148,8 +190,9 @@ class Generation(NamedTuple):
 @pytest.fixture(scope="session")
 def generation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Generation]:
     """`generate --spec <document>` once per document and run, when a test first asks for
-    it; every test and every worker that reads that document shares the output (so a
-    large document is generated once, not by each test file and worker)."""
+    it, in the test process (`run_in_process`); every test and every worker that reads that
+    document shares the output (so a large document is generated once, not by each test
+    file and worker). The console script itself is `run_cli`'s to run."""
     shared = run_folder(tmp_path_factory) / "generations"
     shared.mkdir(exist_ok=True)
 
@@ -160,7 +203,7 @@ def generation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Gen
         with open(shared / f"{folder.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
             if not record.exists():
-                ran = run_cli(
+                ran = run_in_process(
                     *("generate", "--spec", str(document), "--output", str(folder / package)),
                     *("--package-name", package),
                 )
