@@ -122,6 +122,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run(command, cwd=cwd or ROOT, capture_output=True, text=True, timeout=300)
 
 
+def _import_slow_stages() -> None:
+    """What a long-lived process calling `main` has imported after its first command: the
+    stages then run in it, not in child interpreters that import them again."""
+    importlib.import_module(PARSER)
+    importlib.import_module(VALIDATOR)
+
+
 # The warnings a new interpreter shows (Python's default filters), for `run_in_process`.
 NEW_INTERPRETER_FILTERS = (
     ("default", DeprecationWarning, "__main__"),
@@ -137,8 +144,7 @@ def run_in_process(*args: str) -> subprocess.CompletedProcess[str]:
     (the model generator, the validator) made once per test process instead of once per
     document: its exit code, what it printed, a traceback, and each warning a new
     interpreter would show, as Python writes one to stderr."""
-    importlib.import_module(PARSER)
-    importlib.import_module(VALIDATOR)
+    _import_slow_stages()
     out, err = io.StringIO(), io.StringIO()
     with (
         warnings.catch_warnings(record=True) as caught,
@@ -162,9 +168,11 @@ def run_in_process(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process from a folder: returns (exit code, stdout, stderr)."""
+    """Run the CLI in-process from a folder: returns (exit code, stdout, stderr). As in any
+    long-lived process, the model generator and the validator are imported once."""
 
     def invoke(*args: str, cwd: Path = ROOT) -> tuple[int, str, str]:
+        _import_slow_stages()
         monkeypatch.chdir(cwd)
         code = main(list(args))
         captured = capsys.readouterr()

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.naming import METHOD_BODY_NAMES
-from tests.conftest import FIXTURES, mypy_strict, ruff, run_cli, run_python
+from tests.conftest import FIXTURES, mypy_strict, ruff, run_in_process, run_python
 
 # Reads only fixed documents (marker `fixed_inputs`): the release rehearsal leaves it out.
 pytestmark = pytest.mark.fixed_inputs
@@ -129,7 +129,7 @@ def generated(sandbox: Path) -> dict[str, Path]:
     for spec in sorted((sandbox / "specs").iterdir()):
         package = "h_" + spec.stem.replace("-", "_")
         output = sandbox / "out" / package
-        result = run_cli(
+        result = run_in_process(
             "generate", "--spec", str(spec), "--output", str(output), "--package-name", package
         )
         assert result.returncode == 0, result.stderr
