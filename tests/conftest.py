@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from generator import render as render_stage
 from generator.cli import main
+from generator.client_model import ClientModel
 from generator.config import project_config
 from generator.model_code import PARSER
 from generator.normalize import normalize
@@ -194,6 +197,33 @@ class Generation(NamedTuple):
     output: Path
     result: subprocess.CompletedProcess[str]
 
+    def rendered(self) -> tuple[dict[str, Any], ClientModel]:
+        """The normalized document and the client model the package was rendered from (a
+        test reads them instead of normalizing and building a large document again)."""
+        with open(self.output.parent / RENDERED, "rb") as file:
+            return pickle.load(file)  # noqa: S301 (written by this run's `generation`)
+
+
+# What `generation` keeps of `render`'s call beside a package, for `Generation.rendered`.
+RENDERED = "rendered.pickle"
+
+
+@contextlib.contextmanager
+def render_recorded_in(folder: Path) -> Iterator[None]:
+    """Calls of `generator.render.render` in the block leave what they rendered from in
+    `folder/RENDERED`: the real call, observed."""
+    original = render_stage.render
+
+    def observed(document: dict[str, Any], *args: Any, **kwargs: Any) -> ClientModel:
+        client = original(document, *args, **kwargs)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / RENDERED).write_bytes(pickle.dumps((document, client)))
+        return client
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render_stage, "render", observed)
+        yield
+
 
 @pytest.fixture(scope="session")
 def generation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Generation]:
@@ -211,10 +241,11 @@ def generation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Gen
         with open(shared / f"{folder.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
             if not record.exists():
-                ran = run_in_process(
-                    *("generate", "--spec", str(document), "--output", str(folder / package)),
-                    *("--package-name", package),
-                )
+                with render_recorded_in(folder):
+                    ran = run_in_process(
+                        *("generate", "--spec", str(document), "--output", str(folder / package)),
+                        *("--package-name", package),
+                    )
                 fields = {"returncode": ran.returncode, "stdout": ran.stdout, "stderr": ran.stderr}
                 folder.mkdir(exist_ok=True)
                 record.write_text(json.dumps(fields))

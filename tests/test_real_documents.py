@@ -22,9 +22,6 @@ import pytest
 
 from generator.document import schemas_of
 from generator.examples import sample
-from generator.load import read_spec
-from generator.model import build
-from generator.normalize import normalize
 from generator.operation import operations
 from tests.conftest import (
     FIXTURES,
@@ -195,8 +192,7 @@ def test_every_documented_response_parses_into_its_class(
     """Twice: every property filled, and every nullable one null; in the client venv, with
     only the declared dependencies, after importing every module of the package."""
     package, output, _result = generations[path]
-    normalized = normalize(read_spec(path))
-    client = build(normalized, package=package)
+    normalized, client = generations[path].rendered()
     variants = {
         variant: parse_cases(normalized, client, nulls=variant == "nulls")
         for variant in ("filled", "nulls")
