@@ -330,51 +330,6 @@ def render_templates(client: ClientModel) -> dict[str, str]:
     return files
 
 
-def open_enums(code: str, package: str) -> str:
-    """Model code with each enum field's `Literal[...]` as `OpenEnum[Literal[...]]`
-    (`_model_base.OpenEnum`: typed as the documented values, a newer value kept at run time).
-    The spans come from the code's syntax tree, so nothing inside a string is touched."""
-    literals = [
-        node
-        for statement in ast.walk(ast.parse(code))
-        if isinstance(statement, ast.AnnAssign)
-        for node in ast.walk(statement.annotation)
-        if isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "Literal"
-    ]
-    edits: list[tuple[ast.expr, Callable[[str], str]]] = [
-        (node, lambda literal: f"OpenEnum[{literal}]") for node in literals
-    ]
-    base = f"{package}._model_base"
-    return _imported(_replaced(code, edits), base, "OpenEnum") if edits else code
-
-
-def _replaced(code: str, edits: list[tuple[ast.expr, Callable[[str], str]]]) -> str:
-    """`code` with the source of each node replaced by what its function makes of it."""
-    data = code.encode()  # the tree's columns count UTF-8 bytes
-    starts = [0]
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    spans = [
-        (
-            starts[node.lineno - 1] + node.col_offset,
-            starts[(node.end_lineno or 1) - 1] + (node.end_col_offset or 0),
-            make,
-        )
-        for node, make in edits
-    ]
-    for begin, finish, make in sorted(spans, key=lambda span: span[0], reverse=True):
-        data = data[:begin] + make(data[begin:finish].decode()).encode() + data[finish:]
-    return data.decode()
-
-
-def _imported(code: str, module: str, name: str) -> str:
-    """`code` importing `name` from `module`, after its `__future__` import."""
-    future = "from __future__ import annotations\n"
-    return code.replace(future, f"{future}\nfrom {module} import {name}\n", 1)
-
-
 def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[str, str]:
     """The pydantic models, one module per resource plus `shared`, by relative path."""
     if not client.schemas:
@@ -391,20 +346,73 @@ def render_models(client: ClientModel, coder: ModelCoder = model_code) -> dict[s
             for parts, text in result.items()
             if parts[-1] != "__init__.py"
         }
-    check_model_binding(client, files)
-    return {
-        path: value_aliases(open_enums(tagged_unions(text, client.package), client.package))
-        for path, text in files.items()
+    trees = {path: ast.parse(text) for path, text in files.items()}  # once per module
+    check_model_binding(client, trees)
+    return {path: model_passes(text, trees[path], client.package) for path, text in files.items()}
+
+
+# An edit of model code: the byte span it replaces, and what makes the new text of the old.
+Edit = tuple[int, int, Callable[[str], str]]
+
+
+def model_passes(code: str, tree: ast.Module, package: str) -> str:
+    """The model generator's code (`tree`: its syntax tree) with tagged unions, open enums
+    and value aliases in place. Every span comes from the tree, so nothing inside a string
+    is touched; a value alias replaces its whole class, edits inside it included."""
+    starts = [0]  # each line's first byte: the tree's columns count UTF-8 bytes
+    for line in code.encode().splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    aliases = value_aliases(tree, code, starts)
+    passes = {
+        (f"{package}._model_base", "Tagged"): tagged_unions(tree, starts),
+        (f"{package}._model_base", "OpenEnum"): open_enums(tree, starts),
     }
+    outside = {
+        name: [e for e in edits if not any(a[0] <= e[0] < a[1] for a in aliases)]
+        for name, edits in passes.items()
+    }
+    data = code.encode()
+    every = [*aliases, *itertools.chain(*outside.values())]
+    for begin, finish, make in sorted(every, key=lambda edit: edit[0], reverse=True):
+        data = data[:begin] + make(data[begin:finish].decode()).encode() + data[finish:]
+    result = data.decode()
+    for (module, name), edits in [*outside.items(), (("typing", "TypeAlias"), aliases)]:
+        result = _imported(result, module, name) if edits else result
+    return result
 
 
-def tagged_unions(code: str, package: str) -> str:
-    """Model code with the model generator's `Field(discriminator="kind", ...)` as
-    `Tagged("kind"), Field(...)` (`_model_base.Tagged`: the tag picks the member, and an
-    unknown tag keeps the item as it came instead of failing the response). Spans from the
-    syntax tree."""
-    edits: list[tuple[ast.expr, Callable[[str], str]]] = []
-    for node in ast.walk(ast.parse(code)):
+def _span(node: ast.expr, starts: list[int], make: Callable[[str], str]) -> Edit:
+    """An edit of `node`'s source."""
+    begin = starts[node.lineno - 1] + node.col_offset
+    return begin, starts[(node.end_lineno or 1) - 1] + (node.end_col_offset or 0), make
+
+
+def _imported(code: str, module: str, name: str) -> str:
+    """`code` importing `name` from `module`, after its `__future__` import."""
+    future = "from __future__ import annotations\n"
+    return code.replace(future, f"{future}\nfrom {module} import {name}\n", 1)
+
+
+def open_enums(tree: ast.Module, starts: list[int]) -> list[Edit]:
+    """Each enum field's `Literal[...]` as `OpenEnum[Literal[...]]` (`_model_base.OpenEnum`:
+    typed as the documented values, a newer value kept at run time)."""
+    return [
+        _span(node, starts, lambda literal: f"OpenEnum[{literal}]")
+        for statement in ast.walk(tree)
+        if isinstance(statement, ast.AnnAssign)
+        for node in ast.walk(statement.annotation)
+        if isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Literal"
+    ]
+
+
+def tagged_unions(tree: ast.Module, starts: list[int]) -> list[Edit]:
+    """The model generator's `Field(discriminator="kind", ...)` as `Tagged("kind"),
+    Field(...)` (`_model_base.Tagged`: the tag picks the member, and an unknown tag keeps
+    the item as it came instead of failing the response)."""
+    edits = []
+    for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and ast.unparse(node.func) == "Field"):
             continue
         tags = [k for k in node.keywords if k.arg == "discriminator"]
@@ -412,33 +420,32 @@ def tagged_unions(code: str, package: str) -> str:
             rest = ast.Call(node.func, node.args, [k for k in node.keywords if k not in tags])
             field = f", {ast.unparse(rest)}" if rest.args or rest.keywords else ""
             tagged = f"Tagged({json.dumps(str(tags[0].value.value))}){field}"
-            edits.append((node, functools.partial(_constant, tagged)))
-    base = f"{package}._model_base"
-    return _imported(_replaced(code, edits), base, "Tagged") if edits else code
+            edits.append(_span(node, starts, functools.partial(_constant, tagged)))
+    return edits
 
 
 def _constant(text: str, _replaced_text: str) -> str:
     return text
 
 
-def value_aliases(code: str) -> str:
-    """Model code with each value component's `class X(RootModel[Literal[...]])` (or of
-    `str`, `int`, `Datetime`...) as the type alias `X: TypeAlias = Literal[...]`: a field is
-    the value itself (`model_document` puts it where it is used), and so is what a user
-    annotates with `X`, so `cat.status == "active"` holds. Its docstring stays under it."""
-    tree = ast.parse(code)
+def value_aliases(tree: ast.Module, code: str, starts: list[int]) -> list[Edit]:
+    """Each value component's `class X(RootModel[Literal[...]])` (or of `str`, `int`,
+    `Datetime`...) as the type alias `X: TypeAlias = Literal[...]`: a field is the value
+    itself (`model_document` puts it where it is used), and so is what a user annotates
+    with `X`, so `cat.status == "active"` holds. Its docstring stays under it. Each edit
+    spans its class's whole lines, decorators included."""
     lines = code.splitlines(keepends=True)
-    found = False
-    for node in reversed(tree.body):
+    edits: list[Edit] = []
+    for node in tree.body:
         value = _value_root(node)
         if value is None:
             continue
         assert isinstance(node, ast.ClassDef) and node.end_lineno is not None
         docstring = _attribute_doc(node, lines)
         alias = f"{node.name}: TypeAlias = {value}\n" + (f"{docstring}\n" if docstring else "")
-        lines[node.lineno - 1 - len(node.decorator_list) : node.end_lineno] = [alias]
-        found = True
-    return _imported("".join(lines), "typing", "TypeAlias") if found else code
+        first = node.lineno - 1 - len(node.decorator_list)
+        edits.append((starts[first], starts[node.end_lineno], functools.partial(_constant, alias)))
+    return edits
 
 
 # What a value component's root is: a literal, or one of these (with `| None`).
@@ -508,13 +515,11 @@ def _wire_name(statement: ast.AnnAssign) -> str:
     return statement.target.id
 
 
-def check_model_binding(client: ClientModel, files: dict[str, str]) -> None:
+def check_model_binding(client: ClientModel, trees: dict[str, ast.Module]) -> None:
     """Resources and `models/__init__` import models by the names `model` chose: prove that
     each component became exactly one class of that name, with the component's own
     properties, so no method can parse into a class another schema took. Fail loudly."""
-    classes = {
-        path: _class_fields(ast.parse(text)) for path, text in files.items() if path.endswith(".py")
-    }
+    classes = {path: _class_fields(tree) for path, tree in trees.items()}
     for schema in client.schemas:
         path = f"{client.package}/models/{schema.module}.py"
         definitions = [
