@@ -366,6 +366,7 @@ def model_passes(code: str, tree: ast.Module, package: str) -> str:
     passes = {
         (f"{package}._model_base", "Tagged"): tagged_unions(tree, starts),
         (f"{package}._model_base", "OpenEnum"): open_enums(tree, starts),
+        ("typing", "ClassVar"): declared_configs(tree, starts),
     }
     outside = {
         name: [e for e in edits if not any(a[0] <= e[0] < a[1] for a in aliases)]
@@ -404,6 +405,22 @@ def open_enums(tree: ast.Module, starts: list[int]) -> list[Edit]:
         if isinstance(node, ast.Subscript)
         and isinstance(node.value, ast.Name)
         and node.value.id == "Literal"
+    ]
+
+
+def declared_configs(tree: ast.Module, starts: list[int]) -> list[Edit]:
+    """Each class's `model_config = ConfigDict(...)` declared as the base class declares
+    it, `model_config: ClassVar[ConfigDict] = ...`: an undeclared one is a type other
+    checkers may infer differently (`pyright --verifytypes` counts the class unknown)."""
+    return [
+        _span(statement.targets[0], starts, lambda name: f"{name}: ClassVar[ConfigDict]")
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+        and statement.targets[0].id == "model_config"
     ]
 
 

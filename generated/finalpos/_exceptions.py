@@ -99,7 +99,7 @@ class APIResponseValidationError(APIError):
         self.response = response
         self.operation = operation
         self.errors = errors
-        self.request_id = request_id(response)
+        self.request_id: str | None = request_id(response)
 
 
 class RequestValidationError(FinalPOSError, ValueError):
@@ -122,11 +122,11 @@ class APIStatusError(APIError):
     def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
         super().__init__(message, request=response.request, body=body)
         self.response = response
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
         details = body if isinstance(body, dict) else {}
         self.error_message: str | list[str] | None = details.get("message")
         self.error: str | None = details.get("error")
-        self.request_id = request_id(response)
+        self.request_id: str | None = request_id(response)
 
 
 class BadRequestError(APIStatusError):

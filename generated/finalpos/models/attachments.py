@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -14,7 +14,7 @@ class CreateAttachmentDto(FinalPOSModel):
     The `CreateAttachmentDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -49,7 +49,7 @@ class Attachment(FinalPOSModel):
     The `Attachment` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -101,7 +101,7 @@ class UpdateAttachmentDto(FinalPOSModel):
     The `UpdateAttachmentDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -14,7 +14,7 @@ class CreateCustomTableDataDto(FinalPOSModel):
     The `CreateCustomTableDataDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -29,7 +29,7 @@ class CustomTableData(FinalPOSModel):
     The `CustomTableData` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -65,7 +65,7 @@ class CreateCustomTableValueDto(FinalPOSModel):
     The `CreateCustomTableValueDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -78,7 +78,7 @@ class CustomTableValue(FinalPOSModel):
     The `CustomTableValue` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -16,7 +16,7 @@ class CustomerBilling(FinalPOSModel):
     Billing address associated with the Customer.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -59,7 +59,7 @@ class CustomerShipping(FinalPOSModel):
     Shipping address associated with the Customer.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -102,7 +102,7 @@ class CreateCustomerDto(RuntimeShapedModel):
     The `CreateCustomerDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -160,7 +160,7 @@ class Customer(RuntimeShapedModel):
     The `Customer` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -238,7 +238,7 @@ class UpdateCustomerDto(RuntimeShapedModel):
     The `UpdateCustomerDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,

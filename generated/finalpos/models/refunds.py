@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -14,7 +14,7 @@ class RefundsTaxDto(FinalPOSModel):
     The `RefundsTaxDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -37,7 +37,7 @@ class RefundsPaymentDto(FinalPOSModel):
     The `RefundsPaymentDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -51,7 +51,7 @@ class RefundsLineItemDiscountCartDiscount(FinalPOSModel):
     Cart discount applied to the refund.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -67,7 +67,7 @@ class RefundsSummary(FinalPOSModel):
     Summary of the refund amounts.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -81,7 +81,7 @@ class RefundsLineItemDiscount(FinalPOSModel):
     Discount applied to the line item.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -95,7 +95,7 @@ class RefundsLineItemDto(FinalPOSModel):
     The `RefundsLineItemDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -123,7 +123,7 @@ class CreateRefundsDto(FinalPOSModel):
     The `CreateRefundsDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -167,7 +167,7 @@ class Refunds(FinalPOSModel):
     The `Refunds` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -232,7 +232,7 @@ class UpdateRefundsDto(FinalPOSModel):
     The `UpdateRefundsDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )

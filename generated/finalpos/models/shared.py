@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -14,7 +14,7 @@ class MetadataDto(FinalPOSModel):
     The `MetadataDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -37,7 +37,7 @@ class NoteDto(FinalPOSModel):
     The `NoteDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -56,7 +56,7 @@ class BadRequestErrorDto(FinalPOSModel):
     The `BadRequestErrorDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -89,7 +89,7 @@ class NotFoundErrorDto(FinalPOSModel):
     The `NotFoundErrorDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -122,7 +122,7 @@ class AttributeDto(FinalPOSModel):
     The `AttributeDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )

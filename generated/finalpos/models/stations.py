@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -14,7 +14,7 @@ class CreateStationDto(FinalPOSModel):
     The `CreateStationDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -61,7 +61,7 @@ class Station(FinalPOSModel):
     The `Station` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -125,7 +125,7 @@ class UpdateStationDto(FinalPOSModel):
     The `UpdateStationDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -16,7 +16,7 @@ class VariantInventoryDto(FinalPOSModel):
     The `VariantInventoryDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -32,7 +32,7 @@ class CreateVariantDto(FinalPOSModel):
     The `CreateVariantDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
@@ -99,7 +99,7 @@ class Variant(FinalPOSModel):
     The `Variant` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         arbitrary_types_allowed=True,
@@ -183,7 +183,7 @@ class UpdateVariantDto(FinalPOSModel):
     The `UpdateVariantDto` object of the API description.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
