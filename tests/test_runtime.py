@@ -676,7 +676,9 @@ def test_every_response_tells_its_request_id(fp, make_client, server):
     assert customer._request_id == "req-42"  # a parsed model too, as openai-python's
     assert customer.model_dump() == raw.parse().model_dump()  # and it is no field
     script.default = reply(200, [CUSTOMER], **{"x-request-id": "req-43"})
-    assert [item._request_id for item in make_client().customers.list(limit=5)] == ["req-43"]
+    page = make_client().customers.list(limit=5)
+    assert page.request_id == "req-43"  # a page, and each of its items
+    assert [item._request_id for item in page] == ["req-43"]
 
 
 def test_own_http_client_is_used_and_not_closed(fp, server):

@@ -201,6 +201,7 @@ class APIResponse(_Response[T]):
     type on demand (`.parse()`)."""
 
     def parse(self) -> T:
+        """The response parsed as the method would have returned it."""
         return self._parsed()
 
 
@@ -209,6 +210,7 @@ class AsyncAPIResponse(_Response[T]):
     first, when it was streamed)."""
 
     async def parse(self) -> T:
+        """The response, read and parsed as the method would have returned it."""
         await self.http_response.aread()
         return self._parsed()
 

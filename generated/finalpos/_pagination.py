@@ -63,7 +63,15 @@ class _PageBase(Generic[T]):
         self.limit = limit
         self._options = dataclasses.replace(options, raw=False) if options.raw else options
 
+    @property
+    def request_id(self) -> str | None:
+        """The server's id of the request that fetched this page: quote it when reporting a
+        problem."""
+        return self.response.request_id
+
     def has_next_page(self) -> bool:
+        """Whether another page may follow: this one had rows (a short page may not be the
+        last, when the server caps the page size)."""
         return bool(self.items)
 
     def next_window(self) -> tuple[int, int]:

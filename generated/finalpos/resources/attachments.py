@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -234,10 +236,98 @@ class SyncAttachmentsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncAttachments) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str,
+        mime_type: str,
+        original_url: str,
+        url: str,
+        path: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Attachment]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Attachment]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
+        mime_type: str | NotGiven = NOT_GIVEN,
+        original_url: str | NotGiven = NOT_GIVEN,
+        url: str | NotGiven = NOT_GIVEN,
+        path: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Attachment]:
+        """`attachments.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            account_id=account_id,
+            name=name,
+            mime_type=mime_type,
+            original_url=original_url,
+            url=url,
+            path=path,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Attachment]:
+        """`attachments.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateAttachmentDto | FinalPOSModel | UpdateAttachmentDtoParam | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
+        mime_type: str | NotGiven = NOT_GIVEN,
+        original_url: str | NotGiven = NOT_GIVEN,
+        url: str | NotGiven = NOT_GIVEN,
+        path: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Attachment]:
+        """`attachments.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            account_id=account_id,
+            name=name,
+            mime_type=mime_type,
+            original_url=original_url,
+            url=url,
+            path=path,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Attachment]:
+        """`attachments.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
 
 
 class AsyncAttachments:
@@ -443,7 +533,95 @@ class AsyncAttachmentsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncAttachments) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str,
+        mime_type: str,
+        original_url: str,
+        url: str,
+        path: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Attachment]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Attachment]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateAttachmentDto | FinalPOSModel | CreateAttachmentDtoParam | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
+        mime_type: str | NotGiven = NOT_GIVEN,
+        original_url: str | NotGiven = NOT_GIVEN,
+        url: str | NotGiven = NOT_GIVEN,
+        path: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Attachment]:
+        """`attachments.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            account_id=account_id,
+            name=name,
+            mime_type=mime_type,
+            original_url=original_url,
+            url=url,
+            path=path,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Attachment]:
+        """`attachments.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateAttachmentDto | FinalPOSModel | UpdateAttachmentDtoParam | None = None,
+        account_id: str | NotGiven = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
+        mime_type: str | NotGiven = NOT_GIVEN,
+        original_url: str | NotGiven = NOT_GIVEN,
+        url: str | NotGiven = NOT_GIVEN,
+        path: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Attachment]:
+        """`attachments.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            account_id=account_id,
+            name=name,
+            mime_type=mime_type,
+            original_url=original_url,
+            url=url,
+            path=path,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Attachment]:
+        """`attachments.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -18,7 +20,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.categories import Category, CreateCategoryDto, UpdateCategoryDto
@@ -265,11 +267,114 @@ class SyncCategoriesWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncCategories) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Category]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Category]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Category]:
+        """`categories.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            name=name,
+            description=description,
+            image=image,
+            external_id=external_id,
+            parent_id=parent_id,
+            menu_order=menu_order,
+            source=source,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Category]:
+        """`categories.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateCategoryDto | FinalPOSModel | UpdateCategoryDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Category]:
+        """`categories.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            name=name,
+            description=description,
+            image=image,
+            external_id=external_id,
+            parent_id=parent_id,
+            menu_order=menu_order,
+            source=source,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Category]:
+        """`categories.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Category]]:
+        """`categories.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncCategories:
@@ -503,8 +608,111 @@ class AsyncCategoriesWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncCategories) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Category]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Category]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateCategoryDto | FinalPOSModel | CreateCategoryDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Category]:
+        """`categories.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            name=name,
+            description=description,
+            image=image,
+            external_id=external_id,
+            parent_id=parent_id,
+            menu_order=menu_order,
+            source=source,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Category]:
+        """`categories.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateCategoryDto | FinalPOSModel | UpdateCategoryDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        image: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        parent_id: str | NotGiven = NOT_GIVEN,
+        menu_order: float | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Category]:
+        """`categories.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            name=name,
+            description=description,
+            image=image,
+            external_id=external_id,
+            parent_id=parent_id,
+            menu_order=menu_order,
+            source=source,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Category]:
+        """`categories.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Category]]:
+        """`categories.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

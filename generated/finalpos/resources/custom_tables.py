@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -19,7 +21,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.custom_tables import (
@@ -307,13 +309,109 @@ class SyncCustomTablesWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncCustomTables) -> None:
-        self.list = to_raw_response_wrapper(resource.list)
-        self.list_fields = to_raw_response_wrapper(resource.list_fields)
-        self.create_row = to_raw_response_wrapper(resource.create_row)
-        self.retrieve_row = to_raw_response_wrapper(resource.retrieve_row)
-        self.create_value = to_raw_response_wrapper(resource.create_value)
-        self.list_rows = to_raw_response_wrapper(resource.list_rows)
-        self.list_values = to_raw_response_wrapper(resource.list_values)
+        self._resource = resource
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Any]]:
+        """`custom_tables.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
+
+    def list_fields(
+        self,
+        *,
+        table_id: str,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Any]]:
+        """`custom_tables.list_fields`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list_fields))
+        return method(table_id=table_id, skip=skip, limit=limit, **extras)
+
+    @overload
+    def create_row(
+        self,
+        *,
+        table_id: Mapping[str, Any],
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[CustomTableData]: ...
+
+    @overload
+    def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | CreateCustomTableDataDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[CustomTableData]: ...
+
+    def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto
+        | FinalPOSModel
+        | CreateCustomTableDataDtoParam
+        | None = None,
+        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[CustomTableData]:
+        """`custom_tables.create_row`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create_row))
+        return method(body=body, table_id=table_id, **extras)
+
+    def retrieve_row(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[CustomTableData]:
+        """`custom_tables.retrieve_row`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
+        return method(id, **extras)
+
+    def create_value(
+        self,
+        *,
+        body: CreateCustomTableValueDto
+        | FinalPOSModel
+        | CreateCustomTableValueDtoParam
+        | None = None,
+        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[CustomTableValue]:
+        """`custom_tables.create_value`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create_value))
+        return method(body=body, table_id=table_id, row_id=row_id, **extras)
+
+    def list_rows(
+        self,
+        *,
+        table_id: str | NotGiven = NOT_GIVEN,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Any]]:
+        """`custom_tables.list_rows`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list_rows))
+        return method(table_id=table_id, skip=skip, limit=limit, **extras)
+
+    def list_values(
+        self,
+        *,
+        table_id: str | NotGiven = NOT_GIVEN,
+        row_id: str | NotGiven = NOT_GIVEN,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Any]]:
+        """`custom_tables.list_values`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list_values))
+        return method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)
 
 
 class AsyncCustomTables:
@@ -581,10 +679,106 @@ class AsyncCustomTablesWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncCustomTables) -> None:
-        self.list = async_to_raw_response_wrapper(resource.list)
-        self.list_fields = async_to_raw_response_wrapper(resource.list_fields)
-        self.create_row = async_to_raw_response_wrapper(resource.create_row)
-        self.retrieve_row = async_to_raw_response_wrapper(resource.retrieve_row)
-        self.create_value = async_to_raw_response_wrapper(resource.create_value)
-        self.list_rows = async_to_raw_response_wrapper(resource.list_rows)
-        self.list_values = async_to_raw_response_wrapper(resource.list_values)
+        self._resource = resource
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Any]]:
+        """`custom_tables.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)
+
+    async def list_fields(
+        self,
+        *,
+        table_id: str,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Any]]:
+        """`custom_tables.list_fields`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list_fields))
+        return await method(table_id=table_id, skip=skip, limit=limit, **extras)
+
+    @overload
+    async def create_row(
+        self,
+        *,
+        table_id: Mapping[str, Any],
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[CustomTableData]: ...
+
+    @overload
+    async def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto | FinalPOSModel | CreateCustomTableDataDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[CustomTableData]: ...
+
+    async def create_row(
+        self,
+        *,
+        body: CreateCustomTableDataDto
+        | FinalPOSModel
+        | CreateCustomTableDataDtoParam
+        | None = None,
+        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[CustomTableData]:
+        """`custom_tables.create_row`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create_row))
+        return await method(body=body, table_id=table_id, **extras)
+
+    async def retrieve_row(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[CustomTableData]:
+        """`custom_tables.retrieve_row`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
+        return await method(id, **extras)
+
+    async def create_value(
+        self,
+        *,
+        body: CreateCustomTableValueDto
+        | FinalPOSModel
+        | CreateCustomTableValueDtoParam
+        | None = None,
+        table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[CustomTableValue]:
+        """`custom_tables.create_value`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create_value))
+        return await method(body=body, table_id=table_id, row_id=row_id, **extras)
+
+    async def list_rows(
+        self,
+        *,
+        table_id: str | NotGiven = NOT_GIVEN,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Any]]:
+        """`custom_tables.list_rows`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list_rows))
+        return await method(table_id=table_id, skip=skip, limit=limit, **extras)
+
+    async def list_values(
+        self,
+        *,
+        table_id: str | NotGiven = NOT_GIVEN,
+        row_id: str | NotGiven = NOT_GIVEN,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Any]]:
+        """`custom_tables.list_values`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list_values))
+        return await method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -370,11 +372,144 @@ class SyncCustomersWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncCustomers) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Customer]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Customer]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam | None = None,
+        email: str | NotGiven = NOT_GIVEN,
+        first_name: str | NotGiven = NOT_GIVEN,
+        last_name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Customer]:
+        """`customers.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            outlet_id=outlet_id,
+            external_id=external_id,
+            phone=phone,
+            total_spent=total_spent,
+            last_action=last_action,
+            tags=tags,
+            billing=billing,
+            shipping=shipping,
+            metadata=metadata,
+            notes=notes,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Customer]:
+        """`customers.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateCustomerDto | FinalPOSModel | UpdateCustomerDtoParam | None = None,
+        email: str | NotGiven = NOT_GIVEN,
+        first_name: str | NotGiven = NOT_GIVEN,
+        last_name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Customer]:
+        """`customers.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            outlet_id=outlet_id,
+            external_id=external_id,
+            phone=phone,
+            total_spent=total_spent,
+            last_action=last_action,
+            tags=tags,
+            billing=billing,
+            shipping=shipping,
+            metadata=metadata,
+            notes=notes,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Customer]:
+        """`customers.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Customer]]:
+        """`customers.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncCustomers:
@@ -695,8 +830,141 @@ class AsyncCustomersWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncCustomers) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Customer]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Customer]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateCustomerDto | FinalPOSModel | CreateCustomerDtoParam | None = None,
+        email: str | NotGiven = NOT_GIVEN,
+        first_name: str | NotGiven = NOT_GIVEN,
+        last_name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Customer]:
+        """`customers.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            outlet_id=outlet_id,
+            external_id=external_id,
+            phone=phone,
+            total_spent=total_spent,
+            last_action=last_action,
+            tags=tags,
+            billing=billing,
+            shipping=shipping,
+            metadata=metadata,
+            notes=notes,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Customer]:
+        """`customers.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateCustomerDto | FinalPOSModel | UpdateCustomerDtoParam | None = None,
+        email: str | NotGiven = NOT_GIVEN,
+        first_name: str | NotGiven = NOT_GIVEN,
+        last_name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        total_spent: str | NotGiven = NOT_GIVEN,
+        last_action: datetime.datetime | str | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        billing: CustomerBilling | CustomerBillingParam | NotGiven = NOT_GIVEN,
+        shipping: CustomerShipping | CustomerShippingParam | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Customer]:
+        """`customers.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            outlet_id=outlet_id,
+            external_id=external_id,
+            phone=phone,
+            total_spent=total_spent,
+            last_action=last_action,
+            tags=tags,
+            billing=billing,
+            shipping=shipping,
+            metadata=metadata,
+            notes=notes,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Customer]:
+        """`customers.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Customer]]:
+        """`customers.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -19,7 +21,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.orders import CreateOrderDto, Order, OrderSummary, UpdateOrderDto
@@ -382,11 +384,189 @@ class SyncOrdersWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncOrders) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str,
+        status: str,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Order]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Order]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Order]:
+        """`orders.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            currency=currency,
+            receipt_id=receipt_id,
+            status=status,
+            customer_id=customer_id,
+            source=source,
+            session_id=session_id,
+            balance=balance,
+            external_id=external_id,
+            customer_note=customer_note,
+            park_reduce_stock=park_reduce_stock,
+            park_expiry_date=park_expiry_date,
+            signature=signature,
+            summary=summary,
+            cart_discount=cart_discount,
+            cart_fees=cart_fees,
+            pos_data=pos_data,
+            metadata=metadata,
+            notes=notes,
+            billing=billing,
+            shipping=shipping,
+            line_items=line_items,
+            custom_sales=custom_sales,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Order]:
+        """`orders.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateOrderDto | FinalPOSModel | UpdateOrderDtoParam | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Order]:
+        """`orders.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            currency=currency,
+            receipt_id=receipt_id,
+            status=status,
+            customer_id=customer_id,
+            source=source,
+            session_id=session_id,
+            balance=balance,
+            external_id=external_id,
+            customer_note=customer_note,
+            park_reduce_stock=park_reduce_stock,
+            park_expiry_date=park_expiry_date,
+            signature=signature,
+            summary=summary,
+            cart_discount=cart_discount,
+            cart_fees=cart_fees,
+            pos_data=pos_data,
+            metadata=metadata,
+            notes=notes,
+            billing=billing,
+            shipping=shipping,
+            line_items=line_items,
+            custom_sales=custom_sales,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Order]:
+        """`orders.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Order]]:
+        """`orders.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncOrders:
@@ -729,8 +909,186 @@ class AsyncOrdersWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncOrders) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str,
+        status: str,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Order]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Order]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateOrderDto | FinalPOSModel | CreateOrderDtoParam | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Order]:
+        """`orders.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            currency=currency,
+            receipt_id=receipt_id,
+            status=status,
+            customer_id=customer_id,
+            source=source,
+            session_id=session_id,
+            balance=balance,
+            external_id=external_id,
+            customer_note=customer_note,
+            park_reduce_stock=park_reduce_stock,
+            park_expiry_date=park_expiry_date,
+            signature=signature,
+            summary=summary,
+            cart_discount=cart_discount,
+            cart_fees=cart_fees,
+            pos_data=pos_data,
+            metadata=metadata,
+            notes=notes,
+            billing=billing,
+            shipping=shipping,
+            line_items=line_items,
+            custom_sales=custom_sales,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Order]:
+        """`orders.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateOrderDto | FinalPOSModel | UpdateOrderDtoParam | None = None,
+        currency: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        customer_id: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        customer_note: str | NotGiven = NOT_GIVEN,
+        park_reduce_stock: str | NotGiven = NOT_GIVEN,
+        park_expiry_date: str | NotGiven = NOT_GIVEN,
+        signature: str | NotGiven = NOT_GIVEN,
+        summary: OrderSummary | OrderSummaryParam | NotGiven = NOT_GIVEN,
+        cart_discount: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cart_fees: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        pos_data: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
+        billing: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        shipping: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        line_items: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Order]:
+        """`orders.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            currency=currency,
+            receipt_id=receipt_id,
+            status=status,
+            customer_id=customer_id,
+            source=source,
+            session_id=session_id,
+            balance=balance,
+            external_id=external_id,
+            customer_note=customer_note,
+            park_reduce_stock=park_reduce_stock,
+            park_expiry_date=park_expiry_date,
+            signature=signature,
+            summary=summary,
+            cart_discount=cart_discount,
+            cart_fees=cart_fees,
+            pos_data=pos_data,
+            metadata=metadata,
+            notes=notes,
+            billing=billing,
+            shipping=shipping,
+            line_items=line_items,
+            custom_sales=custom_sales,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Order]:
+        """`orders.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Order]]:
+        """`orders.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -19,7 +21,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.outlets import CreateOutletDto, Outlet, OutletStripe, UpdateOutletDto
@@ -320,11 +322,144 @@ class SyncOutletsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncOutlets) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        address: str,
+        city: str,
+        state: str,
+        country: str,
+        post_code: str,
+        phone: str,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Outlet]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Outlet]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        address: str | NotGiven = NOT_GIVEN,
+        city: str | NotGiven = NOT_GIVEN,
+        state: str | NotGiven = NOT_GIVEN,
+        country: str | NotGiven = NOT_GIVEN,
+        post_code: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Outlet]:
+        """`outlets.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            name=name,
+            address=address,
+            city=city,
+            state=state,
+            country=country,
+            post_code=post_code,
+            phone=phone,
+            address2=address2,
+            alias=alias,
+            stations=stations,
+            stripe_account_id=stripe_account_id,
+            stripe=stripe,
+            tax_id=tax_id,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Outlet]:
+        """`outlets.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateOutletDto | FinalPOSModel | UpdateOutletDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        address: str | NotGiven = NOT_GIVEN,
+        city: str | NotGiven = NOT_GIVEN,
+        state: str | NotGiven = NOT_GIVEN,
+        country: str | NotGiven = NOT_GIVEN,
+        post_code: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Outlet]:
+        """`outlets.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            name=name,
+            address=address,
+            city=city,
+            state=state,
+            country=country,
+            post_code=post_code,
+            phone=phone,
+            address2=address2,
+            alias=alias,
+            stations=stations,
+            stripe_account_id=stripe_account_id,
+            stripe=stripe,
+            tax_id=tax_id,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Outlet]:
+        """`outlets.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Outlet]]:
+        """`outlets.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncOutlets:
@@ -612,8 +747,141 @@ class AsyncOutletsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncOutlets) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        address: str,
+        city: str,
+        state: str,
+        country: str,
+        post_code: str,
+        phone: str,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Outlet]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Outlet]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateOutletDto | FinalPOSModel | CreateOutletDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        address: str | NotGiven = NOT_GIVEN,
+        city: str | NotGiven = NOT_GIVEN,
+        state: str | NotGiven = NOT_GIVEN,
+        country: str | NotGiven = NOT_GIVEN,
+        post_code: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Outlet]:
+        """`outlets.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            name=name,
+            address=address,
+            city=city,
+            state=state,
+            country=country,
+            post_code=post_code,
+            phone=phone,
+            address2=address2,
+            alias=alias,
+            stations=stations,
+            stripe_account_id=stripe_account_id,
+            stripe=stripe,
+            tax_id=tax_id,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Outlet]:
+        """`outlets.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateOutletDto | FinalPOSModel | UpdateOutletDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        address: str | NotGiven = NOT_GIVEN,
+        city: str | NotGiven = NOT_GIVEN,
+        state: str | NotGiven = NOT_GIVEN,
+        country: str | NotGiven = NOT_GIVEN,
+        post_code: str | NotGiven = NOT_GIVEN,
+        phone: str | NotGiven = NOT_GIVEN,
+        address2: str | NotGiven = NOT_GIVEN,
+        alias: str | NotGiven = NOT_GIVEN,
+        stations: Sequence[str] | NotGiven = NOT_GIVEN,
+        stripe_account_id: str | NotGiven = NOT_GIVEN,
+        stripe: OutletStripe | OutletStripeParam | NotGiven = NOT_GIVEN,
+        tax_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Outlet]:
+        """`outlets.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            name=name,
+            address=address,
+            city=city,
+            state=state,
+            country=country,
+            post_code=post_code,
+            phone=phone,
+            address2=address2,
+            alias=alias,
+            stations=stations,
+            stripe_account_id=stripe_account_id,
+            stripe=stripe,
+            tax_id=tax_id,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Outlet]:
+        """`outlets.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Outlet]]:
+        """`outlets.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

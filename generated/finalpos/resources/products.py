@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -19,7 +21,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.products import CreateProductDto, Product, UpdateProductDto
@@ -349,11 +351,169 @@ class SyncProductsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncProducts) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        product_type: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Product]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Product]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        product_type: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Product]:
+        """`products.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            name=name,
+            product_type=product_type,
+            external_id=external_id,
+            description=description,
+            short_description=short_description,
+            sku=sku,
+            images=images,
+            tags=tags,
+            status=status,
+            source=source,
+            min_price=min_price,
+            max_price=max_price,
+            supplier=supplier,
+            tax_table=tax_table,
+            categories=categories,
+            outlets=outlets,
+            metadata=metadata,
+            attributes=attributes,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Product]:
+        """`products.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateProductDto | FinalPOSModel | UpdateProductDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        product_type: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Product]:
+        """`products.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            name=name,
+            product_type=product_type,
+            external_id=external_id,
+            description=description,
+            short_description=short_description,
+            sku=sku,
+            images=images,
+            tags=tags,
+            status=status,
+            source=source,
+            min_price=min_price,
+            max_price=max_price,
+            supplier=supplier,
+            tax_table=tax_table,
+            categories=categories,
+            outlets=outlets,
+            metadata=metadata,
+            attributes=attributes,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Product]:
+        """`products.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Product]]:
+        """`products.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncProducts:
@@ -664,8 +824,166 @@ class AsyncProductsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncProducts) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        product_type: str,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Product]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Product]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateProductDto | FinalPOSModel | CreateProductDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        product_type: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Product]:
+        """`products.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            name=name,
+            product_type=product_type,
+            external_id=external_id,
+            description=description,
+            short_description=short_description,
+            sku=sku,
+            images=images,
+            tags=tags,
+            status=status,
+            source=source,
+            min_price=min_price,
+            max_price=max_price,
+            supplier=supplier,
+            tax_table=tax_table,
+            categories=categories,
+            outlets=outlets,
+            metadata=metadata,
+            attributes=attributes,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Product]:
+        """`products.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateProductDto | FinalPOSModel | UpdateProductDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        product_type: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
+        short_description: str | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        min_price: float | NotGiven = NOT_GIVEN,
+        max_price: float | NotGiven = NOT_GIVEN,
+        supplier: str | NotGiven = NOT_GIVEN,
+        tax_table: str | NotGiven = NOT_GIVEN,
+        categories: Sequence[str] | NotGiven = NOT_GIVEN,
+        outlets: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Product]:
+        """`products.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            name=name,
+            product_type=product_type,
+            external_id=external_id,
+            description=description,
+            short_description=short_description,
+            sku=sku,
+            images=images,
+            tags=tags,
+            status=status,
+            source=source,
+            min_price=min_price,
+            max_price=max_price,
+            supplier=supplier,
+            tax_table=tax_table,
+            categories=categories,
+            outlets=outlets,
+            metadata=metadata,
+            attributes=attributes,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Product]:
+        """`products.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Product]]:
+        """`products.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -282,10 +284,128 @@ class SyncRefundsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncRefunds) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        order_id: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam],
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Refunds]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Refunds]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam | None = None,
+        order_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Refunds]:
+        """`refunds.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            order_id=order_id,
+            session_id=session_id,
+            external_id=external_id,
+            currency=currency,
+            line_items=line_items,
+            reason=reason,
+            refunded_by=refunded_by,
+            refunded_by_external_id=refunded_by_external_id,
+            summary=summary,
+            taxes=taxes,
+            payment=payment,
+            balance=balance,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Refunds]:
+        """`refunds.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateRefundsDto | FinalPOSModel | UpdateRefundsDtoParam | None = None,
+        order_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Refunds]:
+        """`refunds.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            order_id=order_id,
+            session_id=session_id,
+            external_id=external_id,
+            currency=currency,
+            line_items=line_items,
+            reason=reason,
+            refunded_by=refunded_by,
+            refunded_by_external_id=refunded_by_external_id,
+            summary=summary,
+            taxes=taxes,
+            payment=payment,
+            balance=balance,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Refunds]:
+        """`refunds.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
 
 
 class AsyncRefunds:
@@ -523,7 +643,125 @@ class AsyncRefundsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncRefunds) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        order_id: str,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam],
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Refunds]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Refunds]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateRefundsDto | FinalPOSModel | CreateRefundsDtoParam | None = None,
+        order_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Refunds]:
+        """`refunds.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            order_id=order_id,
+            session_id=session_id,
+            external_id=external_id,
+            currency=currency,
+            line_items=line_items,
+            reason=reason,
+            refunded_by=refunded_by,
+            refunded_by_external_id=refunded_by_external_id,
+            summary=summary,
+            taxes=taxes,
+            payment=payment,
+            balance=balance,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Refunds]:
+        """`refunds.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateRefundsDto | FinalPOSModel | UpdateRefundsDtoParam | None = None,
+        order_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        line_items: Sequence[RefundsLineItemDto | RefundsLineItemDtoParam] | NotGiven = NOT_GIVEN,
+        reason: str | NotGiven = NOT_GIVEN,
+        refunded_by: str | NotGiven = NOT_GIVEN,
+        refunded_by_external_id: str | NotGiven = NOT_GIVEN,
+        summary: RefundsSummary | RefundsSummaryParam | NotGiven = NOT_GIVEN,
+        taxes: Sequence[RefundsTaxDto | RefundsTaxDtoParam] | NotGiven = NOT_GIVEN,
+        payment: Sequence[RefundsPaymentDto | RefundsPaymentDtoParam] | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Refunds]:
+        """`refunds.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            order_id=order_id,
+            session_id=session_id,
+            external_id=external_id,
+            currency=currency,
+            line_items=line_items,
+            reason=reason,
+            refunded_by=refunded_by,
+            refunded_by_external_id=refunded_by_external_id,
+            summary=summary,
+            taxes=taxes,
+            payment=payment,
+            balance=balance,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Refunds]:
+        """`refunds.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -187,10 +189,67 @@ class SyncRolesWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncRoles) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam],
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Roles]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Roles]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Roles]:
+        """`roles.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(body=body, name=name, permissions=permissions, **extras)
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Roles]:
+        """`roles.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateRolesDto | FinalPOSModel | UpdateRolesDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Roles]:
+        """`roles.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(id, body=body, name=name, permissions=permissions, **extras)
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Roles]:
+        """`roles.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
 
 
 class AsyncRoles:
@@ -348,7 +407,64 @@ class AsyncRolesWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncRoles) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam],
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Roles]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Roles]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateRolesDto | FinalPOSModel | CreateRolesDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Roles]:
+        """`roles.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(body=body, name=name, permissions=permissions, **extras)
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Roles]:
+        """`roles.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateRolesDto | FinalPOSModel | UpdateRolesDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Roles]:
+        """`roles.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(id, body=body, name=name, permissions=permissions, **extras)
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Roles]:
+        """`roles.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -287,10 +289,133 @@ class SyncSessionsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncSessions) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        station_id: str,
+        session_number: str,
+        opened_by: str,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str],
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam,
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Session]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Session]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam | None = None,
+        station_id: str | NotGiven = NOT_GIVEN,
+        session_number: str | NotGiven = NOT_GIVEN,
+        opened_by: str | NotGiven = NOT_GIVEN,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str | NotGiven = NOT_GIVEN,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str | NotGiven = NOT_GIVEN,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Session]:
+        """`sessions.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            station_id=station_id,
+            session_number=session_number,
+            opened_by=opened_by,
+            closed_by=closed_by,
+            open_time=open_time,
+            close_time=close_time,
+            opening_amount=opening_amount,
+            closing_amount=closing_amount,
+            closing_report_data=closing_report_data,
+            notes=notes,
+            closing_amounts=closing_amounts,
+            closing_note=closing_note,
+            opening_note=opening_note,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Session]:
+        """`sessions.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateSessionDto | FinalPOSModel | UpdateSessionDtoParam | None = None,
+        station_id: str | NotGiven = NOT_GIVEN,
+        session_number: str | NotGiven = NOT_GIVEN,
+        opened_by: str | NotGiven = NOT_GIVEN,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str | NotGiven = NOT_GIVEN,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str | NotGiven = NOT_GIVEN,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Session]:
+        """`sessions.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            station_id=station_id,
+            session_number=session_number,
+            opened_by=opened_by,
+            closed_by=closed_by,
+            open_time=open_time,
+            close_time=close_time,
+            opening_amount=opening_amount,
+            closing_amount=closing_amount,
+            closing_report_data=closing_report_data,
+            notes=notes,
+            closing_amounts=closing_amounts,
+            closing_note=closing_note,
+            opening_note=opening_note,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Session]:
+        """`sessions.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
 
 
 class AsyncSessions:
@@ -548,7 +673,130 @@ class AsyncSessionsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncSessions) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        station_id: str,
+        session_number: str,
+        opened_by: str,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str],
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam,
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Session]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Session]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateSessionDto | FinalPOSModel | CreateSessionDtoParam | None = None,
+        station_id: str | NotGiven = NOT_GIVEN,
+        session_number: str | NotGiven = NOT_GIVEN,
+        opened_by: str | NotGiven = NOT_GIVEN,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str | NotGiven = NOT_GIVEN,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str | NotGiven = NOT_GIVEN,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Session]:
+        """`sessions.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            station_id=station_id,
+            session_number=session_number,
+            opened_by=opened_by,
+            closed_by=closed_by,
+            open_time=open_time,
+            close_time=close_time,
+            opening_amount=opening_amount,
+            closing_amount=closing_amount,
+            closing_report_data=closing_report_data,
+            notes=notes,
+            closing_amounts=closing_amounts,
+            closing_note=closing_note,
+            opening_note=opening_note,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Session]:
+        """`sessions.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateSessionDto | FinalPOSModel | UpdateSessionDtoParam | None = None,
+        station_id: str | NotGiven = NOT_GIVEN,
+        session_number: str | NotGiven = NOT_GIVEN,
+        opened_by: str | NotGiven = NOT_GIVEN,
+        closed_by: str | NotGiven = NOT_GIVEN,
+        open_time: str | NotGiven = NOT_GIVEN,
+        close_time: str | NotGiven = NOT_GIVEN,
+        opening_amount: str | NotGiven = NOT_GIVEN,
+        closing_amount: str | NotGiven = NOT_GIVEN,
+        closing_report_data: str | NotGiven = NOT_GIVEN,
+        notes: Sequence[str] | NotGiven = NOT_GIVEN,
+        closing_amounts: SessionClosingAmounts | SessionClosingAmountsParam | NotGiven = NOT_GIVEN,
+        closing_note: str | NotGiven = NOT_GIVEN,
+        opening_note: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Session]:
+        """`sessions.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            station_id=station_id,
+            session_number=session_number,
+            opened_by=opened_by,
+            closed_by=closed_by,
+            open_time=open_time,
+            close_time=close_time,
+            opening_amount=opening_amount,
+            closing_amount=closing_amount,
+            closing_report_data=closing_report_data,
+            notes=notes,
+            closing_amounts=closing_amounts,
+            closing_note=closing_note,
+            opening_note=opening_note,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Session]:
+        """`sessions.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)

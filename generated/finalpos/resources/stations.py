@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -18,7 +20,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.stations import CreateStationDto, Station, UpdateStationDto
@@ -281,11 +283,124 @@ class SyncStationsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncStations) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        outlet_id: str,
+        status: str,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Station]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Station]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Station]:
+        """`stations.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            name=name,
+            outlet_id=outlet_id,
+            status=status,
+            device_id=device_id,
+            device_name=device_name,
+            stripe_terminal_id=stripe_terminal_id,
+            serial_reader_id=serial_reader_id,
+            sequence_number=sequence_number,
+            is_virtual=is_virtual,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Station]:
+        """`stations.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateStationDto | FinalPOSModel | UpdateStationDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Station]:
+        """`stations.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            name=name,
+            outlet_id=outlet_id,
+            status=status,
+            device_id=device_id,
+            device_name=device_name,
+            stripe_terminal_id=stripe_terminal_id,
+            serial_reader_id=serial_reader_id,
+            sequence_number=sequence_number,
+            is_virtual=is_virtual,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Station]:
+        """`stations.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Station]]:
+        """`stations.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncStations:
@@ -535,8 +650,121 @@ class AsyncStationsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncStations) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        outlet_id: str,
+        status: str,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Station]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Station]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateStationDto | FinalPOSModel | CreateStationDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Station]:
+        """`stations.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            name=name,
+            outlet_id=outlet_id,
+            status=status,
+            device_id=device_id,
+            device_name=device_name,
+            stripe_terminal_id=stripe_terminal_id,
+            serial_reader_id=serial_reader_id,
+            sequence_number=sequence_number,
+            is_virtual=is_virtual,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Station]:
+        """`stations.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateStationDto | FinalPOSModel | UpdateStationDtoParam | None = None,
+        name: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        device_id: str | NotGiven = NOT_GIVEN,
+        device_name: str | NotGiven = NOT_GIVEN,
+        stripe_terminal_id: str | NotGiven = NOT_GIVEN,
+        serial_reader_id: str | NotGiven = NOT_GIVEN,
+        sequence_number: float | NotGiven = NOT_GIVEN,
+        is_virtual: bool | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Station]:
+        """`stations.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            name=name,
+            outlet_id=outlet_id,
+            status=status,
+            device_id=device_id,
+            device_name=device_name,
+            stripe_terminal_id=stripe_terminal_id,
+            serial_reader_id=serial_reader_id,
+            sequence_number=sequence_number,
+            is_virtual=is_virtual,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Station]:
+        """`stations.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Station]]:
+        """`stations.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

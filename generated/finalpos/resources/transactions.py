@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -300,10 +302,138 @@ class SyncTransactionsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncTransactions) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str,
+        amount: str,
+        currency: str,
+        type_: str,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        session_id: str,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Transactions]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Transactions]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str | NotGiven = NOT_GIVEN,
+        amount: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        type_: str | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Transactions]:
+        """`transactions.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            external_id=external_id,
+            payment_method=payment_method,
+            amount=amount,
+            currency=currency,
+            type_=type_,
+            notes=notes,
+            employee=employee,
+            balance=balance,
+            session_id=session_id,
+            payment_data=payment_data,
+            order_id=order_id,
+            refund_id=refund_id,
+            outlet_id=outlet_id,
+            receipt_id=receipt_id,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Transactions]:
+        """`transactions.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateTransactionsDto | FinalPOSModel | UpdateTransactionsDtoParam | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str | NotGiven = NOT_GIVEN,
+        amount: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        type_: str | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Transactions]:
+        """`transactions.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            external_id=external_id,
+            payment_method=payment_method,
+            amount=amount,
+            currency=currency,
+            type_=type_,
+            notes=notes,
+            employee=employee,
+            balance=balance,
+            session_id=session_id,
+            payment_data=payment_data,
+            order_id=order_id,
+            refund_id=refund_id,
+            outlet_id=outlet_id,
+            receipt_id=receipt_id,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Transactions]:
+        """`transactions.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
 
 
 class AsyncTransactions:
@@ -566,7 +696,135 @@ class AsyncTransactionsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncTransactions) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str,
+        amount: str,
+        currency: str,
+        type_: str,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str,
+        session_id: str,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Transactions]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Transactions]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateTransactionsDto | FinalPOSModel | CreateTransactionsDtoParam | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str | NotGiven = NOT_GIVEN,
+        amount: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        type_: str | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Transactions]:
+        """`transactions.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            external_id=external_id,
+            payment_method=payment_method,
+            amount=amount,
+            currency=currency,
+            type_=type_,
+            notes=notes,
+            employee=employee,
+            balance=balance,
+            session_id=session_id,
+            payment_data=payment_data,
+            order_id=order_id,
+            refund_id=refund_id,
+            outlet_id=outlet_id,
+            receipt_id=receipt_id,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Transactions]:
+        """`transactions.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateTransactionsDto | FinalPOSModel | UpdateTransactionsDtoParam | None = None,
+        external_id: str | NotGiven = NOT_GIVEN,
+        payment_method: str | NotGiven = NOT_GIVEN,
+        amount: str | NotGiven = NOT_GIVEN,
+        currency: str | NotGiven = NOT_GIVEN,
+        type_: str | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven = NOT_GIVEN,
+        employee: str | NotGiven = NOT_GIVEN,
+        balance: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        payment_data: TransactionsPaymentData | TransactionsPaymentDataParam | NotGiven = NOT_GIVEN,
+        order_id: str | NotGiven = NOT_GIVEN,
+        refund_id: str | NotGiven = NOT_GIVEN,
+        outlet_id: str | NotGiven = NOT_GIVEN,
+        receipt_id: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Transactions]:
+        """`transactions.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            external_id=external_id,
+            payment_method=payment_method,
+            amount=amount,
+            currency=currency,
+            type_=type_,
+            notes=notes,
+            employee=employee,
+            balance=balance,
+            session_id=session_id,
+            payment_data=payment_data,
+            order_id=order_id,
+            refund_id=refund_id,
+            outlet_id=outlet_id,
+            receipt_id=receipt_id,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Transactions]:
+        """`transactions.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -19,7 +21,7 @@ from .._base_client import (
     to_raw_response_wrapper,
 )
 from .._model_base import FinalPOSModel
-from .._pagination import AsyncPaginator, SyncPage, page_window
+from .._pagination import AsyncPage, AsyncPaginator, SyncPage, page_window
 from .._path import expand_path, without_not_given
 from .._types import NOT_GIVEN, NotGiven, RequestExtras
 from ..models.shared import AttributeDto, MetadataDto
@@ -324,11 +326,149 @@ class SyncVariantsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncVariants) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        product_id: str,
+        manage_stock: bool,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Variant]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Variant]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam | None = None,
+        product_id: str | NotGiven = NOT_GIVEN,
+        manage_stock: bool | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Variant]:
+        """`variants.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            product_id=product_id,
+            manage_stock=manage_stock,
+            sku=sku,
+            is_on_sale=is_on_sale,
+            barcode=barcode,
+            price=price,
+            sale_price=sale_price,
+            external_id=external_id,
+            allow_backorder=allow_backorder,
+            cost_price=cost_price,
+            images=images,
+            metadata=metadata,
+            attributes=attributes,
+            inventory=inventory,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Variant]:
+        """`variants.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateVariantDto | FinalPOSModel | UpdateVariantDtoParam | None = None,
+        product_id: str | NotGiven = NOT_GIVEN,
+        manage_stock: bool | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Variant]:
+        """`variants.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            product_id=product_id,
+            manage_stock=manage_stock,
+            sku=sku,
+            is_on_sale=is_on_sale,
+            barcode=barcode,
+            price=price,
+            sale_price=sale_price,
+            external_id=external_id,
+            allow_backorder=allow_backorder,
+            cost_price=cost_price,
+            images=images,
+            metadata=metadata,
+            attributes=attributes,
+            inventory=inventory,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[Variant]:
+        """`variants.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
+
+    def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[SyncPage[Variant]]:
+        """`variants.list`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return method(skip=skip, limit=limit, **extras)
 
 
 class AsyncVariants:
@@ -613,8 +753,146 @@ class AsyncVariantsWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncVariants) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
-        self.list = async_to_raw_response_wrapper(resource.list)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        product_id: str,
+        manage_stock: bool,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Variant]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Variant]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateVariantDto | FinalPOSModel | CreateVariantDtoParam | None = None,
+        product_id: str | NotGiven = NOT_GIVEN,
+        manage_stock: bool | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Variant]:
+        """`variants.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            product_id=product_id,
+            manage_stock=manage_stock,
+            sku=sku,
+            is_on_sale=is_on_sale,
+            barcode=barcode,
+            price=price,
+            sale_price=sale_price,
+            external_id=external_id,
+            allow_backorder=allow_backorder,
+            cost_price=cost_price,
+            images=images,
+            metadata=metadata,
+            attributes=attributes,
+            inventory=inventory,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Variant]:
+        """`variants.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateVariantDto | FinalPOSModel | UpdateVariantDtoParam | None = None,
+        product_id: str | NotGiven = NOT_GIVEN,
+        manage_stock: bool | NotGiven = NOT_GIVEN,
+        sku: str | NotGiven = NOT_GIVEN,
+        is_on_sale: bool | NotGiven = NOT_GIVEN,
+        barcode: str | NotGiven = NOT_GIVEN,
+        price: float | NotGiven = NOT_GIVEN,
+        sale_price: float | NotGiven = NOT_GIVEN,
+        external_id: str | NotGiven = NOT_GIVEN,
+        allow_backorder: bool | NotGiven = NOT_GIVEN,
+        cost_price: float | NotGiven = NOT_GIVEN,
+        images: Sequence[str] | NotGiven = NOT_GIVEN,
+        metadata: Sequence[MetadataDto | MetadataDtoParam] | NotGiven = NOT_GIVEN,
+        attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
+        inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Variant]:
+        """`variants.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            product_id=product_id,
+            manage_stock=manage_stock,
+            sku=sku,
+            is_on_sale=is_on_sale,
+            barcode=barcode,
+            price=price,
+            sale_price=sale_price,
+            external_id=external_id,
+            allow_backorder=allow_backorder,
+            cost_price=cost_price,
+            images=images,
+            metadata=metadata,
+            attributes=attributes,
+            inventory=inventory,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[Variant]:
+        """`variants.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
+
+    async def list(
+        self,
+        *,
+        skip: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[AsyncPage[Variant]]:
+        """`variants.list`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await method(skip=skip, limit=limit, **extras)

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any, Unpack, cast, overload
 
 from .._base_client import (
+    APIResponse,
     AsyncAPIClient,
+    AsyncAPIResponse,
     RequestOptions,
     SyncAPIClient,
     async_to_raw_response_wrapper,
@@ -230,10 +232,93 @@ class SyncZapierTriggersWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: SyncZapierTriggers) -> None:
-        self.create = to_raw_response_wrapper(resource.create)
-        self.retrieve = to_raw_response_wrapper(resource.retrieve)
-        self.update = to_raw_response_wrapper(resource.update)
-        self.delete = to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    def create(
+        self,
+        *,
+        trigger_type: str,
+        trigger_id: str,
+        api_key: str,
+        trigger_url: str,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[ZapierTriggers]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[ZapierTriggers]: ...
+
+    def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam | None = None,
+        trigger_type: str | NotGiven = NOT_GIVEN,
+        trigger_id: str | NotGiven = NOT_GIVEN,
+        api_key: str | NotGiven = NOT_GIVEN,
+        trigger_url: str | NotGiven = NOT_GIVEN,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[ZapierTriggers]:
+        """`zapier_triggers.create`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return method(
+            body=body,
+            trigger_type=trigger_type,
+            trigger_id=trigger_id,
+            api_key=api_key,
+            trigger_url=trigger_url,
+            custom_trigger_name=custom_trigger_name,
+            **extras,
+        )
+
+    def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[ZapierTriggers]:
+        """`zapier_triggers.retrieve`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return method(id, **extras)
+
+    def update(
+        self,
+        id: str,
+        *,
+        body: UpdateZapierTriggersDto | FinalPOSModel | UpdateZapierTriggersDtoParam | None = None,
+        trigger_type: str | NotGiven = NOT_GIVEN,
+        trigger_id: str | NotGiven = NOT_GIVEN,
+        api_key: str | NotGiven = NOT_GIVEN,
+        trigger_url: str | NotGiven = NOT_GIVEN,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[ZapierTriggers]:
+        """`zapier_triggers.update`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return method(
+            id,
+            body=body,
+            trigger_type=trigger_type,
+            trigger_id=trigger_id,
+            api_key=api_key,
+            trigger_url=trigger_url,
+            custom_trigger_name=custom_trigger_name,
+            **extras,
+        )
+
+    def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> APIResponse[ZapierTriggers]:
+        """`zapier_triggers.delete`, returning the raw response."""
+        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return method(id, **extras)
 
 
 class AsyncZapierTriggers:
@@ -431,7 +516,90 @@ class AsyncZapierTriggersWithRawResponse:
     `APIResponse` (status, headers, `.parse()`); for a list method, `.parse()` is the page."""
 
     def __init__(self, resource: AsyncZapierTriggers) -> None:
-        self.create = async_to_raw_response_wrapper(resource.create)
-        self.retrieve = async_to_raw_response_wrapper(resource.retrieve)
-        self.update = async_to_raw_response_wrapper(resource.update)
-        self.delete = async_to_raw_response_wrapper(resource.delete)
+        self._resource = resource
+
+    @overload
+    async def create(
+        self,
+        *,
+        trigger_type: str,
+        trigger_id: str,
+        api_key: str,
+        trigger_url: str,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[ZapierTriggers]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[ZapierTriggers]: ...
+
+    async def create(
+        self,
+        *,
+        body: CreateZapierTriggersDto | FinalPOSModel | CreateZapierTriggersDtoParam | None = None,
+        trigger_type: str | NotGiven = NOT_GIVEN,
+        trigger_id: str | NotGiven = NOT_GIVEN,
+        api_key: str | NotGiven = NOT_GIVEN,
+        trigger_url: str | NotGiven = NOT_GIVEN,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[ZapierTriggers]:
+        """`zapier_triggers.create`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await method(
+            body=body,
+            trigger_type=trigger_type,
+            trigger_id=trigger_id,
+            api_key=api_key,
+            trigger_url=trigger_url,
+            custom_trigger_name=custom_trigger_name,
+            **extras,
+        )
+
+    async def retrieve(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[ZapierTriggers]:
+        """`zapier_triggers.retrieve`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await method(id, **extras)
+
+    async def update(
+        self,
+        id: str,
+        *,
+        body: UpdateZapierTriggersDto | FinalPOSModel | UpdateZapierTriggersDtoParam | None = None,
+        trigger_type: str | NotGiven = NOT_GIVEN,
+        trigger_id: str | NotGiven = NOT_GIVEN,
+        api_key: str | NotGiven = NOT_GIVEN,
+        trigger_url: str | NotGiven = NOT_GIVEN,
+        custom_trigger_name: str | NotGiven = NOT_GIVEN,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[ZapierTriggers]:
+        """`zapier_triggers.update`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await method(
+            id,
+            body=body,
+            trigger_type=trigger_type,
+            trigger_id=trigger_id,
+            api_key=api_key,
+            trigger_url=trigger_url,
+            custom_trigger_name=custom_trigger_name,
+            **extras,
+        )
+
+    async def delete(
+        self,
+        id: str,
+        **extras: Unpack[RequestExtras],
+    ) -> AsyncAPIResponse[ZapierTriggers]:
+        """`zapier_triggers.delete`, returning the raw response."""
+        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await method(id, **extras)
