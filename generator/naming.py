@@ -51,6 +51,11 @@ METHOD_BODY_NAMES = frozenset(
         "require_arguments",
         "warn_deprecated",
         "without_not_given",
+        "_method",  # a raw-response method's: `to_raw_response_wrapper(cast(Any, ...))`
+        "cast",
+        "Any",
+        "to_raw_response_wrapper",
+        "async_to_raw_response_wrapper",
     }
 )
 _CLASS_RESERVED = _KEYWORDS | frozenset(dir(builtins))

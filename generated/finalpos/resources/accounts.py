@@ -184,18 +184,39 @@ class SyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """`accounts.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(body=body, email=email, name=name, phone=phone, **extras)
+        """Create a new account
+
+        Creates a new account record.
+
+        `POST /v1/api/account` (operationId `AccountController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(body=body, email=email, name=name, phone=phone, **extras)
 
     def retrieve(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """`accounts.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a account by ID
+
+        Retrieves a single account by its unique identifier.
+
+        `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Account ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -207,18 +228,38 @@ class SyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """`accounts.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(id, body=body, email=email, name=name, phone=phone, **extras)
+        """Update a account by ID
+
+        Updates an existing account record.
+
+        `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Account ID
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(id, body=body, email=email, name=name, phone=phone, **extras)
 
     def delete(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """`accounts.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a account by ID
+
+        `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Account ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncAccounts:
@@ -373,18 +414,39 @@ class AsyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """`accounts.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(body=body, email=email, name=name, phone=phone, **extras)
+        """Create a new account
+
+        Creates a new account record.
+
+        `POST /v1/api/account` (operationId `AccountController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(body=body, email=email, name=name, phone=phone, **extras)
 
     async def retrieve(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """`accounts.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a account by ID
+
+        Retrieves a single account by its unique identifier.
+
+        `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Account ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -396,15 +458,35 @@ class AsyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """`accounts.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(id, body=body, email=email, name=name, phone=phone, **extras)
+        """Update a account by ID
+
+        Updates an existing account record.
+
+        `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Account ID
+            email: Email address of the account.
+            name: Name of the account.
+            phone: Phone number of the account.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(id, body=body, email=email, name=name, phone=phone, **extras)
 
     async def delete(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """`accounts.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a account by ID
+
+        `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Account ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)

@@ -271,9 +271,24 @@ class SyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """`attachments.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new attachment
+
+        Creates a new attachment record.
+
+        `POST /v1/api/attachment` (operationId `AttachmentController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             account_id=account_id,
             name=name,
@@ -289,9 +304,18 @@ class SyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """`attachments.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a attachment by ID
+
+        Retrieves a single attachment by its unique identifier.
+
+        `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Attachment ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -306,9 +330,25 @@ class SyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """`attachments.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a attachment by ID
+
+        Updates an existing attachment record.
+
+        `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Attachment ID
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             account_id=account_id,
@@ -325,9 +365,16 @@ class SyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """`attachments.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a attachment by ID
+
+        `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Attachment ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncAttachments:
@@ -568,9 +615,24 @@ class AsyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """`attachments.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new attachment
+
+        Creates a new attachment record.
+
+        `POST /v1/api/attachment` (operationId `AttachmentController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             account_id=account_id,
             name=name,
@@ -586,9 +648,18 @@ class AsyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """`attachments.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a attachment by ID
+
+        Retrieves a single attachment by its unique identifier.
+
+        `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Attachment ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -603,9 +674,25 @@ class AsyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """`attachments.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a attachment by ID
+
+        Updates an existing attachment record.
+
+        `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Attachment ID
+            account_id: Account ID associated with the attachment.
+            name: Name of the attachment.
+            mime_type: MIME type of the attachment.
+            original_url: Original URL of the attachment.
+            url: CDN URL of the attachment.
+            path: Storage path of the attachment.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             account_id=account_id,
@@ -622,6 +709,13 @@ class AsyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """`attachments.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a attachment by ID
+
+        `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Attachment ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)

@@ -304,9 +304,25 @@ class SyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """`categories.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new category
+
+        Creates a new category record.
+
+        `POST /v1/api/category` (operationId `CategoryController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             name=name,
             description=description,
@@ -323,9 +339,18 @@ class SyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """`categories.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a category by ID
+
+        Retrieves a single category by its unique identifier.
+
+        `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Categories ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -341,9 +366,26 @@ class SyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """`categories.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a category by ID
+
+        Updates an existing category record.
+
+        `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Categories ID
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             name=name,
@@ -361,9 +403,16 @@ class SyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """`categories.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a category by ID
+
+        `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Categories ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
     def list(
         self,
@@ -372,9 +421,19 @@ class SyncCategoriesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Category]]:
-        """`categories.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all categories
+
+        Retrieves a list of all categories. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/categories` (operationId `CategoriesController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
 
 class AsyncCategories:
@@ -645,9 +704,25 @@ class AsyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """`categories.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new category
+
+        Creates a new category record.
+
+        `POST /v1/api/category` (operationId `CategoryController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             name=name,
             description=description,
@@ -664,9 +739,18 @@ class AsyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """`categories.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a category by ID
+
+        Retrieves a single category by its unique identifier.
+
+        `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Categories ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -682,9 +766,26 @@ class AsyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """`categories.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a category by ID
+
+        Updates an existing category record.
+
+        `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Categories ID
+            name: Name of the category.
+            description: Description of the category.
+            image: Image of the category.
+            external_id: External ID of the category.
+            parent_id: Parent ID of the category.
+            menu_order: Menu order of the category.
+            source: Source of the category.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             name=name,
@@ -702,9 +803,16 @@ class AsyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """`categories.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a category by ID
+
+        `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Categories ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
 
     async def list(
         self,
@@ -713,6 +821,16 @@ class AsyncCategoriesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Category]]:
-        """`categories.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all categories
+
+        Retrieves a list of all categories. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/categories` (operationId `CategoriesController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)

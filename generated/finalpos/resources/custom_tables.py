@@ -318,9 +318,19 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """`custom_tables.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all custom tables: structure
+
+        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-tables` (operationId `CustomTablesController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
     def list_fields(
         self,
@@ -330,9 +340,20 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """`custom_tables.list_fields`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list_fields))
-        return method(table_id=table_id, skip=skip, limit=limit, **extras)
+        """Get all custom tables: structure
+
+        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-table-fields` (operationId `CustomTableFieldsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list_fields))
+        return _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
     @overload
     def create_row(
@@ -360,18 +381,35 @@ class SyncCustomTablesWithRawResponse:
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[CustomTableData]:
-        """`custom_tables.create_row`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create_row))
-        return method(body=body, table_id=table_id, **extras)
+        """Create a new custom table: content
+
+        Creates a new custom table: content record.
+
+        `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomTableDataDto`, a model or a mapping), instead of its fields as keyword arguments
+            table_id: ID of the custom table this row belongs to
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create_row))
+        return _method(body=body, table_id=table_id, **extras)
 
     def retrieve_row(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[CustomTableData]:
-        """`custom_tables.retrieve_row`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
-        return method(id, **extras)
+        """Get a single row from a custom table
+
+        `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Sent as the path parameter \"id\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
+        return _method(id, **extras)
 
     def create_value(
         self,
@@ -384,9 +422,20 @@ class SyncCustomTablesWithRawResponse:
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[CustomTableValue]:
-        """`custom_tables.create_value`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create_value))
-        return method(body=body, table_id=table_id, row_id=row_id, **extras)
+        """Create a new custom table: content
+
+        Creates a new custom table: content record.
+
+        `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
+            table_id: Sent as the request body property \"tableId\".
+            row_id: Sent as the request body property \"rowId\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create_value))
+        return _method(body=body, table_id=table_id, row_id=row_id, **extras)
 
     def list_rows(
         self,
@@ -396,9 +445,20 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """`custom_tables.list_rows`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list_rows))
-        return method(table_id=table_id, skip=skip, limit=limit, **extras)
+        """Get all custom tables: content
+
+        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-table-rows` (operationId `CustomTableRowsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list_rows))
+        return _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
     def list_values(
         self,
@@ -409,9 +469,21 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """`custom_tables.list_values`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list_values))
-        return method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)
+        """Get all custom tables: content
+
+        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-table-values` (operationId `CustomTableValuesController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            row_id: Filter by custom table row ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list_values))
+        return _method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)
 
 
 class AsyncCustomTables:
@@ -688,9 +760,19 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """`custom_tables.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all custom tables: structure
+
+        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-tables` (operationId `CustomTablesController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)
 
     async def list_fields(
         self,
@@ -700,9 +782,20 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """`custom_tables.list_fields`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list_fields))
-        return await method(table_id=table_id, skip=skip, limit=limit, **extras)
+        """Get all custom tables: structure
+
+        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-table-fields` (operationId `CustomTableFieldsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list_fields))
+        return await _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
     @overload
     async def create_row(
@@ -730,18 +823,35 @@ class AsyncCustomTablesWithRawResponse:
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[CustomTableData]:
-        """`custom_tables.create_row`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create_row))
-        return await method(body=body, table_id=table_id, **extras)
+        """Create a new custom table: content
+
+        Creates a new custom table: content record.
+
+        `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomTableDataDto`, a model or a mapping), instead of its fields as keyword arguments
+            table_id: ID of the custom table this row belongs to
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create_row))
+        return await _method(body=body, table_id=table_id, **extras)
 
     async def retrieve_row(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[CustomTableData]:
-        """`custom_tables.retrieve_row`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
-        return await method(id, **extras)
+        """Get a single row from a custom table
+
+        `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Sent as the path parameter \"id\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
+        return await _method(id, **extras)
 
     async def create_value(
         self,
@@ -754,9 +864,20 @@ class AsyncCustomTablesWithRawResponse:
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[CustomTableValue]:
-        """`custom_tables.create_value`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create_value))
-        return await method(body=body, table_id=table_id, row_id=row_id, **extras)
+        """Create a new custom table: content
+
+        Creates a new custom table: content record.
+
+        `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
+            table_id: Sent as the request body property \"tableId\".
+            row_id: Sent as the request body property \"rowId\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create_value))
+        return await _method(body=body, table_id=table_id, row_id=row_id, **extras)
 
     async def list_rows(
         self,
@@ -766,9 +887,20 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """`custom_tables.list_rows`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list_rows))
-        return await method(table_id=table_id, skip=skip, limit=limit, **extras)
+        """Get all custom tables: content
+
+        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-table-rows` (operationId `CustomTableRowsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list_rows))
+        return await _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
     async def list_values(
         self,
@@ -779,6 +911,18 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """`custom_tables.list_values`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list_values))
-        return await method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)
+        """Get all custom tables: content
+
+        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/custom-table-values` (operationId `CustomTableValuesController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            table_id: Filter by custom table ID
+            row_id: Filter by custom table row ID
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list_values))
+        return await _method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)

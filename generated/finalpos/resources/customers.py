@@ -421,9 +421,31 @@ class SyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """`customers.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new customer
+
+        Creates a new customer record.
+
+        `POST /v1/api/customer` (operationId `CustomerController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             email=email,
             first_name=first_name,
@@ -446,9 +468,18 @@ class SyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """`customers.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a customer by ID
+
+        Retrieves a single customer by its unique identifier.
+
+        `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Customer ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -470,9 +501,32 @@ class SyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """`customers.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a customer by ID
+
+        Updates an existing customer record.
+
+        `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Customer ID
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             email=email,
@@ -496,9 +550,16 @@ class SyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """`customers.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a customer by ID
+
+        `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Customer ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
     def list(
         self,
@@ -507,9 +568,19 @@ class SyncCustomersWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Customer]]:
-        """`customers.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all customers
+
+        Retrieves a list of all customers. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/customers` (operationId `CustomersController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
 
 class AsyncCustomers:
@@ -879,9 +950,31 @@ class AsyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """`customers.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new customer
+
+        Creates a new customer record.
+
+        `POST /v1/api/customer` (operationId `CustomerController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             email=email,
             first_name=first_name,
@@ -904,9 +997,18 @@ class AsyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """`customers.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a customer by ID
+
+        Retrieves a single customer by its unique identifier.
+
+        `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Customer ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -928,9 +1030,32 @@ class AsyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """`customers.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a customer by ID
+
+        Updates an existing customer record.
+
+        `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Customer ID
+            email: Email address of the Customer.
+            first_name: First name of the Customer.
+            last_name: Last name of the Customer.
+            outlet_id: Outlet ID associated with the Customer.
+            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
+            phone: Phone number of the Customer.
+            total_spent: Total amount spent by the Customer.
+            last_action: Timestamp when the Customer was last actioned.
+            tags: Tags associated with the Customer.
+            billing: Sent as the request body property \"billing\".
+            shipping: Sent as the request body property \"shipping\".
+            metadata: Metadata associated with the Customer.
+            notes: Notes associated with the Customer.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             email=email,
@@ -954,9 +1079,16 @@ class AsyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """`customers.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a customer by ID
+
+        `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Customer ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
 
     async def list(
         self,
@@ -965,6 +1097,16 @@ class AsyncCustomersWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Customer]]:
-        """`customers.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all customers
+
+        Retrieves a list of all customers. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/customers` (operationId `CustomersController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)

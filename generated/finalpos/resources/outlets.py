@@ -371,9 +371,31 @@ class SyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """`outlets.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new outlet
+
+        Creates a new outlet record.
+
+        `POST /v1/api/outlet` (operationId `OutletController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             name=name,
             address=address,
@@ -396,9 +418,18 @@ class SyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """`outlets.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a outlet by ID
+
+        Retrieves a single outlet by its unique identifier.
+
+        `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Outlet ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -420,9 +451,32 @@ class SyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """`outlets.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a outlet by ID
+
+        Updates an existing outlet record.
+
+        `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Outlet ID
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             name=name,
@@ -446,9 +500,16 @@ class SyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """`outlets.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a outlet by ID
+
+        `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Outlet ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
     def list(
         self,
@@ -457,9 +518,19 @@ class SyncOutletsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Outlet]]:
-        """`outlets.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all outlets
+
+        Retrieves a list of all outlets. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/outlets` (operationId `OutletsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
 
 class AsyncOutlets:
@@ -796,9 +867,31 @@ class AsyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """`outlets.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new outlet
+
+        Creates a new outlet record.
+
+        `POST /v1/api/outlet` (operationId `OutletController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             name=name,
             address=address,
@@ -821,9 +914,18 @@ class AsyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """`outlets.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a outlet by ID
+
+        Retrieves a single outlet by its unique identifier.
+
+        `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Outlet ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -845,9 +947,32 @@ class AsyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """`outlets.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a outlet by ID
+
+        Updates an existing outlet record.
+
+        `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Outlet ID
+            name: Name of the Outlet.
+            address: Primary address of the Outlet.
+            city: City where the Outlet is located.
+            state: State or province where the Outlet is located.
+            country: Country where the Outlet is located.
+            post_code: Post code or ZIP code of the Outlet.
+            phone: Phone number of the Outlet.
+            address2: Secondary address line of the Outlet.
+            alias: Alias or alternate name for the Outlet.
+            stations: List of station IDs associated with the Outlet.
+            stripe_account_id: Stripe Connect account ID associated with the Outlet.
+            stripe: Sent as the request body property \"stripe\".
+            tax_id: Sent as the request body property \"taxId\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             name=name,
@@ -871,9 +996,16 @@ class AsyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """`outlets.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a outlet by ID
+
+        `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Outlet ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
 
     async def list(
         self,
@@ -882,6 +1014,16 @@ class AsyncOutletsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Outlet]]:
-        """`outlets.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all outlets
+
+        Retrieves a list of all outlets. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/outlets` (operationId `OutletsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)

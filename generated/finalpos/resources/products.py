@@ -410,9 +410,36 @@ class SyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """`products.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new product
+
+        Creates a new product record.
+
+        `POST /v1/api/product` (operationId `ProductController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateProductDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
+            attributes: Sent as the request body property \"attributes\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             name=name,
             product_type=product_type,
@@ -440,9 +467,18 @@ class SyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """`products.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a product by ID
+
+        Retrieves a single product by its unique identifier.
+
+        `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Product ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -469,9 +505,37 @@ class SyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """`products.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a product by ID
+
+        Updates an existing product record.
+
+        `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateProductDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Product ID
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
+            attributes: Sent as the request body property \"attributes\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             name=name,
@@ -500,9 +564,16 @@ class SyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """`products.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a product by ID
+
+        `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Product ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
     def list(
         self,
@@ -511,9 +582,19 @@ class SyncProductsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Product]]:
-        """`products.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all products
+
+        Retrieves a list of all products. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/products` (operationId `ProductsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
 
 class AsyncProducts:
@@ -883,9 +964,36 @@ class AsyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """`products.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new product
+
+        Creates a new product record.
+
+        `POST /v1/api/product` (operationId `ProductController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateProductDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
+            attributes: Sent as the request body property \"attributes\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             name=name,
             product_type=product_type,
@@ -913,9 +1021,18 @@ class AsyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """`products.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a product by ID
+
+        Retrieves a single product by its unique identifier.
+
+        `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Product ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -942,9 +1059,37 @@ class AsyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """`products.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a product by ID
+
+        Updates an existing product record.
+
+        `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateProductDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Product ID
+            name: Name of the product.
+            product_type: Type of the product.
+            external_id: External ID of the product.
+            description: Description of the product.
+            short_description: Short description of the product.
+            sku: SKU of the product.
+            images: Images of the product.
+            tags: Tags of the product.
+            status: Status of the product.
+            source: Source of the product.
+            min_price: Min price of the product.
+            max_price: Max price of the product.
+            supplier: Supplier of the product.
+            tax_table: Tax table of the product.
+            categories: Categories of the product.
+            outlets: Outlets of the product.
+            metadata: Metadata associated with the Product.
+            attributes: Sent as the request body property \"attributes\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             name=name,
@@ -973,9 +1118,16 @@ class AsyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """`products.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a product by ID
+
+        `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Product ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
 
     async def list(
         self,
@@ -984,6 +1136,16 @@ class AsyncProductsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Product]]:
-        """`products.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all products
+
+        Retrieves a list of all products. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/products` (operationId `ProductsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)

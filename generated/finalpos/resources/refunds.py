@@ -331,9 +331,30 @@ class SyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """`refunds.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new refund
+
+        Creates a new refund record.
+
+        `POST /v1/api/refunds` (operationId `RefundsController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
+            balance: Sent as the request body property \"balance\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             order_id=order_id,
             session_id=session_id,
@@ -355,9 +376,18 @@ class SyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """`refunds.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a refund by ID
+
+        Retrieves a single refund by its unique identifier.
+
+        `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Refunds ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -378,9 +408,31 @@ class SyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """`refunds.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a refund by ID
+
+        Updates an existing refund record.
+
+        `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Refunds ID
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
+            balance: Sent as the request body property \"balance\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             order_id=order_id,
@@ -403,9 +455,16 @@ class SyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """`refunds.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a refund by ID
+
+        `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Refunds ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncRefunds:
@@ -690,9 +749,30 @@ class AsyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """`refunds.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new refund
+
+        Creates a new refund record.
+
+        `POST /v1/api/refunds` (operationId `RefundsController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
+            balance: Sent as the request body property \"balance\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             order_id=order_id,
             session_id=session_id,
@@ -714,9 +794,18 @@ class AsyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """`refunds.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a refund by ID
+
+        Retrieves a single refund by its unique identifier.
+
+        `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Refunds ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -737,9 +826,31 @@ class AsyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """`refunds.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a refund by ID
+
+        Updates an existing refund record.
+
+        `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Refunds ID
+            order_id: Order ID associated with the refund.
+            session_id: Session ID associated with the refund.
+            external_id: External ID of the refund.
+            currency: Currency of the refund.
+            line_items: Line items included in the refund.
+            reason: Sent as the request body property \"reason\".
+            refunded_by: Sent as the request body property \"refundedBy\".
+            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
+            summary: Sent as the request body property \"summary\".
+            taxes: List of taxes applied to the refund.
+            payment: Payment details for the refund.
+            balance: Sent as the request body property \"balance\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             order_id=order_id,
@@ -762,6 +873,13 @@ class AsyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """`refunds.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a refund by ID
+
+        `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Refunds ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)

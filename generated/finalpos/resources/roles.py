@@ -216,18 +216,38 @@ class SyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """`roles.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(body=body, name=name, permissions=permissions, **extras)
+        """Create a new role
+
+        Creates a new role record.
+
+        `POST /v1/api/roles` (operationId `RolesController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(body=body, name=name, permissions=permissions, **extras)
 
     def retrieve(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """`roles.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a role by ID
+
+        Retrieves a single role by its unique identifier.
+
+        `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Roles ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -238,18 +258,37 @@ class SyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """`roles.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(id, body=body, name=name, permissions=permissions, **extras)
+        """Update a role by ID
+
+        Updates an existing role record.
+
+        `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Roles ID
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(id, body=body, name=name, permissions=permissions, **extras)
 
     def delete(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """`roles.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a role by ID
+
+        `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Roles ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncRoles:
@@ -434,18 +473,38 @@ class AsyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """`roles.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(body=body, name=name, permissions=permissions, **extras)
+        """Create a new role
+
+        Creates a new role record.
+
+        `POST /v1/api/roles` (operationId `RolesController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(body=body, name=name, permissions=permissions, **extras)
 
     async def retrieve(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """`roles.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a role by ID
+
+        Retrieves a single role by its unique identifier.
+
+        `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Roles ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -456,15 +515,34 @@ class AsyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """`roles.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(id, body=body, name=name, permissions=permissions, **extras)
+        """Update a role by ID
+
+        Updates an existing role record.
+
+        `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Roles ID
+            name: Name of the role.
+            permissions: Permissions assigned to the role.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(id, body=body, name=name, permissions=permissions, **extras)
 
     async def delete(
         self,
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """`roles.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a role by ID
+
+        `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Roles ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)

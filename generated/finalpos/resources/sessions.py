@@ -338,9 +338,31 @@ class SyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """`sessions.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new session
+
+        Creates a new session record.
+
+        `POST /v1/api/session` (operationId `SessionController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_amounts: Sent as the request body property \"closingAmounts\".
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             station_id=station_id,
             session_number=session_number,
@@ -363,9 +385,18 @@ class SyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """`sessions.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a session by ID
+
+        Retrieves a single session by its unique identifier.
+
+        `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Session ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -387,9 +418,32 @@ class SyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """`sessions.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a session by ID
+
+        Updates an existing session record.
+
+        `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Session ID
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_amounts: Sent as the request body property \"closingAmounts\".
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             station_id=station_id,
@@ -413,9 +467,16 @@ class SyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """`sessions.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a session by ID
+
+        `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Session ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncSessions:
@@ -722,9 +783,31 @@ class AsyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """`sessions.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new session
+
+        Creates a new session record.
+
+        `POST /v1/api/session` (operationId `SessionController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_amounts: Sent as the request body property \"closingAmounts\".
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             station_id=station_id,
             session_number=session_number,
@@ -747,9 +830,18 @@ class AsyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """`sessions.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a session by ID
+
+        Retrieves a single session by its unique identifier.
+
+        `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Session ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -771,9 +863,32 @@ class AsyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """`sessions.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a session by ID
+
+        Updates an existing session record.
+
+        `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Session ID
+            station_id: Station ID where the session was opened.
+            session_number: Session number identifier.
+            opened_by: Name of the user who opened the session.
+            closed_by: Name of the user who closed the session.
+            open_time: Time when the session was opened.
+            close_time: Time when the session was closed.
+            opening_amount: Opening cash amount.
+            closing_amount: Closing cash amount.
+            closing_report_data: Closing report data in JSON format.
+            notes: Notes for the session.
+            closing_amounts: Sent as the request body property \"closingAmounts\".
+            closing_note: Note when closing the session.
+            opening_note: Note when opening the session.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             station_id=station_id,
@@ -797,6 +912,13 @@ class AsyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """`sessions.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a session by ID
+
+        `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Session ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)

@@ -324,9 +324,27 @@ class SyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """`stations.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new station
+
+        Creates a new station record.
+
+        `POST /v1/api/station` (operationId `StationController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateStationDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             name=name,
             outlet_id=outlet_id,
@@ -345,9 +363,18 @@ class SyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """`stations.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a station by ID
+
+        Retrieves a single station by its unique identifier.
+
+        `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Station ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -365,9 +392,28 @@ class SyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """`stations.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a station by ID
+
+        Updates an existing station record.
+
+        `PUT /v1/api/station/{id}` (operationId `StationController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateStationDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Station ID
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             name=name,
@@ -387,9 +433,16 @@ class SyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """`stations.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a station by ID
+
+        `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Station ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
     def list(
         self,
@@ -398,9 +451,19 @@ class SyncStationsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Station]]:
-        """`stations.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all stations
+
+        Retrieves a list of all stations. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/stations` (operationId `StationsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
 
 class AsyncStations:
@@ -691,9 +754,27 @@ class AsyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """`stations.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new station
+
+        Creates a new station record.
+
+        `POST /v1/api/station` (operationId `StationController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateStationDto`, a model or a mapping), instead of its fields as keyword arguments
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             name=name,
             outlet_id=outlet_id,
@@ -712,9 +793,18 @@ class AsyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """`stations.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a station by ID
+
+        Retrieves a single station by its unique identifier.
+
+        `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Station ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -732,9 +822,28 @@ class AsyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """`stations.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a station by ID
+
+        Updates an existing station record.
+
+        `PUT /v1/api/station/{id}` (operationId `StationController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateStationDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Station ID
+            name: Name of the station.
+            outlet_id: ID of the outlet this station belongs to.
+            status: Status of the station.
+            device_id: Device ID of the station.
+            device_name: Name of the device.
+            stripe_terminal_id: Stripe terminal ID of the station.
+            serial_reader_id: Serial reader ID of the station.
+            sequence_number: Sequence number of the station.
+            is_virtual: Whether the station is virtual.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             name=name,
@@ -754,9 +863,16 @@ class AsyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """`stations.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a station by ID
+
+        `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Station ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
 
     async def list(
         self,
@@ -765,6 +881,16 @@ class AsyncStationsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Station]]:
-        """`stations.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all stations
+
+        Retrieves a list of all stations. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/stations` (operationId `StationsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)

@@ -353,9 +353,32 @@ class SyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """`transactions.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new transaction
+
+        Creates a new transaction record.
+
+        `POST /v1/api/transactions` (operationId `TransactionsController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             external_id=external_id,
             payment_method=payment_method,
@@ -379,9 +402,18 @@ class SyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """`transactions.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a transaction by ID
+
+        Retrieves a single transaction by its unique identifier.
+
+        `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Transactions ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -404,9 +436,33 @@ class SyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """`transactions.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a transaction by ID
+
+        Updates an existing transaction record.
+
+        `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Transactions ID
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             external_id=external_id,
@@ -431,9 +487,16 @@ class SyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """`transactions.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a transaction by ID
+
+        `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Transactions ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncTransactions:
@@ -747,9 +810,32 @@ class AsyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """`transactions.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new transaction
+
+        Creates a new transaction record.
+
+        `POST /v1/api/transactions` (operationId `TransactionsController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             external_id=external_id,
             payment_method=payment_method,
@@ -773,9 +859,18 @@ class AsyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """`transactions.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a transaction by ID
+
+        Retrieves a single transaction by its unique identifier.
+
+        `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Transactions ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -798,9 +893,33 @@ class AsyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """`transactions.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a transaction by ID
+
+        Updates an existing transaction record.
+
+        `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Transactions ID
+            external_id: External ID of the transaction.
+            payment_method: Payment method used for the transaction.
+            amount: Amount of the transaction.
+            currency: Currency of the transaction.
+            type_: Type of the transaction.
+            notes: Notes for the transaction.
+            employee: Employee ID who processed the transaction.
+            balance: Balance after the transaction.
+            session_id: Session ID associated with the transaction.
+            payment_data: Sent as the request body property \"paymentData\".
+            order_id: Sent as the request body property \"orderId\".
+            refund_id: Sent as the request body property \"refundId\".
+            outlet_id: Sent as the request body property \"outletId\".
+            receipt_id: Sent as the request body property \"receiptId\".
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             external_id=external_id,
@@ -825,6 +944,13 @@ class AsyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """`transactions.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a transaction by ID
+
+        `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Transactions ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)

@@ -377,9 +377,32 @@ class SyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """`variants.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new variant
+
+        Creates a new variant record.
+
+        `POST /v1/api/variant` (operationId `VariantController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             product_id=product_id,
             manage_stock=manage_stock,
@@ -403,9 +426,18 @@ class SyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """`variants.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a variant by ID
+
+        Retrieves a single variant by its unique identifier.
+
+        `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Variant ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -428,9 +460,33 @@ class SyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """`variants.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a variant by ID
+
+        Updates an existing variant record.
+
+        `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Variant ID
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             product_id=product_id,
@@ -455,9 +511,16 @@ class SyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """`variants.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a variant by ID
+
+        `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Variant ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
     def list(
         self,
@@ -466,9 +529,19 @@ class SyncVariantsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Variant]]:
-        """`variants.list`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.list))
-        return method(skip=skip, limit=limit, **extras)
+        """Get all variants
+
+        Retrieves a list of all variants. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/variants` (operationId `VariantsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.list))
+        return _method(skip=skip, limit=limit, **extras)
 
 
 class AsyncVariants:
@@ -804,9 +877,32 @@ class AsyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """`variants.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new variant
+
+        Creates a new variant record.
+
+        `POST /v1/api/variant` (operationId `VariantController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             product_id=product_id,
             manage_stock=manage_stock,
@@ -830,9 +926,18 @@ class AsyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """`variants.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a variant by ID
+
+        Retrieves a single variant by its unique identifier.
+
+        `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Variant ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -855,9 +960,33 @@ class AsyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """`variants.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a variant by ID
+
+        Updates an existing variant record.
+
+        `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: Variant ID
+            product_id: Product ID of the variant.
+            manage_stock: Whether the variant manages stock.
+            sku: SKU of the variant.
+            is_on_sale: Whether the variant is on sale.
+            barcode: Barcode of the variant.
+            price: Regular price of the variant.
+            sale_price: Sale price of the variant.
+            external_id: External ID of the variant.
+            allow_backorder: Whether the variant allows backorder.
+            cost_price: Cost price of the variant.
+            images: Images of the variant.
+            metadata: Metadata associated with the Variant.
+            attributes: Attributes associated with the Variant.
+            inventory: Inventory associated with the Variant.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             product_id=product_id,
@@ -882,9 +1011,16 @@ class AsyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """`variants.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a variant by ID
+
+        `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: Variant ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
 
     async def list(
         self,
@@ -893,6 +1029,16 @@ class AsyncVariantsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Variant]]:
-        """`variants.list`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
-        return await method(skip=skip, limit=limit, **extras)
+        """Get all variants
+
+        Retrieves a list of all variants. Supports pagination and filtering by companyId.
+
+        `GET /v1/api/variants` (operationId `VariantsController_findAll`).
+        Returns a page; iterating it yields every item of every page, `limit` at a time.
+
+        Args:
+            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
+            limit: Maximum number of records to return
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
+        return await _method(skip=skip, limit=limit, **extras)

@@ -265,9 +265,23 @@ class SyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """`zapier_triggers.create`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.create))
-        return method(
+        """Create a new zapiertrigger
+
+        Creates a new zapiertrigger record.
+
+        `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.create))
+        return _method(
             body=body,
             trigger_type=trigger_type,
             trigger_id=trigger_id,
@@ -282,9 +296,18 @@ class SyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """`zapier_triggers.retrieve`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return method(id, **extras)
+        """Get a zapiertrigger by ID
+
+        Retrieves a single zapiertrigger by its unique identifier.
+
+        `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: ZapierTriggers ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return _method(id, **extras)
 
     def update(
         self,
@@ -298,9 +321,24 @@ class SyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """`zapier_triggers.update`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.update))
-        return method(
+        """Update a zapiertrigger by ID
+
+        Updates an existing zapiertrigger record.
+
+        `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: ZapierTriggers ID
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.update))
+        return _method(
             id,
             body=body,
             trigger_type=trigger_type,
@@ -316,9 +354,16 @@ class SyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """`zapier_triggers.delete`, returning the raw response."""
-        method = to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return method(id, **extras)
+        """Delete a zapiertrigger by ID
+
+        `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: ZapierTriggers ID
+        """
+        _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return _method(id, **extras)
 
 
 class AsyncZapierTriggers:
@@ -549,9 +594,23 @@ class AsyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """`zapier_triggers.create`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
-        return await method(
+        """Create a new zapiertrigger
+
+        Creates a new zapiertrigger record.
+
+        `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
+        Raises `BadRequestError` on HTTP 400.
+
+        Args:
+            body: the whole request body (`CreateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
+        return await _method(
             body=body,
             trigger_type=trigger_type,
             trigger_id=trigger_id,
@@ -566,9 +625,18 @@ class AsyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """`zapier_triggers.retrieve`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
-        return await method(id, **extras)
+        """Get a zapiertrigger by ID
+
+        Retrieves a single zapiertrigger by its unique identifier.
+
+        `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: ZapierTriggers ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
+        return await _method(id, **extras)
 
     async def update(
         self,
@@ -582,9 +650,24 @@ class AsyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """`zapier_triggers.update`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
-        return await method(
+        """Update a zapiertrigger by ID
+
+        Updates an existing zapiertrigger record.
+
+        `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            body: the whole request body (`UpdateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
+            id: ZapierTriggers ID
+            trigger_type: Type of the Zapier trigger.
+            trigger_id: Trigger ID from Zapier.
+            api_key: API key for the Zapier integration.
+            trigger_url: Webhook URL for the trigger.
+            custom_trigger_name: Custom name for the trigger.
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
+        return await _method(
             id,
             body=body,
             trigger_type=trigger_type,
@@ -600,6 +683,13 @@ class AsyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """`zapier_triggers.delete`, returning the raw response."""
-        method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
-        return await method(id, **extras)
+        """Delete a zapiertrigger by ID
+
+        `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
+        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
+
+        Args:
+            id: ZapierTriggers ID
+        """
+        _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
+        return await _method(id, **extras)
