@@ -370,10 +370,20 @@ def test_a_mistyped_key_of_a_nested_argument_or_a_body_is_a_type_error(fresh_gen
 
 
 def test_every_method_docstring_documents_every_argument(fresh_generation):
-    """An argument the document does not describe still says where it goes."""
+    """An argument the document does not describe still says where it goes. A raw-response
+    twin's docstring points at its method, which documents them."""
     missing = []
     for module in sorted((fresh_generation / "finalpos" / "resources").glob("*.py")):
-        for node in ast.walk(ast.parse(module.read_text())):
+        tree = ast.parse(module.read_text())
+        twins = [c for c in tree.body if isinstance(c, ast.ClassDef) and "Raw" in c.name]
+        for twin in twins:
+            for method in twin.body:
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    text = ast.get_docstring(method) or ""
+                    stub = any(ast.unparse(d) == "overload" for d in method.decorator_list)
+                    if not stub and method.name != "__init__" and "documented there" not in text:
+                        missing.append(f"{module.name}:{twin.name}.{method.name}")
+        for node in ast.walk(ast.Module([c for c in tree.body if c not in twins], [])):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             docstring = ast.get_docstring(node) or ""

@@ -184,19 +184,7 @@ class SyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """Create a new account
-
-        Creates a new account record.
-
-        `POST /v1/api/account` (operationId `AccountController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
-            email: Email address of the account.
-            name: Name of the account.
-            phone: Phone number of the account.
-        """
+        """`accounts.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(body=body, email=email, name=name, phone=phone, **extras)
 
@@ -205,16 +193,7 @@ class SyncAccountsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """Get a account by ID
-
-        Retrieves a single account by its unique identifier.
-
-        `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Account ID
-        """
+        """`accounts.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -228,20 +207,7 @@ class SyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """Update a account by ID
-
-        Updates an existing account record.
-
-        `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Account ID
-            email: Email address of the account.
-            name: Name of the account.
-            phone: Phone number of the account.
-        """
+        """`accounts.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(id, body=body, email=email, name=name, phone=phone, **extras)
 
@@ -250,14 +216,7 @@ class SyncAccountsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Account]:
-        """Delete a account by ID
-
-        `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Account ID
-        """
+        """`accounts.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -414,19 +373,7 @@ class AsyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """Create a new account
-
-        Creates a new account record.
-
-        `POST /v1/api/account` (operationId `AccountController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
-            email: Email address of the account.
-            name: Name of the account.
-            phone: Phone number of the account.
-        """
+        """`accounts.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(body=body, email=email, name=name, phone=phone, **extras)
 
@@ -435,16 +382,7 @@ class AsyncAccountsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """Get a account by ID
-
-        Retrieves a single account by its unique identifier.
-
-        `GET /v1/api/account/{id}` (operationId `AccountController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Account ID
-        """
+        """`accounts.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -458,20 +396,7 @@ class AsyncAccountsWithRawResponse:
         phone: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """Update a account by ID
-
-        Updates an existing account record.
-
-        `PUT /v1/api/account/{id}` (operationId `AccountController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateAccountDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Account ID
-            email: Email address of the account.
-            name: Name of the account.
-            phone: Phone number of the account.
-        """
+        """`accounts.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(id, body=body, email=email, name=name, phone=phone, **extras)
 
@@ -480,13 +405,6 @@ class AsyncAccountsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Account]:
-        """Delete a account by ID
-
-        `DELETE /v1/api/account/{id}` (operationId `AccountController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Account ID
-        """
+        """`accounts.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)

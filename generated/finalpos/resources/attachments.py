@@ -271,22 +271,7 @@ class SyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """Create a new attachment
-
-        Creates a new attachment record.
-
-        `POST /v1/api/attachment` (operationId `AttachmentController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
-            account_id: Account ID associated with the attachment.
-            name: Name of the attachment.
-            mime_type: MIME type of the attachment.
-            original_url: Original URL of the attachment.
-            url: CDN URL of the attachment.
-            path: Storage path of the attachment.
-        """
+        """`attachments.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -304,16 +289,7 @@ class SyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """Get a attachment by ID
-
-        Retrieves a single attachment by its unique identifier.
-
-        `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Attachment ID
-        """
+        """`attachments.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -330,23 +306,7 @@ class SyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """Update a attachment by ID
-
-        Updates an existing attachment record.
-
-        `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Attachment ID
-            account_id: Account ID associated with the attachment.
-            name: Name of the attachment.
-            mime_type: MIME type of the attachment.
-            original_url: Original URL of the attachment.
-            url: CDN URL of the attachment.
-            path: Storage path of the attachment.
-        """
+        """`attachments.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -365,14 +325,7 @@ class SyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Attachment]:
-        """Delete a attachment by ID
-
-        `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Attachment ID
-        """
+        """`attachments.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -615,22 +568,7 @@ class AsyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """Create a new attachment
-
-        Creates a new attachment record.
-
-        `POST /v1/api/attachment` (operationId `AttachmentController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
-            account_id: Account ID associated with the attachment.
-            name: Name of the attachment.
-            mime_type: MIME type of the attachment.
-            original_url: Original URL of the attachment.
-            url: CDN URL of the attachment.
-            path: Storage path of the attachment.
-        """
+        """`attachments.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -648,16 +586,7 @@ class AsyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """Get a attachment by ID
-
-        Retrieves a single attachment by its unique identifier.
-
-        `GET /v1/api/attachment/{id}` (operationId `AttachmentController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Attachment ID
-        """
+        """`attachments.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -674,23 +603,7 @@ class AsyncAttachmentsWithRawResponse:
         path: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """Update a attachment by ID
-
-        Updates an existing attachment record.
-
-        `PUT /v1/api/attachment/{id}` (operationId `AttachmentController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateAttachmentDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Attachment ID
-            account_id: Account ID associated with the attachment.
-            name: Name of the attachment.
-            mime_type: MIME type of the attachment.
-            original_url: Original URL of the attachment.
-            url: CDN URL of the attachment.
-            path: Storage path of the attachment.
-        """
+        """`attachments.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -709,13 +622,6 @@ class AsyncAttachmentsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Attachment]:
-        """Delete a attachment by ID
-
-        `DELETE /v1/api/attachment/{id}` (operationId `AttachmentController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Attachment ID
-        """
+        """`attachments.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)

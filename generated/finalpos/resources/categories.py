@@ -304,23 +304,7 @@ class SyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """Create a new category
-
-        Creates a new category record.
-
-        `POST /v1/api/category` (operationId `CategoryController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the category.
-            description: Description of the category.
-            image: Image of the category.
-            external_id: External ID of the category.
-            parent_id: Parent ID of the category.
-            menu_order: Menu order of the category.
-            source: Source of the category.
-        """
+        """`categories.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -339,16 +323,7 @@ class SyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """Get a category by ID
-
-        Retrieves a single category by its unique identifier.
-
-        `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Categories ID
-        """
+        """`categories.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -366,24 +341,7 @@ class SyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """Update a category by ID
-
-        Updates an existing category record.
-
-        `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Categories ID
-            name: Name of the category.
-            description: Description of the category.
-            image: Image of the category.
-            external_id: External ID of the category.
-            parent_id: Parent ID of the category.
-            menu_order: Menu order of the category.
-            source: Source of the category.
-        """
+        """`categories.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -403,14 +361,7 @@ class SyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Category]:
-        """Delete a category by ID
-
-        `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Categories ID
-        """
+        """`categories.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -421,17 +372,7 @@ class SyncCategoriesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Category]]:
-        """Get all categories
-
-        Retrieves a list of all categories. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/categories` (operationId `CategoriesController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`categories.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -704,23 +645,7 @@ class AsyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """Create a new category
-
-        Creates a new category record.
-
-        `POST /v1/api/category` (operationId `CategoryController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the category.
-            description: Description of the category.
-            image: Image of the category.
-            external_id: External ID of the category.
-            parent_id: Parent ID of the category.
-            menu_order: Menu order of the category.
-            source: Source of the category.
-        """
+        """`categories.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -739,16 +664,7 @@ class AsyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """Get a category by ID
-
-        Retrieves a single category by its unique identifier.
-
-        `GET /v1/api/category/{id}` (operationId `CategoryController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Categories ID
-        """
+        """`categories.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -766,24 +682,7 @@ class AsyncCategoriesWithRawResponse:
         source: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """Update a category by ID
-
-        Updates an existing category record.
-
-        `PUT /v1/api/category/{id}` (operationId `CategoryController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateCategoryDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Categories ID
-            name: Name of the category.
-            description: Description of the category.
-            image: Image of the category.
-            external_id: External ID of the category.
-            parent_id: Parent ID of the category.
-            menu_order: Menu order of the category.
-            source: Source of the category.
-        """
+        """`categories.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -803,14 +702,7 @@ class AsyncCategoriesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Category]:
-        """Delete a category by ID
-
-        `DELETE /v1/api/category/{id}` (operationId `CategoryController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Categories ID
-        """
+        """`categories.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -821,16 +713,6 @@ class AsyncCategoriesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Category]]:
-        """Get all categories
-
-        Retrieves a list of all categories. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/categories` (operationId `CategoriesController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`categories.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

@@ -318,17 +318,7 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """Get all custom tables: structure
-
-        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-tables` (operationId `CustomTablesController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -340,18 +330,7 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """Get all custom tables: structure
-
-        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-table-fields` (operationId `CustomTableFieldsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            table_id: Filter by custom table ID
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list_fields`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list_fields))
         return _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
@@ -381,17 +360,7 @@ class SyncCustomTablesWithRawResponse:
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[CustomTableData]:
-        """Create a new custom table: content
-
-        Creates a new custom table: content record.
-
-        `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCustomTableDataDto`, a model or a mapping), instead of its fields as keyword arguments
-            table_id: ID of the custom table this row belongs to
-        """
+        """`custom_tables.create_row`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create_row))
         return _method(body=body, table_id=table_id, **extras)
 
@@ -400,14 +369,7 @@ class SyncCustomTablesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[CustomTableData]:
-        """Get a single row from a custom table
-
-        `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Sent as the path parameter \"id\".
-        """
+        """`custom_tables.retrieve_row`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
         return _method(id, **extras)
 
@@ -422,18 +384,7 @@ class SyncCustomTablesWithRawResponse:
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[CustomTableValue]:
-        """Create a new custom table: content
-
-        Creates a new custom table: content record.
-
-        `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
-            table_id: Sent as the request body property \"tableId\".
-            row_id: Sent as the request body property \"rowId\".
-        """
+        """`custom_tables.create_value`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create_value))
         return _method(body=body, table_id=table_id, row_id=row_id, **extras)
 
@@ -445,18 +396,7 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """Get all custom tables: content
-
-        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-table-rows` (operationId `CustomTableRowsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            table_id: Filter by custom table ID
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list_rows`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list_rows))
         return _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
@@ -469,19 +409,7 @@ class SyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Any]]:
-        """Get all custom tables: content
-
-        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-table-values` (operationId `CustomTableValuesController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            table_id: Filter by custom table ID
-            row_id: Filter by custom table row ID
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list_values`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list_values))
         return _method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)
 
@@ -760,17 +688,7 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """Get all custom tables: structure
-
-        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-tables` (operationId `CustomTablesController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)
 
@@ -782,18 +700,7 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """Get all custom tables: structure
-
-        Retrieves a list of all custom tables: structure. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-table-fields` (operationId `CustomTableFieldsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            table_id: Filter by custom table ID
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list_fields`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list_fields))
         return await _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
@@ -823,17 +730,7 @@ class AsyncCustomTablesWithRawResponse:
         table_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[CustomTableData]:
-        """Create a new custom table: content
-
-        Creates a new custom table: content record.
-
-        `POST /v1/api/custom-table-row` (operationId `CustomTableDataController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCustomTableDataDto`, a model or a mapping), instead of its fields as keyword arguments
-            table_id: ID of the custom table this row belongs to
-        """
+        """`custom_tables.create_row`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create_row))
         return await _method(body=body, table_id=table_id, **extras)
 
@@ -842,14 +739,7 @@ class AsyncCustomTablesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[CustomTableData]:
-        """Get a single row from a custom table
-
-        `GET /v1/api/custom-table-row/{id}` (operationId `CustomTableDataController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Sent as the path parameter \"id\".
-        """
+        """`custom_tables.retrieve_row`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve_row))
         return await _method(id, **extras)
 
@@ -864,18 +754,7 @@ class AsyncCustomTablesWithRawResponse:
         row_id: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[CustomTableValue]:
-        """Create a new custom table: content
-
-        Creates a new custom table: content record.
-
-        `POST /v1/api/custom-table-value` (operationId `CustomTableValueController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCustomTableValueDto`, a model or a mapping), instead of its fields as keyword arguments
-            table_id: Sent as the request body property \"tableId\".
-            row_id: Sent as the request body property \"rowId\".
-        """
+        """`custom_tables.create_value`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create_value))
         return await _method(body=body, table_id=table_id, row_id=row_id, **extras)
 
@@ -887,18 +766,7 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """Get all custom tables: content
-
-        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-table-rows` (operationId `CustomTableRowsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            table_id: Filter by custom table ID
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list_rows`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list_rows))
         return await _method(table_id=table_id, skip=skip, limit=limit, **extras)
 
@@ -911,18 +779,6 @@ class AsyncCustomTablesWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Any]]:
-        """Get all custom tables: content
-
-        Retrieves a list of all custom tables: content. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/custom-table-values` (operationId `CustomTableValuesController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            table_id: Filter by custom table ID
-            row_id: Filter by custom table row ID
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`custom_tables.list_values`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list_values))
         return await _method(table_id=table_id, row_id=row_id, skip=skip, limit=limit, **extras)

@@ -421,29 +421,7 @@ class SyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """Create a new customer
-
-        Creates a new customer record.
-
-        `POST /v1/api/customer` (operationId `CustomerController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
-            email: Email address of the Customer.
-            first_name: First name of the Customer.
-            last_name: Last name of the Customer.
-            outlet_id: Outlet ID associated with the Customer.
-            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
-            phone: Phone number of the Customer.
-            total_spent: Total amount spent by the Customer.
-            last_action: Timestamp when the Customer was last actioned.
-            tags: Tags associated with the Customer.
-            billing: Sent as the request body property \"billing\".
-            shipping: Sent as the request body property \"shipping\".
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Customer.
-        """
+        """`customers.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -468,16 +446,7 @@ class SyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """Get a customer by ID
-
-        Retrieves a single customer by its unique identifier.
-
-        `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Customer ID
-        """
+        """`customers.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -501,30 +470,7 @@ class SyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """Update a customer by ID
-
-        Updates an existing customer record.
-
-        `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Customer ID
-            email: Email address of the Customer.
-            first_name: First name of the Customer.
-            last_name: Last name of the Customer.
-            outlet_id: Outlet ID associated with the Customer.
-            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
-            phone: Phone number of the Customer.
-            total_spent: Total amount spent by the Customer.
-            last_action: Timestamp when the Customer was last actioned.
-            tags: Tags associated with the Customer.
-            billing: Sent as the request body property \"billing\".
-            shipping: Sent as the request body property \"shipping\".
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Customer.
-        """
+        """`customers.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -550,14 +496,7 @@ class SyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Customer]:
-        """Delete a customer by ID
-
-        `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Customer ID
-        """
+        """`customers.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -568,17 +507,7 @@ class SyncCustomersWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Customer]]:
-        """Get all customers
-
-        Retrieves a list of all customers. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/customers` (operationId `CustomersController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`customers.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -950,29 +879,7 @@ class AsyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """Create a new customer
-
-        Creates a new customer record.
-
-        `POST /v1/api/customer` (operationId `CustomerController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
-            email: Email address of the Customer.
-            first_name: First name of the Customer.
-            last_name: Last name of the Customer.
-            outlet_id: Outlet ID associated with the Customer.
-            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
-            phone: Phone number of the Customer.
-            total_spent: Total amount spent by the Customer.
-            last_action: Timestamp when the Customer was last actioned.
-            tags: Tags associated with the Customer.
-            billing: Sent as the request body property \"billing\".
-            shipping: Sent as the request body property \"shipping\".
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Customer.
-        """
+        """`customers.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -997,16 +904,7 @@ class AsyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """Get a customer by ID
-
-        Retrieves a single customer by its unique identifier.
-
-        `GET /v1/api/customer/{id}` (operationId `CustomerController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Customer ID
-        """
+        """`customers.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -1030,30 +928,7 @@ class AsyncCustomersWithRawResponse:
         notes: Sequence[NoteDto | NoteDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """Update a customer by ID
-
-        Updates an existing customer record.
-
-        `PUT /v1/api/customer/{id}` (operationId `CustomerController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateCustomerDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Customer ID
-            email: Email address of the Customer.
-            first_name: First name of the Customer.
-            last_name: Last name of the Customer.
-            outlet_id: Outlet ID associated with the Customer.
-            external_id: External ID associated with the Customer when synced from external source. If present, it will set fromFinal to true.
-            phone: Phone number of the Customer.
-            total_spent: Total amount spent by the Customer.
-            last_action: Timestamp when the Customer was last actioned.
-            tags: Tags associated with the Customer.
-            billing: Sent as the request body property \"billing\".
-            shipping: Sent as the request body property \"shipping\".
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Customer.
-        """
+        """`customers.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -1079,14 +954,7 @@ class AsyncCustomersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Customer]:
-        """Delete a customer by ID
-
-        `DELETE /v1/api/customer/{id}` (operationId `CustomerController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Customer ID
-        """
+        """`customers.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -1097,16 +965,6 @@ class AsyncCustomersWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Customer]]:
-        """Get all customers
-
-        Retrieves a list of all customers. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/customers` (operationId `CustomersController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`customers.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

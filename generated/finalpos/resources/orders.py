@@ -451,38 +451,7 @@ class SyncOrdersWithRawResponse:
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Order]:
-        """Create a new order
-
-        Creates a new order record.
-
-        `POST /v1/api/order` (operationId `OrderController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
-            currency: Currency of the Order.
-            receipt_id: Receipt ID of the Order.
-            status: Status of the Order.
-            customer_id: Customer ID of the Order.
-            source: Source of the Order.
-            session_id: Session ID of the Order.
-            balance: Balance amount of the Order.
-            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
-            customer_note: Customer note of the Order.
-            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
-            signature: Sent as the request body property \"signature\".
-            summary: Sent as the request body property \"summary\".
-            cart_discount: Cart discount of the Order.
-            cart_fees: Cart fees of the Order.
-            pos_data: POS data of the order.
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Order.
-            billing: Billing address associated with the Order.
-            shipping: Shipping address associated with the Order.
-            line_items: Line items associated with the Order.
-            custom_sales: Custom sales associated with the Order.
-        """
+        """`orders.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -516,16 +485,7 @@ class SyncOrdersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Order]:
-        """Get a order by ID
-
-        Retrieves a single order by its unique identifier.
-
-        `GET /v1/api/order/{id}` (operationId `OrderController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Order ID
-        """
+        """`orders.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -558,39 +518,7 @@ class SyncOrdersWithRawResponse:
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Order]:
-        """Update a order by ID
-
-        Updates an existing order record.
-
-        `PUT /v1/api/order/{id}` (operationId `OrderController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Order ID
-            currency: Currency of the Order.
-            receipt_id: Receipt ID of the Order.
-            status: Status of the Order.
-            customer_id: Customer ID of the Order.
-            source: Source of the Order.
-            session_id: Session ID of the Order.
-            balance: Balance amount of the Order.
-            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
-            customer_note: Customer note of the Order.
-            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
-            signature: Sent as the request body property \"signature\".
-            summary: Sent as the request body property \"summary\".
-            cart_discount: Cart discount of the Order.
-            cart_fees: Cart fees of the Order.
-            pos_data: POS data of the order.
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Order.
-            billing: Billing address associated with the Order.
-            shipping: Shipping address associated with the Order.
-            line_items: Line items associated with the Order.
-            custom_sales: Custom sales associated with the Order.
-        """
+        """`orders.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -625,14 +553,7 @@ class SyncOrdersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Order]:
-        """Delete a order by ID
-
-        `DELETE /v1/api/order/{id}` (operationId `OrderController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Order ID
-        """
+        """`orders.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -643,17 +564,7 @@ class SyncOrdersWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Order]]:
-        """Get all orders
-
-        Retrieves a list of all orders. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/orders` (operationId `OrdersController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`orders.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -1065,38 +976,7 @@ class AsyncOrdersWithRawResponse:
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Order]:
-        """Create a new order
-
-        Creates a new order record.
-
-        `POST /v1/api/order` (operationId `OrderController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
-            currency: Currency of the Order.
-            receipt_id: Receipt ID of the Order.
-            status: Status of the Order.
-            customer_id: Customer ID of the Order.
-            source: Source of the Order.
-            session_id: Session ID of the Order.
-            balance: Balance amount of the Order.
-            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
-            customer_note: Customer note of the Order.
-            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
-            signature: Sent as the request body property \"signature\".
-            summary: Sent as the request body property \"summary\".
-            cart_discount: Cart discount of the Order.
-            cart_fees: Cart fees of the Order.
-            pos_data: POS data of the order.
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Order.
-            billing: Billing address associated with the Order.
-            shipping: Shipping address associated with the Order.
-            line_items: Line items associated with the Order.
-            custom_sales: Custom sales associated with the Order.
-        """
+        """`orders.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -1130,16 +1010,7 @@ class AsyncOrdersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Order]:
-        """Get a order by ID
-
-        Retrieves a single order by its unique identifier.
-
-        `GET /v1/api/order/{id}` (operationId `OrderController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Order ID
-        """
+        """`orders.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -1172,39 +1043,7 @@ class AsyncOrdersWithRawResponse:
         custom_sales: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Order]:
-        """Update a order by ID
-
-        Updates an existing order record.
-
-        `PUT /v1/api/order/{id}` (operationId `OrderController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateOrderDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Order ID
-            currency: Currency of the Order.
-            receipt_id: Receipt ID of the Order.
-            status: Status of the Order.
-            customer_id: Customer ID of the Order.
-            source: Source of the Order.
-            session_id: Session ID of the Order.
-            balance: Balance amount of the Order.
-            external_id: External ID associated with the Order when synced from external source. If present, it will set fromFinal to true.
-            customer_note: Customer note of the Order.
-            park_reduce_stock: When the order is parked, the stock will be reduced by this amount. If 0, the stock will not be reduced.
-            park_expiry_date: Sent as the request body property \"parkExpiryDate\".
-            signature: Sent as the request body property \"signature\".
-            summary: Sent as the request body property \"summary\".
-            cart_discount: Cart discount of the Order.
-            cart_fees: Cart fees of the Order.
-            pos_data: POS data of the order.
-            metadata: Metadata associated with the Customer.
-            notes: Notes associated with the Order.
-            billing: Billing address associated with the Order.
-            shipping: Shipping address associated with the Order.
-            line_items: Line items associated with the Order.
-            custom_sales: Custom sales associated with the Order.
-        """
+        """`orders.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -1239,14 +1078,7 @@ class AsyncOrdersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Order]:
-        """Delete a order by ID
-
-        `DELETE /v1/api/order/{id}` (operationId `OrderController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Order ID
-        """
+        """`orders.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -1257,16 +1089,6 @@ class AsyncOrdersWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Order]]:
-        """Get all orders
-
-        Retrieves a list of all orders. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/orders` (operationId `OrdersController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`orders.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

@@ -371,29 +371,7 @@ class SyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """Create a new outlet
-
-        Creates a new outlet record.
-
-        `POST /v1/api/outlet` (operationId `OutletController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the Outlet.
-            address: Primary address of the Outlet.
-            city: City where the Outlet is located.
-            state: State or province where the Outlet is located.
-            country: Country where the Outlet is located.
-            post_code: Post code or ZIP code of the Outlet.
-            phone: Phone number of the Outlet.
-            address2: Secondary address line of the Outlet.
-            alias: Alias or alternate name for the Outlet.
-            stations: List of station IDs associated with the Outlet.
-            stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: Sent as the request body property \"stripe\".
-            tax_id: Sent as the request body property \"taxId\".
-        """
+        """`outlets.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -418,16 +396,7 @@ class SyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """Get a outlet by ID
-
-        Retrieves a single outlet by its unique identifier.
-
-        `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Outlet ID
-        """
+        """`outlets.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -451,30 +420,7 @@ class SyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """Update a outlet by ID
-
-        Updates an existing outlet record.
-
-        `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Outlet ID
-            name: Name of the Outlet.
-            address: Primary address of the Outlet.
-            city: City where the Outlet is located.
-            state: State or province where the Outlet is located.
-            country: Country where the Outlet is located.
-            post_code: Post code or ZIP code of the Outlet.
-            phone: Phone number of the Outlet.
-            address2: Secondary address line of the Outlet.
-            alias: Alias or alternate name for the Outlet.
-            stations: List of station IDs associated with the Outlet.
-            stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: Sent as the request body property \"stripe\".
-            tax_id: Sent as the request body property \"taxId\".
-        """
+        """`outlets.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -500,14 +446,7 @@ class SyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Outlet]:
-        """Delete a outlet by ID
-
-        `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Outlet ID
-        """
+        """`outlets.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -518,17 +457,7 @@ class SyncOutletsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Outlet]]:
-        """Get all outlets
-
-        Retrieves a list of all outlets. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/outlets` (operationId `OutletsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`outlets.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -867,29 +796,7 @@ class AsyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """Create a new outlet
-
-        Creates a new outlet record.
-
-        `POST /v1/api/outlet` (operationId `OutletController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the Outlet.
-            address: Primary address of the Outlet.
-            city: City where the Outlet is located.
-            state: State or province where the Outlet is located.
-            country: Country where the Outlet is located.
-            post_code: Post code or ZIP code of the Outlet.
-            phone: Phone number of the Outlet.
-            address2: Secondary address line of the Outlet.
-            alias: Alias or alternate name for the Outlet.
-            stations: List of station IDs associated with the Outlet.
-            stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: Sent as the request body property \"stripe\".
-            tax_id: Sent as the request body property \"taxId\".
-        """
+        """`outlets.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -914,16 +821,7 @@ class AsyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """Get a outlet by ID
-
-        Retrieves a single outlet by its unique identifier.
-
-        `GET /v1/api/outlet/{id}` (operationId `OutletController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Outlet ID
-        """
+        """`outlets.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -947,30 +845,7 @@ class AsyncOutletsWithRawResponse:
         tax_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """Update a outlet by ID
-
-        Updates an existing outlet record.
-
-        `PUT /v1/api/outlet/{id}` (operationId `OutletController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateOutletDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Outlet ID
-            name: Name of the Outlet.
-            address: Primary address of the Outlet.
-            city: City where the Outlet is located.
-            state: State or province where the Outlet is located.
-            country: Country where the Outlet is located.
-            post_code: Post code or ZIP code of the Outlet.
-            phone: Phone number of the Outlet.
-            address2: Secondary address line of the Outlet.
-            alias: Alias or alternate name for the Outlet.
-            stations: List of station IDs associated with the Outlet.
-            stripe_account_id: Stripe Connect account ID associated with the Outlet.
-            stripe: Sent as the request body property \"stripe\".
-            tax_id: Sent as the request body property \"taxId\".
-        """
+        """`outlets.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -996,14 +871,7 @@ class AsyncOutletsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Outlet]:
-        """Delete a outlet by ID
-
-        `DELETE /v1/api/outlet/{id}` (operationId `OutletController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Outlet ID
-        """
+        """`outlets.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -1014,16 +882,6 @@ class AsyncOutletsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Outlet]]:
-        """Get all outlets
-
-        Retrieves a list of all outlets. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/outlets` (operationId `OutletsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`outlets.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

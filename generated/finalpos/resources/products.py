@@ -410,34 +410,7 @@ class SyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """Create a new product
-
-        Creates a new product record.
-
-        `POST /v1/api/product` (operationId `ProductController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateProductDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the product.
-            product_type: Type of the product.
-            external_id: External ID of the product.
-            description: Description of the product.
-            short_description: Short description of the product.
-            sku: SKU of the product.
-            images: Images of the product.
-            tags: Tags of the product.
-            status: Status of the product.
-            source: Source of the product.
-            min_price: Min price of the product.
-            max_price: Max price of the product.
-            supplier: Supplier of the product.
-            tax_table: Tax table of the product.
-            categories: Categories of the product.
-            outlets: Outlets of the product.
-            metadata: Metadata associated with the Product.
-            attributes: Sent as the request body property \"attributes\".
-        """
+        """`products.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -467,16 +440,7 @@ class SyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """Get a product by ID
-
-        Retrieves a single product by its unique identifier.
-
-        `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Product ID
-        """
+        """`products.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -505,35 +469,7 @@ class SyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """Update a product by ID
-
-        Updates an existing product record.
-
-        `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateProductDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Product ID
-            name: Name of the product.
-            product_type: Type of the product.
-            external_id: External ID of the product.
-            description: Description of the product.
-            short_description: Short description of the product.
-            sku: SKU of the product.
-            images: Images of the product.
-            tags: Tags of the product.
-            status: Status of the product.
-            source: Source of the product.
-            min_price: Min price of the product.
-            max_price: Max price of the product.
-            supplier: Supplier of the product.
-            tax_table: Tax table of the product.
-            categories: Categories of the product.
-            outlets: Outlets of the product.
-            metadata: Metadata associated with the Product.
-            attributes: Sent as the request body property \"attributes\".
-        """
+        """`products.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -564,14 +500,7 @@ class SyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Product]:
-        """Delete a product by ID
-
-        `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Product ID
-        """
+        """`products.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -582,17 +511,7 @@ class SyncProductsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Product]]:
-        """Get all products
-
-        Retrieves a list of all products. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/products` (operationId `ProductsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`products.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -964,34 +883,7 @@ class AsyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """Create a new product
-
-        Creates a new product record.
-
-        `POST /v1/api/product` (operationId `ProductController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateProductDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the product.
-            product_type: Type of the product.
-            external_id: External ID of the product.
-            description: Description of the product.
-            short_description: Short description of the product.
-            sku: SKU of the product.
-            images: Images of the product.
-            tags: Tags of the product.
-            status: Status of the product.
-            source: Source of the product.
-            min_price: Min price of the product.
-            max_price: Max price of the product.
-            supplier: Supplier of the product.
-            tax_table: Tax table of the product.
-            categories: Categories of the product.
-            outlets: Outlets of the product.
-            metadata: Metadata associated with the Product.
-            attributes: Sent as the request body property \"attributes\".
-        """
+        """`products.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -1021,16 +913,7 @@ class AsyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """Get a product by ID
-
-        Retrieves a single product by its unique identifier.
-
-        `GET /v1/api/product/{id}` (operationId `ProductController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Product ID
-        """
+        """`products.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -1059,35 +942,7 @@ class AsyncProductsWithRawResponse:
         attributes: Sequence[AttributeDto | AttributeDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """Update a product by ID
-
-        Updates an existing product record.
-
-        `PUT /v1/api/product/{id}` (operationId `ProductController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateProductDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Product ID
-            name: Name of the product.
-            product_type: Type of the product.
-            external_id: External ID of the product.
-            description: Description of the product.
-            short_description: Short description of the product.
-            sku: SKU of the product.
-            images: Images of the product.
-            tags: Tags of the product.
-            status: Status of the product.
-            source: Source of the product.
-            min_price: Min price of the product.
-            max_price: Max price of the product.
-            supplier: Supplier of the product.
-            tax_table: Tax table of the product.
-            categories: Categories of the product.
-            outlets: Outlets of the product.
-            metadata: Metadata associated with the Product.
-            attributes: Sent as the request body property \"attributes\".
-        """
+        """`products.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -1118,14 +973,7 @@ class AsyncProductsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Product]:
-        """Delete a product by ID
-
-        `DELETE /v1/api/product/{id}` (operationId `ProductController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Product ID
-        """
+        """`products.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -1136,16 +984,6 @@ class AsyncProductsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Product]]:
-        """Get all products
-
-        Retrieves a list of all products. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/products` (operationId `ProductsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`products.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

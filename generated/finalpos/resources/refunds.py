@@ -331,28 +331,7 @@ class SyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """Create a new refund
-
-        Creates a new refund record.
-
-        `POST /v1/api/refunds` (operationId `RefundsController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
-            order_id: Order ID associated with the refund.
-            session_id: Session ID associated with the refund.
-            external_id: External ID of the refund.
-            currency: Currency of the refund.
-            line_items: Line items included in the refund.
-            reason: Sent as the request body property \"reason\".
-            refunded_by: Sent as the request body property \"refundedBy\".
-            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
-            summary: Sent as the request body property \"summary\".
-            taxes: List of taxes applied to the refund.
-            payment: Payment details for the refund.
-            balance: Sent as the request body property \"balance\".
-        """
+        """`refunds.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -376,16 +355,7 @@ class SyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """Get a refund by ID
-
-        Retrieves a single refund by its unique identifier.
-
-        `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Refunds ID
-        """
+        """`refunds.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -408,29 +378,7 @@ class SyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """Update a refund by ID
-
-        Updates an existing refund record.
-
-        `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Refunds ID
-            order_id: Order ID associated with the refund.
-            session_id: Session ID associated with the refund.
-            external_id: External ID of the refund.
-            currency: Currency of the refund.
-            line_items: Line items included in the refund.
-            reason: Sent as the request body property \"reason\".
-            refunded_by: Sent as the request body property \"refundedBy\".
-            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
-            summary: Sent as the request body property \"summary\".
-            taxes: List of taxes applied to the refund.
-            payment: Payment details for the refund.
-            balance: Sent as the request body property \"balance\".
-        """
+        """`refunds.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -455,14 +403,7 @@ class SyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Refunds]:
-        """Delete a refund by ID
-
-        `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Refunds ID
-        """
+        """`refunds.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -749,28 +690,7 @@ class AsyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """Create a new refund
-
-        Creates a new refund record.
-
-        `POST /v1/api/refunds` (operationId `RefundsController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
-            order_id: Order ID associated with the refund.
-            session_id: Session ID associated with the refund.
-            external_id: External ID of the refund.
-            currency: Currency of the refund.
-            line_items: Line items included in the refund.
-            reason: Sent as the request body property \"reason\".
-            refunded_by: Sent as the request body property \"refundedBy\".
-            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
-            summary: Sent as the request body property \"summary\".
-            taxes: List of taxes applied to the refund.
-            payment: Payment details for the refund.
-            balance: Sent as the request body property \"balance\".
-        """
+        """`refunds.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -794,16 +714,7 @@ class AsyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """Get a refund by ID
-
-        Retrieves a single refund by its unique identifier.
-
-        `GET /v1/api/refunds/{id}` (operationId `RefundsController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Refunds ID
-        """
+        """`refunds.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -826,29 +737,7 @@ class AsyncRefundsWithRawResponse:
         balance: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """Update a refund by ID
-
-        Updates an existing refund record.
-
-        `PUT /v1/api/refunds/{id}` (operationId `RefundsController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateRefundsDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Refunds ID
-            order_id: Order ID associated with the refund.
-            session_id: Session ID associated with the refund.
-            external_id: External ID of the refund.
-            currency: Currency of the refund.
-            line_items: Line items included in the refund.
-            reason: Sent as the request body property \"reason\".
-            refunded_by: Sent as the request body property \"refundedBy\".
-            refunded_by_external_id: Sent as the request body property \"refundedByExternalId\".
-            summary: Sent as the request body property \"summary\".
-            taxes: List of taxes applied to the refund.
-            payment: Payment details for the refund.
-            balance: Sent as the request body property \"balance\".
-        """
+        """`refunds.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -873,13 +762,6 @@ class AsyncRefundsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Refunds]:
-        """Delete a refund by ID
-
-        `DELETE /v1/api/refunds/{id}` (operationId `RefundsController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Refunds ID
-        """
+        """`refunds.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)

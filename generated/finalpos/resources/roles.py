@@ -216,18 +216,7 @@ class SyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """Create a new role
-
-        Creates a new role record.
-
-        `POST /v1/api/roles` (operationId `RolesController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the role.
-            permissions: Permissions assigned to the role.
-        """
+        """`roles.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(body=body, name=name, permissions=permissions, **extras)
 
@@ -236,16 +225,7 @@ class SyncRolesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """Get a role by ID
-
-        Retrieves a single role by its unique identifier.
-
-        `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Roles ID
-        """
+        """`roles.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -258,19 +238,7 @@ class SyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """Update a role by ID
-
-        Updates an existing role record.
-
-        `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Roles ID
-            name: Name of the role.
-            permissions: Permissions assigned to the role.
-        """
+        """`roles.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(id, body=body, name=name, permissions=permissions, **extras)
 
@@ -279,14 +247,7 @@ class SyncRolesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Roles]:
-        """Delete a role by ID
-
-        `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Roles ID
-        """
+        """`roles.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -473,18 +434,7 @@ class AsyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """Create a new role
-
-        Creates a new role record.
-
-        `POST /v1/api/roles` (operationId `RolesController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the role.
-            permissions: Permissions assigned to the role.
-        """
+        """`roles.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(body=body, name=name, permissions=permissions, **extras)
 
@@ -493,16 +443,7 @@ class AsyncRolesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """Get a role by ID
-
-        Retrieves a single role by its unique identifier.
-
-        `GET /v1/api/roles/{id}` (operationId `RolesController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Roles ID
-        """
+        """`roles.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -515,19 +456,7 @@ class AsyncRolesWithRawResponse:
         permissions: Sequence[RolePermissionDto | RolePermissionDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """Update a role by ID
-
-        Updates an existing role record.
-
-        `PUT /v1/api/roles/{id}` (operationId `RolesController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateRolesDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Roles ID
-            name: Name of the role.
-            permissions: Permissions assigned to the role.
-        """
+        """`roles.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(id, body=body, name=name, permissions=permissions, **extras)
 
@@ -536,13 +465,6 @@ class AsyncRolesWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Roles]:
-        """Delete a role by ID
-
-        `DELETE /v1/api/roles/{id}` (operationId `RolesController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Roles ID
-        """
+        """`roles.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)

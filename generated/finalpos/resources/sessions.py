@@ -338,29 +338,7 @@ class SyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """Create a new session
-
-        Creates a new session record.
-
-        `POST /v1/api/session` (operationId `SessionController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
-            station_id: Station ID where the session was opened.
-            session_number: Session number identifier.
-            opened_by: Name of the user who opened the session.
-            closed_by: Name of the user who closed the session.
-            open_time: Time when the session was opened.
-            close_time: Time when the session was closed.
-            opening_amount: Opening cash amount.
-            closing_amount: Closing cash amount.
-            closing_report_data: Closing report data in JSON format.
-            notes: Notes for the session.
-            closing_amounts: Sent as the request body property \"closingAmounts\".
-            closing_note: Note when closing the session.
-            opening_note: Note when opening the session.
-        """
+        """`sessions.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -385,16 +363,7 @@ class SyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """Get a session by ID
-
-        Retrieves a single session by its unique identifier.
-
-        `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Session ID
-        """
+        """`sessions.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -418,30 +387,7 @@ class SyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """Update a session by ID
-
-        Updates an existing session record.
-
-        `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Session ID
-            station_id: Station ID where the session was opened.
-            session_number: Session number identifier.
-            opened_by: Name of the user who opened the session.
-            closed_by: Name of the user who closed the session.
-            open_time: Time when the session was opened.
-            close_time: Time when the session was closed.
-            opening_amount: Opening cash amount.
-            closing_amount: Closing cash amount.
-            closing_report_data: Closing report data in JSON format.
-            notes: Notes for the session.
-            closing_amounts: Sent as the request body property \"closingAmounts\".
-            closing_note: Note when closing the session.
-            opening_note: Note when opening the session.
-        """
+        """`sessions.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -467,14 +413,7 @@ class SyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Session]:
-        """Delete a session by ID
-
-        `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Session ID
-        """
+        """`sessions.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -783,29 +722,7 @@ class AsyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """Create a new session
-
-        Creates a new session record.
-
-        `POST /v1/api/session` (operationId `SessionController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
-            station_id: Station ID where the session was opened.
-            session_number: Session number identifier.
-            opened_by: Name of the user who opened the session.
-            closed_by: Name of the user who closed the session.
-            open_time: Time when the session was opened.
-            close_time: Time when the session was closed.
-            opening_amount: Opening cash amount.
-            closing_amount: Closing cash amount.
-            closing_report_data: Closing report data in JSON format.
-            notes: Notes for the session.
-            closing_amounts: Sent as the request body property \"closingAmounts\".
-            closing_note: Note when closing the session.
-            opening_note: Note when opening the session.
-        """
+        """`sessions.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -830,16 +747,7 @@ class AsyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """Get a session by ID
-
-        Retrieves a single session by its unique identifier.
-
-        `GET /v1/api/session/{id}` (operationId `SessionController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Session ID
-        """
+        """`sessions.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -863,30 +771,7 @@ class AsyncSessionsWithRawResponse:
         opening_note: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """Update a session by ID
-
-        Updates an existing session record.
-
-        `PUT /v1/api/session/{id}` (operationId `SessionController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateSessionDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Session ID
-            station_id: Station ID where the session was opened.
-            session_number: Session number identifier.
-            opened_by: Name of the user who opened the session.
-            closed_by: Name of the user who closed the session.
-            open_time: Time when the session was opened.
-            close_time: Time when the session was closed.
-            opening_amount: Opening cash amount.
-            closing_amount: Closing cash amount.
-            closing_report_data: Closing report data in JSON format.
-            notes: Notes for the session.
-            closing_amounts: Sent as the request body property \"closingAmounts\".
-            closing_note: Note when closing the session.
-            opening_note: Note when opening the session.
-        """
+        """`sessions.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -912,13 +797,6 @@ class AsyncSessionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Session]:
-        """Delete a session by ID
-
-        `DELETE /v1/api/session/{id}` (operationId `SessionController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Session ID
-        """
+        """`sessions.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)

@@ -324,25 +324,7 @@ class SyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """Create a new station
-
-        Creates a new station record.
-
-        `POST /v1/api/station` (operationId `StationController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateStationDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the station.
-            outlet_id: ID of the outlet this station belongs to.
-            status: Status of the station.
-            device_id: Device ID of the station.
-            device_name: Name of the device.
-            stripe_terminal_id: Stripe terminal ID of the station.
-            serial_reader_id: Serial reader ID of the station.
-            sequence_number: Sequence number of the station.
-            is_virtual: Whether the station is virtual.
-        """
+        """`stations.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -363,16 +345,7 @@ class SyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """Get a station by ID
-
-        Retrieves a single station by its unique identifier.
-
-        `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Station ID
-        """
+        """`stations.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -392,26 +365,7 @@ class SyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """Update a station by ID
-
-        Updates an existing station record.
-
-        `PUT /v1/api/station/{id}` (operationId `StationController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateStationDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Station ID
-            name: Name of the station.
-            outlet_id: ID of the outlet this station belongs to.
-            status: Status of the station.
-            device_id: Device ID of the station.
-            device_name: Name of the device.
-            stripe_terminal_id: Stripe terminal ID of the station.
-            serial_reader_id: Serial reader ID of the station.
-            sequence_number: Sequence number of the station.
-            is_virtual: Whether the station is virtual.
-        """
+        """`stations.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -433,14 +387,7 @@ class SyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Station]:
-        """Delete a station by ID
-
-        `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Station ID
-        """
+        """`stations.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -451,17 +398,7 @@ class SyncStationsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Station]]:
-        """Get all stations
-
-        Retrieves a list of all stations. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/stations` (operationId `StationsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`stations.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -754,25 +691,7 @@ class AsyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """Create a new station
-
-        Creates a new station record.
-
-        `POST /v1/api/station` (operationId `StationController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateStationDto`, a model or a mapping), instead of its fields as keyword arguments
-            name: Name of the station.
-            outlet_id: ID of the outlet this station belongs to.
-            status: Status of the station.
-            device_id: Device ID of the station.
-            device_name: Name of the device.
-            stripe_terminal_id: Stripe terminal ID of the station.
-            serial_reader_id: Serial reader ID of the station.
-            sequence_number: Sequence number of the station.
-            is_virtual: Whether the station is virtual.
-        """
+        """`stations.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -793,16 +712,7 @@ class AsyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """Get a station by ID
-
-        Retrieves a single station by its unique identifier.
-
-        `GET /v1/api/station/{id}` (operationId `StationController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Station ID
-        """
+        """`stations.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -822,26 +732,7 @@ class AsyncStationsWithRawResponse:
         is_virtual: bool | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """Update a station by ID
-
-        Updates an existing station record.
-
-        `PUT /v1/api/station/{id}` (operationId `StationController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateStationDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Station ID
-            name: Name of the station.
-            outlet_id: ID of the outlet this station belongs to.
-            status: Status of the station.
-            device_id: Device ID of the station.
-            device_name: Name of the device.
-            stripe_terminal_id: Stripe terminal ID of the station.
-            serial_reader_id: Serial reader ID of the station.
-            sequence_number: Sequence number of the station.
-            is_virtual: Whether the station is virtual.
-        """
+        """`stations.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -863,14 +754,7 @@ class AsyncStationsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Station]:
-        """Delete a station by ID
-
-        `DELETE /v1/api/station/{id}` (operationId `StationController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Station ID
-        """
+        """`stations.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -881,16 +765,6 @@ class AsyncStationsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Station]]:
-        """Get all stations
-
-        Retrieves a list of all stations. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/stations` (operationId `StationsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`stations.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

@@ -353,30 +353,7 @@ class SyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """Create a new transaction
-
-        Creates a new transaction record.
-
-        `POST /v1/api/transactions` (operationId `TransactionsController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
-            external_id: External ID of the transaction.
-            payment_method: Payment method used for the transaction.
-            amount: Amount of the transaction.
-            currency: Currency of the transaction.
-            type_: Type of the transaction.
-            notes: Notes for the transaction.
-            employee: Employee ID who processed the transaction.
-            balance: Balance after the transaction.
-            session_id: Session ID associated with the transaction.
-            payment_data: Sent as the request body property \"paymentData\".
-            order_id: Sent as the request body property \"orderId\".
-            refund_id: Sent as the request body property \"refundId\".
-            outlet_id: Sent as the request body property \"outletId\".
-            receipt_id: Sent as the request body property \"receiptId\".
-        """
+        """`transactions.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -402,16 +379,7 @@ class SyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """Get a transaction by ID
-
-        Retrieves a single transaction by its unique identifier.
-
-        `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Transactions ID
-        """
+        """`transactions.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -436,31 +404,7 @@ class SyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """Update a transaction by ID
-
-        Updates an existing transaction record.
-
-        `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Transactions ID
-            external_id: External ID of the transaction.
-            payment_method: Payment method used for the transaction.
-            amount: Amount of the transaction.
-            currency: Currency of the transaction.
-            type_: Type of the transaction.
-            notes: Notes for the transaction.
-            employee: Employee ID who processed the transaction.
-            balance: Balance after the transaction.
-            session_id: Session ID associated with the transaction.
-            payment_data: Sent as the request body property \"paymentData\".
-            order_id: Sent as the request body property \"orderId\".
-            refund_id: Sent as the request body property \"refundId\".
-            outlet_id: Sent as the request body property \"outletId\".
-            receipt_id: Sent as the request body property \"receiptId\".
-        """
+        """`transactions.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -487,14 +431,7 @@ class SyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Transactions]:
-        """Delete a transaction by ID
-
-        `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Transactions ID
-        """
+        """`transactions.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -810,30 +747,7 @@ class AsyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """Create a new transaction
-
-        Creates a new transaction record.
-
-        `POST /v1/api/transactions` (operationId `TransactionsController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
-            external_id: External ID of the transaction.
-            payment_method: Payment method used for the transaction.
-            amount: Amount of the transaction.
-            currency: Currency of the transaction.
-            type_: Type of the transaction.
-            notes: Notes for the transaction.
-            employee: Employee ID who processed the transaction.
-            balance: Balance after the transaction.
-            session_id: Session ID associated with the transaction.
-            payment_data: Sent as the request body property \"paymentData\".
-            order_id: Sent as the request body property \"orderId\".
-            refund_id: Sent as the request body property \"refundId\".
-            outlet_id: Sent as the request body property \"outletId\".
-            receipt_id: Sent as the request body property \"receiptId\".
-        """
+        """`transactions.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -859,16 +773,7 @@ class AsyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """Get a transaction by ID
-
-        Retrieves a single transaction by its unique identifier.
-
-        `GET /v1/api/transactions/{id}` (operationId `TransactionsController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Transactions ID
-        """
+        """`transactions.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -893,31 +798,7 @@ class AsyncTransactionsWithRawResponse:
         receipt_id: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """Update a transaction by ID
-
-        Updates an existing transaction record.
-
-        `PUT /v1/api/transactions/{id}` (operationId `TransactionsController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateTransactionsDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Transactions ID
-            external_id: External ID of the transaction.
-            payment_method: Payment method used for the transaction.
-            amount: Amount of the transaction.
-            currency: Currency of the transaction.
-            type_: Type of the transaction.
-            notes: Notes for the transaction.
-            employee: Employee ID who processed the transaction.
-            balance: Balance after the transaction.
-            session_id: Session ID associated with the transaction.
-            payment_data: Sent as the request body property \"paymentData\".
-            order_id: Sent as the request body property \"orderId\".
-            refund_id: Sent as the request body property \"refundId\".
-            outlet_id: Sent as the request body property \"outletId\".
-            receipt_id: Sent as the request body property \"receiptId\".
-        """
+        """`transactions.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -944,13 +825,6 @@ class AsyncTransactionsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Transactions]:
-        """Delete a transaction by ID
-
-        `DELETE /v1/api/transactions/{id}` (operationId `TransactionsController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Transactions ID
-        """
+        """`transactions.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)

@@ -377,30 +377,7 @@ class SyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """Create a new variant
-
-        Creates a new variant record.
-
-        `POST /v1/api/variant` (operationId `VariantController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
-            product_id: Product ID of the variant.
-            manage_stock: Whether the variant manages stock.
-            sku: SKU of the variant.
-            is_on_sale: Whether the variant is on sale.
-            barcode: Barcode of the variant.
-            price: Regular price of the variant.
-            sale_price: Sale price of the variant.
-            external_id: External ID of the variant.
-            allow_backorder: Whether the variant allows backorder.
-            cost_price: Cost price of the variant.
-            images: Images of the variant.
-            metadata: Metadata associated with the Variant.
-            attributes: Attributes associated with the Variant.
-            inventory: Inventory associated with the Variant.
-        """
+        """`variants.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -426,16 +403,7 @@ class SyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """Get a variant by ID
-
-        Retrieves a single variant by its unique identifier.
-
-        `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Variant ID
-        """
+        """`variants.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -460,31 +428,7 @@ class SyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """Update a variant by ID
-
-        Updates an existing variant record.
-
-        `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Variant ID
-            product_id: Product ID of the variant.
-            manage_stock: Whether the variant manages stock.
-            sku: SKU of the variant.
-            is_on_sale: Whether the variant is on sale.
-            barcode: Barcode of the variant.
-            price: Regular price of the variant.
-            sale_price: Sale price of the variant.
-            external_id: External ID of the variant.
-            allow_backorder: Whether the variant allows backorder.
-            cost_price: Cost price of the variant.
-            images: Images of the variant.
-            metadata: Metadata associated with the Variant.
-            attributes: Attributes associated with the Variant.
-            inventory: Inventory associated with the Variant.
-        """
+        """`variants.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -511,14 +455,7 @@ class SyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[Variant]:
-        """Delete a variant by ID
-
-        `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Variant ID
-        """
+        """`variants.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -529,17 +466,7 @@ class SyncVariantsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[SyncPage[Variant]]:
-        """Get all variants
-
-        Retrieves a list of all variants. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/variants` (operationId `VariantsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`variants.list`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.list))
         return _method(skip=skip, limit=limit, **extras)
 
@@ -877,30 +804,7 @@ class AsyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """Create a new variant
-
-        Creates a new variant record.
-
-        `POST /v1/api/variant` (operationId `VariantController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
-            product_id: Product ID of the variant.
-            manage_stock: Whether the variant manages stock.
-            sku: SKU of the variant.
-            is_on_sale: Whether the variant is on sale.
-            barcode: Barcode of the variant.
-            price: Regular price of the variant.
-            sale_price: Sale price of the variant.
-            external_id: External ID of the variant.
-            allow_backorder: Whether the variant allows backorder.
-            cost_price: Cost price of the variant.
-            images: Images of the variant.
-            metadata: Metadata associated with the Variant.
-            attributes: Attributes associated with the Variant.
-            inventory: Inventory associated with the Variant.
-        """
+        """`variants.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -926,16 +830,7 @@ class AsyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """Get a variant by ID
-
-        Retrieves a single variant by its unique identifier.
-
-        `GET /v1/api/variant/{id}` (operationId `VariantController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Variant ID
-        """
+        """`variants.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -960,31 +855,7 @@ class AsyncVariantsWithRawResponse:
         inventory: Sequence[VariantInventoryDto | VariantInventoryDtoParam] | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """Update a variant by ID
-
-        Updates an existing variant record.
-
-        `PUT /v1/api/variant/{id}` (operationId `VariantController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateVariantDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: Variant ID
-            product_id: Product ID of the variant.
-            manage_stock: Whether the variant manages stock.
-            sku: SKU of the variant.
-            is_on_sale: Whether the variant is on sale.
-            barcode: Barcode of the variant.
-            price: Regular price of the variant.
-            sale_price: Sale price of the variant.
-            external_id: External ID of the variant.
-            allow_backorder: Whether the variant allows backorder.
-            cost_price: Cost price of the variant.
-            images: Images of the variant.
-            metadata: Metadata associated with the Variant.
-            attributes: Attributes associated with the Variant.
-            inventory: Inventory associated with the Variant.
-        """
+        """`variants.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -1011,14 +882,7 @@ class AsyncVariantsWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[Variant]:
-        """Delete a variant by ID
-
-        `DELETE /v1/api/variant/{id}` (operationId `VariantController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: Variant ID
-        """
+        """`variants.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
 
@@ -1029,16 +893,6 @@ class AsyncVariantsWithRawResponse:
         limit: int | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[AsyncPage[Variant]]:
-        """Get all variants
-
-        Retrieves a list of all variants. Supports pagination and filtering by companyId.
-
-        `GET /v1/api/variants` (operationId `VariantsController_findAll`).
-        Returns a page; iterating it yields every item of every page, `limit` at a time.
-
-        Args:
-            skip: Number of records to skip (must be a multiple of limit for accurate page numbers)
-            limit: Maximum number of records to return
-        """
+        """`variants.list`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.list))
         return await _method(skip=skip, limit=limit, **extras)

@@ -265,21 +265,7 @@ class SyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """Create a new zapiertrigger
-
-        Creates a new zapiertrigger record.
-
-        `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
-            trigger_type: Type of the Zapier trigger.
-            trigger_id: Trigger ID from Zapier.
-            api_key: API key for the Zapier integration.
-            trigger_url: Webhook URL for the trigger.
-            custom_trigger_name: Custom name for the trigger.
-        """
+        """`zapier_triggers.create`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.create))
         return _method(
             body=body,
@@ -296,16 +282,7 @@ class SyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """Get a zapiertrigger by ID
-
-        Retrieves a single zapiertrigger by its unique identifier.
-
-        `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: ZapierTriggers ID
-        """
+        """`zapier_triggers.retrieve`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return _method(id, **extras)
 
@@ -321,22 +298,7 @@ class SyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """Update a zapiertrigger by ID
-
-        Updates an existing zapiertrigger record.
-
-        `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: ZapierTriggers ID
-            trigger_type: Type of the Zapier trigger.
-            trigger_id: Trigger ID from Zapier.
-            api_key: API key for the Zapier integration.
-            trigger_url: Webhook URL for the trigger.
-            custom_trigger_name: Custom name for the trigger.
-        """
+        """`zapier_triggers.update`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.update))
         return _method(
             id,
@@ -354,14 +316,7 @@ class SyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> APIResponse[ZapierTriggers]:
-        """Delete a zapiertrigger by ID
-
-        `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: ZapierTriggers ID
-        """
+        """`zapier_triggers.delete`, returning the raw response: its arguments are documented there."""
         _method = to_raw_response_wrapper(cast(Any, self._resource.delete))
         return _method(id, **extras)
 
@@ -594,21 +549,7 @@ class AsyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """Create a new zapiertrigger
-
-        Creates a new zapiertrigger record.
-
-        `POST /v1/api/zapier-triggers` (operationId `ZapierTriggersController_create`).
-        Raises `BadRequestError` on HTTP 400.
-
-        Args:
-            body: the whole request body (`CreateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
-            trigger_type: Type of the Zapier trigger.
-            trigger_id: Trigger ID from Zapier.
-            api_key: API key for the Zapier integration.
-            trigger_url: Webhook URL for the trigger.
-            custom_trigger_name: Custom name for the trigger.
-        """
+        """`zapier_triggers.create`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.create))
         return await _method(
             body=body,
@@ -625,16 +566,7 @@ class AsyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """Get a zapiertrigger by ID
-
-        Retrieves a single zapiertrigger by its unique identifier.
-
-        `GET /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_findOne`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: ZapierTriggers ID
-        """
+        """`zapier_triggers.retrieve`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.retrieve))
         return await _method(id, **extras)
 
@@ -650,22 +582,7 @@ class AsyncZapierTriggersWithRawResponse:
         custom_trigger_name: str | NotGiven = NOT_GIVEN,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """Update a zapiertrigger by ID
-
-        Updates an existing zapiertrigger record.
-
-        `PUT /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_update`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            body: the whole request body (`UpdateZapierTriggersDto`, a model or a mapping), instead of its fields as keyword arguments
-            id: ZapierTriggers ID
-            trigger_type: Type of the Zapier trigger.
-            trigger_id: Trigger ID from Zapier.
-            api_key: API key for the Zapier integration.
-            trigger_url: Webhook URL for the trigger.
-            custom_trigger_name: Custom name for the trigger.
-        """
+        """`zapier_triggers.update`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.update))
         return await _method(
             id,
@@ -683,13 +600,6 @@ class AsyncZapierTriggersWithRawResponse:
         id: str,
         **extras: Unpack[RequestExtras],
     ) -> AsyncAPIResponse[ZapierTriggers]:
-        """Delete a zapiertrigger by ID
-
-        `DELETE /v1/api/zapier-triggers/{id}` (operationId `ZapierTriggersController_delete`).
-        Raises `BadRequestError` on HTTP 400, `NotFoundError` on HTTP 404.
-
-        Args:
-            id: ZapierTriggers ID
-        """
+        """`zapier_triggers.delete`, returning the raw response: its arguments are documented there."""
         _method = async_to_raw_response_wrapper(cast(Any, self._resource.delete))
         return await _method(id, **extras)
